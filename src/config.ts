@@ -1,0 +1,154 @@
+/**
+ * The one typed configuration module. The environment is parsed and validated once, at start-up; every value has a
+ * working default so a bare `npm start` serves. Invalid values raise a {@link ConfigError} naming the variable, which
+ * `src/index.ts` prints as a single line before exiting non-zero.
+ *
+ * Names follow ../shared/API.md ("Configuration"); the fields carry their units (`tickRateHz`, `snapshotIntervalMs`).
+ */
+import path from "node:path";
+
+export type NodeEnv = "development" | "production" | "test";
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  /** host:port at which clients reach this process; undefined when a single process serves. */
+  publicAddress: string | undefined;
+  /** PostgreSQL connection string; undefined selects the embedded PGlite database under {@link dataDir}. */
+  databaseUrl: string | undefined;
+  /** Absolute path of the embedded database and generated development secrets. */
+  dataDir: string;
+  /** Redis connection string; undefined selects the in-process implementations. */
+  redisUrl: string | undefined;
+  region: string;
+  regions: string[];
+  /** Set explicitly, or undefined in development until {@link resolveDevSecrets} fills it. */
+  jwtSecret: string | undefined;
+  adminPassword: string | undefined;
+  tickRateHz: number;
+  patchRateHz: number;
+  matchDurationSec: number;
+  /** 0 disables bot fill. */
+  botFillSec: number;
+  reconnectWindowSec: number;
+  snapshotIntervalMs: number;
+  logLevel: LogLevel;
+}
+
+/** A configuration value that cannot be used. `variable` is the environment variable's name. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable} ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+export const MIN_SECRET_BYTES = 32;
+const REGION_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+const LOG_LEVELS: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+type Env = Record<string, string | undefined>;
+
+/** Reads a variable, treating an empty or blank string as unset (as shells and orchestrators often pass them). */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be an integer between ${min} and ${max} (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be a URL (${protocols.join(" or ")})`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use ${protocols.join(" or ")} (got "${parsed.protocol}")`);
+  }
+  return raw;
+}
+
+function region(name: string, value: string): string {
+  if (!REGION_PATTERN.test(value)) {
+    throw new ConfigError(name, `must be lowercase letters, digits and dashes, 1-32 characters (got "${value}")`);
+  }
+  return value;
+}
+
+function secret(env: Env, name: string, required: boolean, minBytes: number): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === "") {
+    if (required) throw new ConfigError(name, "is required when NODE_ENV=production");
+    return undefined;
+  }
+  if (Buffer.byteLength(raw, "utf8") < minBytes) {
+    throw new ConfigError(name, `must be at least ${minBytes} bytes long`);
+  }
+  return raw;
+}
+
+/**
+ * Parses and validates the environment. Pure: reads only `env` and `cwd`, touches no file.
+ * @throws ConfigError naming the first offending variable.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const nodeEnvRaw = read(env, "NODE_ENV") ?? "development";
+  if (nodeEnvRaw !== "development" && nodeEnvRaw !== "production" && nodeEnvRaw !== "test") {
+    throw new ConfigError("NODE_ENV", `must be development, production or test (got "${nodeEnvRaw}")`);
+  }
+  const nodeEnv: NodeEnv = nodeEnvRaw;
+  const production = nodeEnv === "production";
+
+  const publicAddress = read(env, "PUBLIC_ADDRESS");
+  if (publicAddress !== undefined && !/^[A-Za-z0-9.-]+(:\d{1,5})?(\/[\w./-]*)?$/.test(publicAddress)) {
+    throw new ConfigError("PUBLIC_ADDRESS", `must be host[:port] (got "${publicAddress}")`);
+  }
+
+  const ownRegion = region("REGION", read(env, "REGION") ?? "local");
+  const regionsRaw = read(env, "REGIONS");
+  const regions = regionsRaw === undefined ? [ownRegion] : regionsRaw.split(",").map((r) => region("REGIONS", r.trim()));
+  if (new Set(regions).size !== regions.length) throw new ConfigError("REGIONS", "lists a region twice");
+
+  const logLevel = (read(env, "LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")} (got "${logLevel}")`);
+  }
+
+  return {
+    nodeEnv,
+    port: integer(env, "PORT", 2567, 0, 65535),
+    publicAddress,
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"]),
+    dataDir: path.resolve(cwd, read(env, "DATA_DIR") ?? "data"),
+    redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+    region: ownRegion,
+    regions,
+    jwtSecret: secret(env, "JWT_SECRET", production, MIN_SECRET_BYTES),
+    adminPassword: secret(env, "ADMIN_PASSWORD", production, 12),
+    tickRateHz: integer(env, "TICK_RATE_HZ", 30, 1, 240),
+    patchRateHz: integer(env, "PATCH_RATE_HZ", 20, 1, 120),
+    matchDurationSec: integer(env, "MATCH_DURATION_SEC", 180, 10, 3600),
+    botFillSec: integer(env, "BOT_FILL_SEC", production ? 0 : 10, 0, 3600),
+    reconnectWindowSec: integer(env, "RECONNECT_WINDOW_SEC", 20, 0, 600),
+    snapshotIntervalMs: integer(env, "SNAPSHOT_INTERVAL_MS", 1000, 100, 60_000),
+    logLevel: logLevel as LogLevel,
+  };
+}
+
+/** A config whose secrets are known: what the composition root hands to services. */
+export type ResolvedConfig = Config & { jwtSecret: string; adminPassword: string };

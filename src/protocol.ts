@@ -1,0 +1,138 @@
+/**
+ * The protocol module: room names, message names, their schemas, error codes and close codes. Rooms, tests,
+ * load-test bots and the browser client import it; it imports nothing of the server but zod.
+ *
+ * The public contract is ../shared/API.md; docs/API.md documents what this module holds. Renaming anything here
+ * breaks clients.
+ */
+import { z } from "zod";
+
+/** Room names registered with the matchmaker. */
+export const RoomName = {
+  Matchmaking: "matchmaking",
+  Arena: "arena",
+  Chat: "chat",
+} as const;
+export type RoomName = (typeof RoomName)[keyof typeof RoomName];
+
+/** Error codes of HTTP bodies (`{error:{code,message}}`) and of room `error` messages. */
+export const ErrorCode = {
+  InvalidInput: "INVALID_INPUT",
+  Unauthorized: "UNAUTHORIZED",
+  Forbidden: "FORBIDDEN",
+  NotFound: "NOT_FOUND",
+  Conflict: "CONFLICT",
+  PayloadTooLarge: "PAYLOAD_TOO_LARGE",
+  RateLimited: "RATE_LIMITED",
+  Internal: "INTERNAL",
+  Unavailable: "UNAVAILABLE",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes of the room `error` message `{code, message}` (sent to the one client whose message was refused). */
+export const RoomErrorCode = {
+  InvalidMessage: "INVALID_MESSAGE",
+  Flood: "FLOOD",
+  Spam: "SPAM",
+  Muted: "MUTED",
+  Internal: "INTERNAL",
+} as const;
+export type RoomErrorCode = (typeof RoomErrorCode)[keyof typeof RoomErrorCode];
+
+/**
+ * WebSocket close codes the server uses. 4000-4010 are Colyseus' own and keep their meaning; 41xx are this
+ * project's. Clients branch on them: 4001 and 4010 mean "reconnect" (for a match: `POST /sessions/:id/rejoin`).
+ */
+export const CloseCode = {
+  /** The client left on purpose (Colyseus CONSENTED). */
+  NormalLeave: 4000,
+  /** The process is shutting down; reconnect, the match continues elsewhere (Colyseus SERVER_SHUTDOWN). */
+  ServerShutdown: 4001,
+  /** An unexpected server error closed this connection (Colyseus WITH_ERROR). */
+  ServerError: 4002,
+  /** Reconnect now: same meaning as ServerShutdown, sent when the client should retry at once (Colyseus). */
+  MayTryReconnect: 4010,
+  /** Kicked: too many messages per second. */
+  KickedFlood: 4101,
+  /** Kicked: repeated invalid messages or inputs (strikes exhausted). */
+  KickedInvalidInput: 4102,
+  /** The access token expired or was revoked (logout); refresh and join again. */
+  TokenRevoked: 4103,
+  /** The player is banned; do not reconnect. */
+  Banned: 4104,
+  /** The match is over; the `matchEnd` message carried the results. */
+  MatchEnded: 4105,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Game modes and their team layout. */
+export const GameMode = z.enum(["duel", "ffa", "squad"]);
+export type GameMode = z.infer<typeof GameMode>;
+
+const regionName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
+
+/** Options of `matchmaking` joins. `region` defaults to the player's region. */
+export const MatchmakingJoinOptions = z.object({ mode: GameMode, region: regionName.optional() });
+export type MatchmakingJoinOptions = z.infer<typeof MatchmakingJoinOptions>;
+
+/** Options of `chat` joins: `global` or `region:<region>`. */
+export const ChatJoinOptions = z.object({
+  channel: z.union([z.literal("global"), z.string().regex(/^region:[a-z0-9][a-z0-9-]{0,31}$/)]),
+});
+export type ChatJoinOptions = z.infer<typeof ChatJoinOptions>;
+
+/** Chat text: 1-280 characters after control characters are removed and the ends trimmed. */
+export const CHAT_TEXT_MAX = 280;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+export const ChatText = z
+  .string()
+  .max(CHAT_TEXT_MAX * 4, "text is too long")
+  .transform((text) => text.replace(CONTROL_CHARACTERS, "").trim())
+  .pipe(z.string().min(1, "text is empty").max(CHAT_TEXT_MAX, `text is longer than ${CHAT_TEXT_MAX} characters`));
+
+/** Client → server message names and payload schemas. */
+export const ClientMessage = {
+  Input: "input",
+  Chat: "chat",
+  Message: "message",
+} as const;
+
+export const finiteNumber = z.number().refine(Number.isFinite, "must be a finite number");
+
+/** `arena` input. moveX/moveY are clamped to [-1, 1] by the room; NaN and Infinity are refused here. */
+export const InputMessage = z.object({
+  seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  moveX: finiteNumber,
+  moveY: finiteNumber,
+  aim: finiteNumber,
+  fire: z.boolean(),
+});
+export type InputMessage = z.infer<typeof InputMessage>;
+
+/** `arena` chat. */
+export const ArenaChatMessage = z.object({ channel: z.enum(["all", "team"]), text: ChatText });
+export type ArenaChatMessage = z.infer<typeof ArenaChatMessage>;
+
+/** `chat` room message. */
+export const LobbyChatMessage = z.object({ text: ChatText });
+export type LobbyChatMessage = z.infer<typeof LobbyChatMessage>;
+
+/** Server → client message names. */
+export const ServerMessage = {
+  Status: "status",
+  Seat: "seat",
+  Chat: "chat",
+  MatchEnd: "matchEnd",
+  History: "history",
+  Message: "message",
+  Error: "error",
+} as const;
+
+/** Payload of the room `error` message. */
+export interface RoomErrorPayload {
+  code: RoomErrorCode;
+  message: string;
+}

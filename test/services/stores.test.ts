@@ -1,0 +1,112 @@
+/** One contract suite per store, run against real PostgreSQL and against PGlite. */
+import assert from "node:assert/strict";
+import { SqlChatMessageStore } from "../../src/services/stores/ChatMessageStore.ts";
+import { SqlGameSessionStore } from "../../src/services/stores/GameSessionStore.ts";
+import { SqlPlayerStore, UsernameTakenError } from "../../src/services/stores/PlayerStore.ts";
+import { forEachDatabase } from "../helpers/databases.ts";
+
+forEachDatabase("PlayerStore", (db) => {
+  const store = () => new SqlPlayerStore(db());
+
+  it("creates a player with default rating and finds it by id and by username in any case", async () => {
+    const created = await store().create({ username: "Alice_1", region: "eu", passwordHash: "h" });
+    assert.equal(created.username, "Alice_1");
+    assert.equal(created.rating, 1500);
+    assert.equal(created.ratingDeviation, 350);
+    assert.equal(created.wins, 0);
+    assert.equal(created.currentSessionId, null);
+    assert.ok(created.createdAt instanceof Date);
+    assert.deepEqual((await store().findById(created.id))?.username, "Alice_1");
+    assert.equal((await store().findByUsername("aLiCe_1"))?.id, created.id);
+    assert.equal(await store().findByUsername("nobody"), undefined);
+  });
+
+  it("refuses a username taken in another case", async () => {
+    await store().create({ username: "Bobby", region: "eu" });
+    await assert.rejects(store().create({ username: "BOBBY", region: "us" }), UsernameTakenError);
+  });
+
+  it("finds guests by device id, updates region, records logins and current sessions", async () => {
+    const guest = await store().create({ username: "guest_x1", region: "eu", deviceId: "device-0123456789abcdef" });
+    assert.equal((await store().findByDeviceId("device-0123456789abcdef"))?.id, guest.id);
+    assert.equal((await store().updateRegion(guest.id, "us"))?.region, "us");
+    assert.equal(await store().updateRegion("missing", "us"), undefined);
+    const at = new Date("2026-01-02T03:04:05.000Z");
+    await store().recordLogin(guest.id, at);
+    assert.equal((await store().findById(guest.id))?.lastLoginAt?.toISOString(), at.toISOString());
+    const other = await store().create({ username: "carol", region: "eu" });
+    await store().setCurrentSession([guest.id, other.id], "room1");
+    assert.equal((await store().findById(other.id))?.currentSessionId, "room1");
+    await store().setCurrentSession([guest.id], null);
+    assert.equal((await store().findById(guest.id))?.currentSessionId, null);
+    assert.equal((await store().findById(other.id))?.currentSessionId, "room1");
+  });
+});
+
+forEachDatabase("GameSessionStore", (db) => {
+  const store = () => new SqlGameSessionStore(db());
+  const players = [
+    { playerId: "p1", username: "one", team: 0, bot: false },
+    { playerId: "p2", username: "two", team: 1, bot: true },
+  ];
+
+  it("creates a session with its players and moves it waiting → active → ended once", async () => {
+    const created = await store().create({ id: "s1", gameType: "arena", mode: "duel", region: "eu", serverId: "a", players });
+    assert.equal(created.status, "waiting");
+    assert.deepEqual(created.players, players);
+    const start = new Date("2026-01-01T00:00:00Z");
+    assert.equal(await store().markActive("s1", start), true);
+    assert.equal(await store().markActive("s1", start), false);
+    assert.equal((await store().get("s1"))?.startedAt?.toISOString(), start.toISOString());
+    assert.equal(await store().markEnded("s1", new Date()), true);
+    assert.equal(await store().markEnded("s1", new Date()), false);
+    assert.equal((await store().get("s1"))?.status, "ended");
+    assert.equal(await store().get("nope"), undefined);
+  });
+
+  it("refuses a duplicate id without leaving partial rows", async () => {
+    await assert.rejects(
+      store().create({ id: "s1", gameType: "arena", mode: "ffa", region: "us", serverId: "b", players: [] }),
+    );
+    assert.equal((await store().get("s1"))?.mode, "duel");
+  });
+
+  it("lists by status and region, newest first, within the limit", async () => {
+    for (const [id, region] of [["s2", "eu"], ["s3", "us"], ["s4", "eu"]] as const) {
+      await store().create({ id, gameType: "arena", mode: "ffa", region, serverId: "a", players: [] });
+    }
+    const waitingEu = await store().list({ status: "waiting", region: "eu", limit: 10 });
+    assert.deepEqual(waitingEu.map((s) => s.id).sort(), ["s2", "s4"]);
+    assert.equal((await store().list({ limit: 2 })).length, 2);
+    assert.deepEqual((await store().list({ status: "ended", limit: 10 })).map((s) => s.id), ["s1"]);
+  });
+
+  it("stores versioned snapshots, refuses a duplicate version and returns the newest or a given one", async () => {
+    assert.equal(await store().saveSnapshot({ sessionId: "s2", version: 1, tick: 30, state: Buffer.from([1]) }), true);
+    assert.equal(await store().saveSnapshot({ sessionId: "s2", version: 2, tick: 60, state: Buffer.from([2, 2]) }), true);
+    assert.equal(await store().saveSnapshot({ sessionId: "s2", version: 2, tick: 61, state: Buffer.from([9]) }), false);
+    const newest = await store().getSnapshot("s2");
+    assert.equal(newest?.version, 2);
+    assert.equal(newest?.tick, 60);
+    assert.deepEqual([...(newest?.state ?? [])], [2, 2]);
+    assert.equal((await store().getSnapshot("s2", 1))?.tick, 30);
+    assert.equal(await store().getSnapshot("s3"), undefined);
+  });
+});
+
+forEachDatabase("ChatMessageStore", (db) => {
+  const store = () => new SqlChatMessageStore(db());
+
+  it("returns the newest N of a channel in the order they were sent", async () => {
+    for (let i = 0; i < 60; i++) {
+      await store().append({ channel: "global", playerId: "p", username: "u", text: `m${i}` });
+    }
+    await store().append({ channel: "region:eu", playerId: "p", username: "u", text: "other" });
+    const recent = await store().recent("global", 50);
+    assert.equal(recent.length, 50);
+    assert.equal(recent[0]!.text, "m10");
+    assert.equal(recent[49]!.text, "m59");
+    assert.deepEqual((await store().recent("region:eu", 50)).map((m) => m.text), ["other"]);
+    assert.equal(new Set(recent.map((m) => m.id)).size, 50);
+  });
+});
