@@ -1,0 +1,46 @@
+/**
+ * The server definition: rooms, HTTP routes, presence and driver, built from services that the caller made. No
+ * side effects: importing this file opens nothing and listens nowhere. `src/index.ts` turns the definition into a
+ * listening server; tests hand it to `@colyseus/testing`'s `boot()` (the shape is @colyseus/tools' ConfigOptions).
+ */
+import { defineRoom, type RegisteredHandler, type ServerOptions } from "@colyseus/core";
+import type { Application } from "express";
+import { installHttp } from "./src/http/installHttp.ts";
+import { BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
+import type { Services } from "./src/services/createServices.ts";
+
+export interface ArenaServerDefinition {
+  rooms: Record<string, RegisteredHandler>;
+  options: ServerOptions;
+  initializeExpress: (app: Application) => void;
+}
+
+/** Room classes by name. The game rooms (matchmaking, arena, chat) register here as their issues land. */
+export type RoomClasses = Record<string, new () => BaseRoom<any>>;
+
+export const ROOMS: RoomClasses = {};
+
+export function roomContext(services: Services): RoomContext {
+  return { log: services.log };
+}
+
+/**
+ * @param extraRooms rooms added to the production set, for tests (a test-only room, say).
+ */
+export function defineArena(services: Services, extraRooms: RoomClasses = {}): ArenaServerDefinition {
+  const context = roomContext(services);
+  const rooms: Record<string, RegisteredHandler> = {};
+  for (const [name, RoomClass] of Object.entries({ ...ROOMS, ...extraRooms })) {
+    rooms[name] = defineRoom(bindRoom(RoomClass, context));
+  }
+  return {
+    rooms,
+    options: {
+      presence: services.presence,
+      driver: services.driver,
+      ...(services.config.publicAddress === undefined ? {} : { publicAddress: services.config.publicAddress }),
+      greet: false,
+    },
+    initializeExpress: (app) => installHttp(app, services),
+  };
+}

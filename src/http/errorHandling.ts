@@ -1,0 +1,48 @@
+/**
+ * The one place where errors become HTTP answers: `{error:{code,message}}` with a fitting status, never a stack
+ * trace. Anything unrecognised is logged and answered as a generic 500.
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { AppError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import { ErrorCode } from "../protocol.ts";
+
+/** Errors raised by express' body parser carry a `type` and a `status`. */
+function bodyParserError(error: unknown): AppError | undefined {
+  if (error === null || typeof error !== "object" || !("type" in error)) return undefined;
+  switch ((error as { type: unknown }).type) {
+    case "entity.too.large":
+      return new AppError(ErrorCode.PayloadTooLarge, "request body is larger than 16 KiB");
+    case "entity.parse.failed":
+      return new AppError(ErrorCode.InvalidInput, "request body is not valid JSON", { field: "body" });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new AppError(ErrorCode.InvalidInput, "request body encoding is not supported", { field: "body" });
+    default:
+      return undefined;
+  }
+}
+
+export function notFound(): RequestHandler {
+  return (req, _res, next) => {
+    next(new AppError(ErrorCode.NotFound, `no route for ${req.method} ${req.path}`));
+  };
+}
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const known = error instanceof AppError ? error : bodyParserError(error);
+    if (known === undefined) {
+      log.error({ err: error, method: req.method, path: req.path }, "unhandled error in HTTP handler");
+    } else if (known.status >= 500) {
+      log.warn({ err: known.cause ?? known, path: req.path }, known.message);
+    }
+    const answer = known ?? new AppError(ErrorCode.Internal, "internal error");
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    if (answer.details.retryAfterSec !== undefined) res.setHeader("Retry-After", String(answer.details.retryAfterSec));
+    res.status(answer.status).json(answer.toBody());
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The express side of the server: security headers, the body limit, the operational routes and the error edge.
+ * Feature routes (auth, players, leaderboards, sessions, admin) are mounted here as their issues land.
+ */
+import { monitor } from "@colyseus/monitor";
+import express, { type Application } from "express";
+import helmet from "helmet";
+import type { Services } from "../services/createServices.ts";
+import { ErrorCode } from "../protocol.ts";
+import { adminBasicAuth } from "./adminAuth.ts";
+import { errorHandler, notFound } from "./errorHandling.ts";
+
+export const BODY_LIMIT = "16kb";
+
+export function installHttp(app: Application, services: Services): void {
+  const log = services.log.child({ component: "http" });
+  app.disable("x-powered-by");
+  app.set("trust proxy", "loopback");
+  app.use(
+    helmet({
+      // The monitor panel and the browser client load only same-origin scripts; WebSockets go to the same host.
+      contentSecurityPolicy: {
+        directives: { "connect-src": ["'self'", "ws:", "wss:"], "upgrade-insecure-requests": null },
+      },
+      strictTransportSecurity: services.config.nodeEnv === "production",
+    }),
+  );
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", uptimeSec: Math.round(process.uptime()) });
+  });
+
+  app.get("/readyz", async (_req, res) => {
+    const readiness = await services.health.readiness();
+    if (readiness.ready) {
+      res.json({ status: "ready", database: readiness.database, redis: readiness.redis });
+      return;
+    }
+    const down = [
+      readiness.database.ok ? undefined : "database",
+      readiness.redis.configured && !readiness.redis.ok ? "redis" : undefined,
+    ].filter((name) => name !== undefined);
+    res.status(503).json({
+      error: { code: ErrorCode.Unavailable, message: `not ready: ${down.join(" and ")} unreachable` },
+      status: "unavailable",
+      database: readiness.database,
+      redis: readiness.redis,
+    });
+  });
+
+  app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());
+
+  app.use(notFound());
+  app.use(errorHandler(log));
+}

@@ -1,0 +1,72 @@
+/**
+ * The composition root and the only place that listens. Reads the configuration, builds the services, turns the
+ * server definition of arena.config.ts into a listening Colyseus server, and shuts everything down in order on
+ * SIGTERM/SIGINT (Colyseus first, so rooms finish; then the database and Redis; exit 0).
+ */
+import http from "node:http";
+import { defineServer } from "@colyseus/core";
+import { WebSocketTransport } from "@colyseus/ws-transport";
+import { defineArena } from "../arena.config.ts";
+import { ConfigError, loadConfig } from "./config.ts";
+import { resolveDevSecrets } from "./devSecrets.ts";
+import { createLogger } from "./logger.ts";
+import { createServices } from "./services/createServices.ts";
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let secrets: ReturnType<typeof resolveDevSecrets>;
+  try {
+    secrets = resolveDevSecrets(loadConfig());
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
+    throw error;
+  }
+  const config = secrets.config;
+  const log = createLogger(config.logLevel, { region: config.region });
+  if (secrets.generatedAdminPassword !== undefined) {
+    log.warn(
+      { adminUser: "admin", adminPassword: secrets.generatedAdminPassword, storedIn: secrets.secretsFile },
+      "generated a development admin password (shown once; set ADMIN_PASSWORD to choose one)",
+    );
+  }
+
+  let services: Awaited<ReturnType<typeof createServices>>;
+  try {
+    services = await createServices(config, log);
+  } catch (error) {
+    fail(`Cannot start: ${config.databaseUrl === undefined ? "embedded database" : "DATABASE_URL"}: ${(error as Error).message}`);
+  }
+
+  const definition = defineArena(services);
+  const server = defineServer({
+    rooms: definition.rooms,
+    ...definition.options,
+    express: definition.initializeExpress,
+    transport: new WebSocketTransport({ server: http.createServer() }),
+    gracefullyShutdown: true,
+  });
+  server.onShutdown(async () => {
+    log.info("shutting down: closing the database and Redis");
+    await services.close();
+  });
+
+  await server.listen(config.port);
+  log.info(
+    {
+      port: config.port,
+      database: services.db.kind,
+      dataDir: services.db.kind === "pglite" ? config.dataDir : undefined,
+      redis: config.redisUrl === undefined ? "in-process" : "redis",
+      regions: config.regions,
+      nodeEnv: config.nodeEnv,
+    },
+    `listening on :${config.port}`,
+  );
+  if (typeof process.send === "function") process.send("ready");
+}
+
+main().catch((error: unknown) => fail(`Cannot start: ${error instanceof Error ? error.message : String(error)}`));

@@ -1,0 +1,156 @@
+/**
+ * The base of every room: a child logger with room context, validated message handlers with per-client flood and
+ * strike accounting, and `onUncaughtException` declared as a class method, so that a throw in one handler, timer or
+ * tick is logged and contained: it never closes other clients or the process.
+ *
+ * Rooms use `this.clock` for every timer (it is paused, cleared and error-wrapped with the room), never native
+ * timers.
+ */
+import { type Client, OnMessageException, Room, type RoomException, type RoomMethodName, type RoomOptions } from "@colyseus/core";
+import type { z } from "zod";
+import type { Logger } from "../logger.ts";
+import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
+
+/** What a room receives from the composition root. Grows as services land; rooms never build services. */
+export interface RoomContext {
+  log: Logger;
+}
+
+/** Per-client message limits of {@link BaseRoom.handle}. */
+export interface MessageLimits {
+  /** Messages a client may send per second before it is kicked with CloseCode.KickedFlood. */
+  maxPerSecond: number;
+  /** Invalid messages tolerated per client before it is kicked with CloseCode.KickedInvalidInput. */
+  maxStrikes: number;
+}
+
+interface ClientCounters {
+  windowStartedAt: number;
+  inWindow: number;
+  strikes: number;
+}
+
+type Handler<T> = (client: Client, message: T) => void | Promise<void>;
+
+export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
+  /** Injected by {@link bindRoom}; defined before `onCreate` runs. */
+  protected context!: RoomContext;
+  private logger?: Logger;
+  private readonly counters = new Map<string, ClientCounters>();
+  private wildcardInstalled = false;
+
+  protected messageLimits: MessageLimits = { maxPerSecond: 60, maxStrikes: 10 };
+
+  /** The room's logger, with `roomId` and `room` (type name) bound. */
+  protected get log(): Logger {
+    if (this.logger === undefined || this.logger.bindings().roomId !== this.roomId) {
+      this.logger = this.context.log.child({ room: this.roomName, roomId: this.roomId });
+    }
+    return this.logger;
+  }
+
+  /**
+   * Registers a handler for `type` whose payload must satisfy `schema`. An invalid payload or an unknown message
+   * type earns the client a strike and an `error` message; a client past its strike or rate budget is kicked with
+   * a documented close code. The handler receives the parsed (and transformed) payload only.
+   */
+  protected handle<S extends z.ZodType>(type: string, schema: S, handler: Handler<z.output<S>>): void {
+    this.installWildcard();
+    this.onMessage(type, (client: Client, payload: unknown) => {
+      if (!this.admit(client)) return;
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+        this.strike(client, `invalid "${type}" message: ${where}${issue?.message ?? "rejected"}`);
+        return;
+      }
+      return handler(client, parsed.data);
+    });
+  }
+
+  /** Sends the `error` message to one client. */
+  protected sendError(client: Client, code: RoomErrorPayload["code"], message: string): void {
+    client.send(ServerMessage.Error, { code, message } satisfies RoomErrorPayload);
+  }
+
+  /** Records an invalid message; kicks the client once its strikes are spent. Returns true if it was kicked. */
+  protected strike(client: Client, reason: string): boolean {
+    const counters = this.countersOf(client);
+    counters.strikes += 1;
+    if (counters.strikes > this.messageLimits.maxStrikes) {
+      this.log.warn({ sessionId: client.sessionId, reason, strikes: counters.strikes }, "kicking client: invalid input");
+      client.leave(CloseCode.KickedInvalidInput, "too many invalid messages");
+      return true;
+    }
+    this.sendError(client, RoomErrorCode.InvalidMessage, reason);
+    return false;
+  }
+
+  /** Forgets a departed client's counters. Subclasses call it from `onLeave`. */
+  protected forgetClient(client: Client): void {
+    this.counters.delete(client.sessionId);
+  }
+
+  /** Contains every exception thrown by a handler, timer or tick of this room. */
+  override onUncaughtException(error: RoomException, methodName: RoomMethodName): void {
+    const cause = error.cause instanceof Error ? error.cause : error;
+    this.log.error({ err: cause, method: methodName }, "uncaught exception in room; contained");
+    if (error instanceof OnMessageException) {
+      const client = error.client as Client | undefined;
+      if (client !== undefined) this.sendError(client, RoomErrorCode.Internal, "the server could not handle that message");
+    }
+  }
+
+  private installWildcard(): void {
+    if (this.wildcardInstalled) return;
+    this.wildcardInstalled = true;
+    this.onMessage("*", (client: Client, type: string | number) => {
+      if (!this.admit(client)) return;
+      this.strike(client, `unknown message type "${String(type)}"`);
+    });
+  }
+
+  /** Per-client rate budget over a one-second window; false (and the client kicked) when exceeded. */
+  private admit(client: Client): boolean {
+    const counters = this.countersOf(client);
+    const now = this.clock.currentTime;
+    if (now - counters.windowStartedAt >= 1000) {
+      counters.windowStartedAt = now;
+      counters.inWindow = 0;
+    }
+    counters.inWindow += 1;
+    if (counters.inWindow > this.messageLimits.maxPerSecond) {
+      if (counters.inWindow === this.messageLimits.maxPerSecond + 1) {
+        this.log.warn({ sessionId: client.sessionId }, "kicking client: message flood");
+        client.leave(CloseCode.KickedFlood, "too many messages");
+      }
+      return false;
+    }
+    return true;
+  }
+
+  private countersOf(client: Client): ClientCounters {
+    let counters = this.counters.get(client.sessionId);
+    if (counters === undefined) {
+      counters = { windowStartedAt: this.clock.currentTime, inWindow: 0, strikes: 0 };
+      this.counters.set(client.sessionId, counters);
+    }
+    return counters;
+  }
+}
+
+/**
+ * A subclass of `RoomClass` with `context` injected, for `defineRoom`. Services travel by closure, not through
+ * room options: options may be serialised to another process, services cannot be.
+ */
+export function bindRoom<C extends new () => BaseRoom<any>>(RoomClass: C, context: RoomContext): C {
+  const Bound = class extends (RoomClass as new () => BaseRoom<any>) {
+    constructor() {
+      super();
+      this.context = context;
+    }
+  };
+  Object.defineProperty(Bound, "name", { value: RoomClass.name });
+  return Bound as unknown as C;
+}

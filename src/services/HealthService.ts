@@ -1,0 +1,54 @@
+import type { Redis } from "ioredis";
+import type { Database, DatabaseKind } from "./db/Database.ts";
+import { withTimeout } from "./db/Database.ts";
+
+export interface DependencyCheck {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface Readiness {
+  ready: boolean;
+  database: DependencyCheck & { kind: DatabaseKind };
+  redis: (DependencyCheck & { configured: true }) | { configured: false };
+}
+
+async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
+  const started = performance.now();
+  try {
+    await check();
+    return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  } catch (error) {
+    return {
+      ok: false,
+      latencyMs: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
+/**
+ * Readiness of this process: the database answers, and Redis answers when it is configured. Each check is bounded
+ * by `timeoutMs`, so `/readyz` answers within that time even when a dependency hangs rather than refuses.
+ */
+export class HealthService {
+  constructor(
+    private readonly db: Database,
+    private readonly redis: Redis | undefined,
+    private readonly timeoutMs = 1000,
+  ) {}
+
+  async readiness(): Promise<Readiness> {
+    const redis = this.redis;
+    const [database, redisCheck] = await Promise.all([
+      timed(() => this.db.ping(this.timeoutMs)),
+      redis === undefined ? undefined : timed(() => withTimeout(redis.ping(), this.timeoutMs, "Redis")),
+    ]);
+    return {
+      ready: database.ok && (redisCheck?.ok ?? true),
+      database: { ...database, kind: this.db.kind },
+      redis: redisCheck === undefined ? { configured: false } : { ...redisCheck, configured: true },
+    };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Builds every service from the resolved configuration: the database (PostgreSQL or PGlite, migrated), the stores,
+ * and presence/driver (Redis or in-process). Called once, by the composition root (src/index.ts) or by a test.
+ */
+import { LocalDriver, LocalPresence, type matchMaker, type Presence } from "@colyseus/core";
+import { RedisDriver } from "@colyseus/redis-driver";
+import { RedisPresence } from "@colyseus/redis-presence";
+import { Redis } from "ioredis";
+import type { ResolvedConfig } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import type { Database } from "./db/Database.ts";
+import { migrate } from "./db/migrations.ts";
+import { openDatabase } from "./db/openDatabase.ts";
+import { HealthService } from "./HealthService.ts";
+import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
+import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
+import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
+
+export interface Stores {
+  players: PlayerStore;
+  sessions: GameSessionStore;
+  chat: ChatMessageStore;
+}
+
+export interface Services {
+  config: ResolvedConfig;
+  log: Logger;
+  db: Database;
+  stores: Stores;
+  /** Handed to Colyseus, which shuts it down with the server. */
+  presence: Presence;
+  /** Handed to Colyseus, which shuts it down with the server. */
+  driver: matchMaker.MatchMakerDriver;
+  /** This process' own Redis connection (readiness, and later queues and ranks); undefined without REDIS_URL. */
+  redis: Redis | undefined;
+  health: HealthService;
+  /** Closes what Colyseus does not: the database and this process' own Redis connection. */
+  close(): Promise<void>;
+}
+
+function redisClient(url: string, log: Logger, name: string): Redis {
+  const client = new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableReadyCheck: true });
+  // Without a listener ioredis reports every failed reconnect as unhandled; a Redis outage is a readiness fact here.
+  client.on("error", (error: Error) => log.warn({ err: error.message, client: name }, "Redis connection error"));
+  return client;
+}
+
+export async function createServices(config: ResolvedConfig, log: Logger): Promise<Services> {
+  const db = await openDatabase(config, log.child({ component: "database" }));
+  try {
+    const report = await migrate(db);
+    log.info({ database: db.kind, applied: report.applied, schemaVersion: report.current }, "database ready");
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+
+  let presence: Presence;
+  let driver: matchMaker.MatchMakerDriver;
+  let redis: Redis | undefined;
+  if (config.redisUrl !== undefined) {
+    const redisLog = log.child({ component: "redis" });
+    presence = new RedisPresence(redisClient(config.redisUrl, redisLog, "arena-presence"));
+    driver = new RedisDriver(redisClient(config.redisUrl, redisLog, "arena-driver"));
+    redis = redisClient(config.redisUrl, redisLog, "arena-services");
+    log.info("Redis presence and matchmaker driver");
+  } else {
+    presence = new LocalPresence();
+    driver = new LocalDriver();
+    log.info("in-process presence and matchmaker driver (REDIS_URL unset)");
+  }
+
+  return {
+    config,
+    log,
+    db,
+    stores: {
+      players: new SqlPlayerStore(db),
+      sessions: new SqlGameSessionStore(db),
+      chat: new SqlChatMessageStore(db),
+    },
+    presence,
+    driver,
+    redis,
+    health: new HealthService(db, redis),
+    async close() {
+      if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Boots the real server definition (arena.config.ts) in-process with @colyseus/testing, on a real database
+ * (PostgreSQL or PGlite) and with Redis or in-process presence/driver.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type ColyseusTestServer, boot } from "@colyseus/testing";
+import { Redis } from "ioredis";
+import { defineArena, type RoomClasses } from "../../arena.config.ts";
+import { loadConfig, type ResolvedConfig } from "../../src/config.ts";
+import type { DatabaseKind } from "../../src/services/db/Database.ts";
+import { createServices, type Services } from "../../src/services/createServices.ts";
+import { createScratchPostgres } from "./databases.ts";
+import { testLogger } from "./logger.ts";
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/9";
+export const TEST_PORT = Number(process.env.TEST_PORT ?? 2568);
+export const ADMIN_PASSWORD = "test-admin-password";
+
+export interface BootOptions {
+  database: DatabaseKind;
+  redis: boolean;
+  extraRooms?: RoomClasses;
+  env?: Record<string, string>;
+  /** Overrides the database URL (a proxy in front of PostgreSQL, say). */
+  databaseUrl?: (scratchUrl: string) => string;
+}
+
+export interface TestServer {
+  colyseus: ColyseusTestServer;
+  services: Services;
+  config: ResolvedConfig;
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+/** Empties the test Redis database, so presence, driver and queues start clean. */
+export async function flushTestRedis(): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function bootTestServer(options: BootOptions): Promise<TestServer> {
+  const scratch = options.database === "postgres" ? await createScratchPostgres() : undefined;
+  if (options.redis) await flushTestRedis();
+  const env: Record<string, string> = {
+    NODE_ENV: "test",
+    JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
+    ADMIN_PASSWORD,
+    LOG_LEVEL: "silent",
+    ...(scratch === undefined ? {} : { DATABASE_URL: options.databaseUrl?.(scratch.url) ?? scratch.url }),
+    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...options.env,
+  };
+  const config = loadConfig(env) as ResolvedConfig;
+  // PGlite runs on disk as in production, in a throwaway directory.
+  const services = await createServices(
+    scratch === undefined ? { ...config, dataDir: await makeTempDir() } : config,
+    testLogger,
+  );
+  const colyseus = await boot(defineArena(services, options.extraRooms), TEST_PORT);
+  return {
+    colyseus,
+    services,
+    config,
+    baseUrl: `http://127.0.0.1:${TEST_PORT}`,
+    async close() {
+      await colyseus.shutdown();
+      await services.close();
+      await scratch?.drop();
+    },
+  };
+}
+
+function makeTempDir(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), "arena-test-"));
+}
+
+/** The test matrix of full-server suites: every database kind, with and without Redis. */
+export const SERVER_MATRIX: ReadonlyArray<{ database: DatabaseKind; redis: boolean }> = [
+  { database: "postgres", redis: true },
+  { database: "pglite", redis: false },
+  { database: "postgres", redis: false },
+  { database: "pglite", redis: true },
+];
