@@ -16,7 +16,7 @@ export interface ArenaServerDefinition {
 }
 
 /** Room classes by name. The game rooms (matchmaking, arena, chat) register here as their issues land. */
-export type RoomClasses = Record<string, new () => BaseRoom<any>>;
+export type RoomClasses = Record<string, new () => BaseRoom>;
 
 export const ROOMS: RoomClasses = {};
 

@@ -144,8 +144,8 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
  * A subclass of `RoomClass` with `context` injected, for `defineRoom`. Services travel by closure, not through
  * room options: options may be serialised to another process, services cannot be.
  */
-export function bindRoom<C extends new () => BaseRoom<any>>(RoomClass: C, context: RoomContext): C {
-  const Bound = class extends (RoomClass as new () => BaseRoom<any>) {
+export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: RoomContext): C {
+  const Bound = class extends (RoomClass as new () => BaseRoom) {
     constructor() {
       super();
       this.context = context;

@@ -36,6 +36,8 @@ export class HealthService {
   constructor(
     private readonly db: Database,
     private readonly redis: Redis | undefined,
+    /** Status of every Redis connection the process holds (presence pub/sub, driver, own), by name. */
+    private readonly redisConnections: () => Record<string, string> = () => ({}),
     private readonly timeoutMs = 1000,
   ) {}
 
@@ -43,12 +45,19 @@ export class HealthService {
     const redis = this.redis;
     const [database, redisCheck] = await Promise.all([
       timed(() => this.db.ping(this.timeoutMs)),
-      redis === undefined ? undefined : timed(() => withTimeout(redis.ping(), this.timeoutMs, "Redis")),
+      redis === undefined ? undefined : timed(() => this.pingRedis(redis)),
     ]);
     return {
       ready: database.ok && (redisCheck?.ok ?? true),
       database: { ...database, kind: this.db.kind },
       redis: redisCheck === undefined ? { configured: false } : { ...redisCheck, configured: true },
     };
+  }
+
+  /** Redis is usable when it answers a PING and every connection of ours is (again) established. */
+  private async pingRedis(redis: Redis): Promise<void> {
+    await withTimeout(redis.ping(), this.timeoutMs, "Redis");
+    const down = Object.entries(this.redisConnections()).filter(([, status]) => status !== "ready");
+    if (down.length > 0) throw new Error(`Redis connections not ready: ${down.map(([name, status]) => `${name}=${status}`).join(", ")}`);
   }
 }

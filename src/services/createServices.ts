@@ -4,7 +4,6 @@
  */
 import { LocalDriver, LocalPresence, type matchMaker, type Presence } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
-import { RedisPresence } from "@colyseus/redis-presence";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -12,6 +11,7 @@ import type { Database } from "./db/Database.ts";
 import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
+import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
@@ -58,11 +58,16 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   let presence: Presence;
   let driver: matchMaker.MatchMakerDriver;
   let redis: Redis | undefined;
+  let redisConnections: () => Record<string, string> = () => ({});
   if (config.redisUrl !== undefined) {
     const redisLog = log.child({ component: "redis" });
-    presence = new RedisPresence(redisClient(config.redisUrl, redisLog, "arena-presence"));
-    driver = new RedisDriver(redisClient(config.redisUrl, redisLog, "arena-driver"));
-    redis = redisClient(config.redisUrl, redisLog, "arena-services");
+    const observed = new ObservedRedisPresence(redisClient(config.redisUrl, redisLog, "arena-presence"));
+    const driverClient = redisClient(config.redisUrl, redisLog, "arena-driver");
+    const ownClient = redisClient(config.redisUrl, redisLog, "arena-services");
+    presence = observed;
+    driver = new RedisDriver(driverClient);
+    redis = ownClient;
+    redisConnections = () => ({ ...observed.connectionStates(), driver: driverClient.status, services: ownClient.status });
     log.info("Redis presence and matchmaker driver");
   } else {
     presence = new LocalPresence();
@@ -82,7 +87,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     presence,
     driver,
     redis,
-    health: new HealthService(db, redis),
+    health: new HealthService(db, redis, redisConnections),
     async close() {
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ADMIN_PASSWORD, bootTestServer, SERVER_MATRIX, type TestServer } from "../helpers/server.ts";
+import { ADMIN_PASSWORD, bootTestServer, jsonBody, SERVER_MATRIX, type TestServer } from "../helpers/server.ts";
 
 for (const setup of SERVER_MATRIX) {
   describe(`HTTP edge [${setup.database}, ${setup.redis ? "redis" : "in-process"}]`, function () {
@@ -13,13 +13,13 @@ for (const setup of SERVER_MATRIX) {
     it("GET /healthz answers 200", async () => {
       const res = await fetch(`${server.baseUrl}/healthz`);
       assert.equal(res.status, 200);
-      assert.equal((await res.json()).status, "ok");
+      assert.equal((await jsonBody(res)).status, "ok");
     });
 
     it("GET /readyz answers 200 and names the database and Redis in use", async () => {
       const res = await fetch(`${server.baseUrl}/readyz`);
       assert.equal(res.status, 200);
-      const body = await res.json();
+      const body = await jsonBody(res);
       assert.equal(body.status, "ready");
       assert.equal(body.database.kind, setup.database);
       assert.equal(body.database.ok, true);
@@ -30,7 +30,7 @@ for (const setup of SERVER_MATRIX) {
     it("unknown routes answer 404 in the error shape, without a stack", async () => {
       const res = await fetch(`${server.baseUrl}/no/such/route`);
       assert.equal(res.status, 404);
-      const body = await res.json();
+      const body = await jsonBody(res);
       assert.equal(body.error.code, "NOT_FOUND");
       assert.match(body.error.message, /no route/);
       assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+/);
@@ -43,14 +43,14 @@ for (const setup of SERVER_MATRIX) {
         body: JSON.stringify({ pad: "x".repeat(17 * 1024) }),
       });
       assert.equal(big.status, 413);
-      assert.equal((await big.json()).error.code, "PAYLOAD_TOO_LARGE");
+      assert.equal((await jsonBody(big)).error.code, "PAYLOAD_TOO_LARGE");
       const bad = await fetch(`${server.baseUrl}/no/such/route`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: '{"a":',
       });
       assert.equal(bad.status, 400);
-      assert.deepEqual((await bad.json()).error, {
+      assert.deepEqual((await jsonBody(bad)).error, {
         code: "INVALID_INPUT",
         message: "request body is not valid JSON",
         field: "body",

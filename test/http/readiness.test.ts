@@ -1,0 +1,88 @@
+/**
+ * Dependency outages while the server runs: PostgreSQL (and Redis) go away behind a proxy; /readyz answers 503
+ * within 2 s naming the dependency, the process stays up, and readiness returns by itself when they come back.
+ */
+import assert from "node:assert/strict";
+import { TcpProxy } from "../helpers/tcpProxy.ts";
+import { bootTestServer, jsonBody, type TestServer } from "../helpers/server.ts";
+
+async function readyz(server: TestServer): Promise<{ status: number; body: Awaited<ReturnType<typeof jsonBody>>; ms: number }> {
+  const started = performance.now();
+  const res = await fetch(`${server.baseUrl}/readyz`);
+  return { status: res.status, body: await jsonBody(res), ms: performance.now() - started };
+}
+
+/** Polls /readyz until it reports `status`; the server reconnects on its own, the test only watches. */
+async function until(server: TestServer, status: number, withinMs: number): Promise<{ body: Awaited<ReturnType<typeof jsonBody>> }> {
+  const deadline = performance.now() + withinMs;
+  for (;;) {
+    const answer = await readyz(server);
+    if (answer.status === status) return answer;
+    if (performance.now() > deadline) assert.fail(`readyz stayed ${answer.status}: ${JSON.stringify(answer.body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe("readiness through dependency outages", function () {
+  this.timeout(60_000);
+
+  it("PostgreSQL down → 503 within 2 s naming the database; back → 200 without a restart", async () => {
+    const proxy = new TcpProxy("127.0.0.1", 5432);
+    await proxy.start();
+    const server = await bootTestServer({
+      database: "postgres",
+      redis: false,
+      databaseUrl: (url) => {
+        const viaProxy = new URL(url);
+        viaProxy.port = String(proxy.port);
+        return viaProxy.toString();
+      },
+    });
+    try {
+      assert.equal((await readyz(server)).status, 200);
+      await proxy.cut();
+      const down = await readyz(server);
+      assert.equal(down.status, 503);
+      assert.ok(down.ms < 2000, `answered in ${down.ms} ms`);
+      assert.equal(down.body.error.code, "UNAVAILABLE");
+      assert.match(down.body.error.message, /database/);
+      assert.equal(down.body.database.ok, false);
+      // The process is still serving.
+      assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
+      await proxy.restore();
+      const back = await until(server, 200, 10_000);
+      assert.equal(back.body.database.ok, true);
+      // And the pool works for real queries again.
+      const [row] = await server.services.db.query<{ n: number }>("SELECT count(*)::int AS n FROM players");
+      assert.equal(row!.n, 0);
+    } finally {
+      await proxy.stop();
+      await server.close();
+    }
+  });
+
+  it("Redis down → 503 within 2 s naming Redis; back → 200", async () => {
+    const proxy = new TcpProxy("127.0.0.1", 6379);
+    await proxy.start();
+    const server = await bootTestServer({
+      database: "pglite",
+      redis: true,
+      env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/9` },
+    });
+    try {
+      assert.equal((await readyz(server)).status, 200);
+      await proxy.cut();
+      const down = await readyz(server);
+      assert.equal(down.status, 503);
+      assert.ok(down.ms < 2000, `answered in ${down.ms} ms`);
+      assert.match(down.body.error.message, /redis/);
+      assert.equal(down.body.database.ok, true);
+      assert.equal((await fetch(`${server.baseUrl}/healthz`)).status, 200);
+      await proxy.restore();
+      await until(server, 200, 15_000);
+    } finally {
+      await proxy.stop();
+      await server.close();
+    }
+  });
+});
