@@ -6,7 +6,7 @@
 import { defineRoom, type RegisteredHandler, type ServerOptions } from "@colyseus/core";
 import type { Application } from "express";
 import { installHttp } from "./src/http/installHttp.ts";
-import { BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
+import { type BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
 import type { Services } from "./src/services/createServices.ts";
 
 export interface ArenaServerDefinition {

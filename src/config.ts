@@ -121,7 +121,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const ownRegion = region("REGION", read(env, "REGION") ?? "local");
   const regionsRaw = read(env, "REGIONS");
-  const regions = regionsRaw === undefined ? [ownRegion] : regionsRaw.split(",").map((r) => region("REGIONS", r.trim()));
+  const regions =
+    regionsRaw === undefined ? [ownRegion] : regionsRaw.split(",").map((r) => region("REGIONS", r.trim()));
   if (new Set(regions).size !== regions.length) throw new ConfigError("REGIONS", "lists a region twice");
 
   const logLevel = (read(env, "LOG_LEVEL") ?? "info").toLowerCase();

@@ -47,7 +47,10 @@ export function resolveDevSecrets(config: Config): SecretsResolution {
   }
   if (config.nodeEnv === "production") {
     // loadConfig already refuses this; kept so the type is honest.
-    throw new ConfigError(config.jwtSecret === undefined ? "JWT_SECRET" : "ADMIN_PASSWORD", "is required in production");
+    throw new ConfigError(
+      config.jwtSecret === undefined ? "JWT_SECRET" : "ADMIN_PASSWORD",
+      "is required in production",
+    );
   }
   const file = path.join(config.dataDir, "secrets.json");
   try {

@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   try {
     services = await createServices(config, log);
   } catch (error) {
-    fail(`Cannot start: ${config.databaseUrl === undefined ? "embedded database" : "DATABASE_URL"}: ${(error as Error).message}`);
+    fail(
+      `Cannot start: ${config.databaseUrl === undefined ? "embedded database" : "DATABASE_URL"}: ${(error as Error).message}`,
+    );
   }
 
   const definition = defineArena(services);

@@ -69,9 +69,7 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const GameMode = z.enum(["duel", "ffa", "squad"]);
 export type GameMode = z.infer<typeof GameMode>;
 
-const regionName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
+const regionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
 
 /** Options of `matchmaking` joins. `region` defaults to the player's region. */
 export const MatchmakingJoinOptions = z.object({ mode: GameMode, region: regionName.optional() });

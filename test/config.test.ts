@@ -92,7 +92,10 @@ describe("config", () => {
 
   it("refuses production without a 32-byte JWT_SECRET or an ADMIN_PASSWORD", () => {
     rejects({ NODE_ENV: "production", ADMIN_PASSWORD: "a-long-admin-password" }, "JWT_SECRET");
-    rejects({ NODE_ENV: "production", JWT_SECRET: "y".repeat(31), ADMIN_PASSWORD: "a-long-admin-password" }, "JWT_SECRET");
+    rejects(
+      { NODE_ENV: "production", JWT_SECRET: "y".repeat(31), ADMIN_PASSWORD: "a-long-admin-password" },
+      "JWT_SECRET",
+    );
     rejects({ NODE_ENV: "production", JWT_SECRET: secret }, "ADMIN_PASSWORD");
   });
 });
@@ -117,7 +120,9 @@ describe("development secrets", () => {
   });
 
   it("keep explicit values and write nothing when both are given", () => {
-    const resolved = resolveDevSecrets(loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, ADMIN_PASSWORD: "given-password" }));
+    const resolved = resolveDevSecrets(
+      loadConfig({ DATA_DIR: dir, JWT_SECRET: secret, ADMIN_PASSWORD: "given-password" }),
+    );
     assert.equal(resolved.config.jwtSecret, secret);
     assert.equal(resolved.config.adminPassword, "given-password");
     assert.equal(fs.existsSync(path.join(dir, "secrets.json")), false);
@@ -125,6 +130,9 @@ describe("development secrets", () => {
 
   it("refuse an unreadable secrets file, naming DATA_DIR", () => {
     fs.writeFileSync(path.join(dir, "secrets.json"), "{not json");
-    assert.throws(() => resolveDevSecrets(loadConfig({ DATA_DIR: dir })), (e: unknown) => e instanceof ConfigError && e.variable === "DATA_DIR");
+    assert.throws(
+      () => resolveDevSecrets(loadConfig({ DATA_DIR: dir })),
+      (e: unknown) => e instanceof ConfigError && e.variable === "DATA_DIR",
+    );
   });
 });

@@ -6,7 +6,14 @@
  * Rooms use `this.clock` for every timer (it is paused, cleared and error-wrapped with the room), never native
  * timers.
  */
-import { type Client, OnMessageException, Room, type RoomException, type RoomMethodName, type RoomOptions } from "@colyseus/core";
+import {
+  type Client,
+  OnMessageException,
+  Room,
+  type RoomException,
+  type RoomMethodName,
+  type RoomOptions,
+} from "@colyseus/core";
 import type { z } from "zod";
 import type { Logger } from "../logger.ts";
 import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
@@ -79,7 +86,10 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
     const counters = this.countersOf(client);
     counters.strikes += 1;
     if (counters.strikes > this.messageLimits.maxStrikes) {
-      this.log.warn({ sessionId: client.sessionId, reason, strikes: counters.strikes }, "kicking client: invalid input");
+      this.log.warn(
+        { sessionId: client.sessionId, reason, strikes: counters.strikes },
+        "kicking client: invalid input",
+      );
       client.leave(CloseCode.KickedInvalidInput, "too many invalid messages");
       return true;
     }
@@ -98,7 +108,8 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
     this.log.error({ err: cause, method: methodName }, "uncaught exception in room; contained");
     if (error instanceof OnMessageException) {
       const client = error.client as Client | undefined;
-      if (client !== undefined) this.sendError(client, RoomErrorCode.Internal, "the server could not handle that message");
+      if (client !== undefined)
+        this.sendError(client, RoomErrorCode.Internal, "the server could not handle that message");
     }
   }
 

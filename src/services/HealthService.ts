@@ -58,6 +58,7 @@ export class HealthService {
   private async pingRedis(redis: Redis): Promise<void> {
     await withTimeout(redis.ping(), this.timeoutMs, "Redis");
     const down = Object.entries(this.redisConnections()).filter(([, status]) => status !== "ready");
-    if (down.length > 0) throw new Error(`Redis connections not ready: ${down.map(([name, status]) => `${name}=${status}`).join(", ")}`);
+    if (down.length > 0)
+      throw new Error(`Redis connections not ready: ${down.map(([name, status]) => `${name}=${status}`).join(", ")}`);
   }
 }

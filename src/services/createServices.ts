@@ -67,7 +67,11 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     presence = observed;
     driver = new RedisDriver(driverClient);
     redis = ownClient;
-    redisConnections = () => ({ ...observed.connectionStates(), driver: driverClient.status, services: ownClient.status });
+    redisConnections = () => ({
+      ...observed.connectionStates(),
+      driver: driverClient.status,
+      services: ownClient.status,
+    });
     log.info("Redis presence and matchmaker driver");
   } else {
     presence = new LocalPresence();

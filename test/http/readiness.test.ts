@@ -6,14 +6,20 @@ import assert from "node:assert/strict";
 import { TcpProxy } from "../helpers/tcpProxy.ts";
 import { bootTestServer, jsonBody, type TestServer } from "../helpers/server.ts";
 
-async function readyz(server: TestServer): Promise<{ status: number; body: Awaited<ReturnType<typeof jsonBody>>; ms: number }> {
+async function readyz(
+  server: TestServer,
+): Promise<{ status: number; body: Awaited<ReturnType<typeof jsonBody>>; ms: number }> {
   const started = performance.now();
   const res = await fetch(`${server.baseUrl}/readyz`);
   return { status: res.status, body: await jsonBody(res), ms: performance.now() - started };
 }
 
 /** Polls /readyz until it reports `status`; the server reconnects on its own, the test only watches. */
-async function until(server: TestServer, status: number, withinMs: number): Promise<{ body: Awaited<ReturnType<typeof jsonBody>> }> {
+async function until(
+  server: TestServer,
+  status: number,
+  withinMs: number,
+): Promise<{ body: Awaited<ReturnType<typeof jsonBody>> }> {
   const deadline = performance.now() + withinMs;
   for (;;) {
     const answer = await readyz(server);
@@ -56,8 +62,8 @@ describe("readiness through dependency outages", function () {
       const [row] = await server.services.db.query<{ n: number }>("SELECT count(*)::int AS n FROM players");
       assert.equal(row!.n, 0);
     } finally {
-      await proxy.stop();
       await server.close();
+      await proxy.stop();
     }
   });
 
@@ -81,8 +87,8 @@ describe("readiness through dependency outages", function () {
       await proxy.restore();
       await until(server, 200, 15_000);
     } finally {
-      await proxy.stop();
       await server.close();
+      await proxy.stop();
     }
   });
 });

@@ -29,7 +29,9 @@ forEachDatabase("migrations", (db, kind) => {
   it("rolls a failed transaction back", async () => {
     await assert.rejects(
       db().transaction(async (tx) => {
-        await tx.execute("INSERT INTO leaderboards (id, title, sort_order, operator) VALUES ('tmp', 't', 'asc', 'set')");
+        await tx.execute(
+          "INSERT INTO leaderboards (id, title, sort_order, operator) VALUES ('tmp', 't', 'asc', 'set')",
+        );
         throw new Error("boom");
       }),
       /boom/,

@@ -51,7 +51,14 @@ forEachDatabase("GameSessionStore", (db) => {
   ];
 
   it("creates a session with its players and moves it waiting → active → ended once", async () => {
-    const created = await store().create({ id: "s1", gameType: "arena", mode: "duel", region: "eu", serverId: "a", players });
+    const created = await store().create({
+      id: "s1",
+      gameType: "arena",
+      mode: "duel",
+      region: "eu",
+      serverId: "a",
+      players,
+    });
     assert.equal(created.status, "waiting");
     assert.deepEqual(created.players, players);
     const start = new Date("2026-01-01T00:00:00Z");
@@ -72,18 +79,28 @@ forEachDatabase("GameSessionStore", (db) => {
   });
 
   it("lists by status and region, newest first, within the limit", async () => {
-    for (const [id, region] of [["s2", "eu"], ["s3", "us"], ["s4", "eu"]] as const) {
+    for (const [id, region] of [
+      ["s2", "eu"],
+      ["s3", "us"],
+      ["s4", "eu"],
+    ] as const) {
       await store().create({ id, gameType: "arena", mode: "ffa", region, serverId: "a", players: [] });
     }
     const waitingEu = await store().list({ status: "waiting", region: "eu", limit: 10 });
     assert.deepEqual(waitingEu.map((s) => s.id).sort(), ["s2", "s4"]);
     assert.equal((await store().list({ limit: 2 })).length, 2);
-    assert.deepEqual((await store().list({ status: "ended", limit: 10 })).map((s) => s.id), ["s1"]);
+    assert.deepEqual(
+      (await store().list({ status: "ended", limit: 10 })).map((s) => s.id),
+      ["s1"],
+    );
   });
 
   it("stores versioned snapshots, refuses a duplicate version and returns the newest or a given one", async () => {
     assert.equal(await store().saveSnapshot({ sessionId: "s2", version: 1, tick: 30, state: Buffer.from([1]) }), true);
-    assert.equal(await store().saveSnapshot({ sessionId: "s2", version: 2, tick: 60, state: Buffer.from([2, 2]) }), true);
+    assert.equal(
+      await store().saveSnapshot({ sessionId: "s2", version: 2, tick: 60, state: Buffer.from([2, 2]) }),
+      true,
+    );
     assert.equal(await store().saveSnapshot({ sessionId: "s2", version: 2, tick: 61, state: Buffer.from([9]) }), false);
     const newest = await store().getSnapshot("s2");
     assert.equal(newest?.version, 2);
@@ -106,7 +123,10 @@ forEachDatabase("ChatMessageStore", (db) => {
     assert.equal(recent.length, 50);
     assert.equal(recent[0]!.text, "m10");
     assert.equal(recent[49]!.text, "m59");
-    assert.deepEqual((await store().recent("region:eu", 50)).map((m) => m.text), ["other"]);
+    assert.deepEqual(
+      (await store().recent("region:eu", 50)).map((m) => m.text),
+      ["other"],
+    );
     assert.equal(new Set(recent.map((m) => m.id)).size, 50);
   });
 });

@@ -114,7 +114,9 @@ export class SqlGameSessionStore implements GameSessionStore {
   }
 
   async get(id: string): Promise<SessionRecord | undefined> {
-    const [found] = await this.hydrate(await this.db.query<SessionRow>("SELECT * FROM game_sessions WHERE id = $1", [id]));
+    const [found] = await this.hydrate(
+      await this.db.query<SessionRow>("SELECT * FROM game_sessions WHERE id = $1", [id]),
+    );
     return found;
   }
 
@@ -147,7 +149,12 @@ export class SqlGameSessionStore implements GameSessionStore {
       endedAt: row.ended_at,
       players: players
         .filter((player) => player.session_id === row.id)
-        .map((player) => ({ playerId: player.player_id, username: player.username, team: player.team, bot: player.bot })),
+        .map((player) => ({
+          playerId: player.player_id,
+          username: player.username,
+          team: player.team,
+          bot: player.bot,
+        })),
     }));
   }
 

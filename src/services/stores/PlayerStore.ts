@@ -101,7 +101,14 @@ export class SqlPlayerStore implements PlayerStore {
       const [row] = await this.db.query<PlayerRow>(
         `INSERT INTO players (id, username, region, password_hash, device_id, is_admin)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-        [newId(), player.username, player.region, player.passwordHash ?? null, player.deviceId ?? null, !!player.isAdmin],
+        [
+          newId(),
+          player.username,
+          player.region,
+          player.passwordHash ?? null,
+          player.deviceId ?? null,
+          !!player.isAdmin,
+        ],
       );
       return toRecord(row!);
     } catch (error) {

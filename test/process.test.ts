@@ -1,0 +1,161 @@
+/**
+ * The real entry point as an operator runs it: a child process of `src/index.ts`, configured only through the
+ * environment. Start-up, what it says, restart persistence, refusal of bad configuration, SIGTERM.
+ */
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createScratchPostgres } from "./helpers/databases.ts";
+import { jsonBody, TEST_REDIS_URL } from "./helpers/server.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const PORT = Number(process.env.TEST_PROCESS_PORT ?? 2569);
+
+interface Running {
+  child: ChildProcess;
+  logs: Array<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; stderr: string }>;
+}
+
+/** Environment of the child: the test runner's PATH and nothing of ours, plus `env`. */
+function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
+}
+
+function start(env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], { cwd: ROOT, env: childEnv(env) });
+  const logs: Array<Record<string, unknown>> = [];
+  let stderr = "";
+  let buffered = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ msg: line });
+      }
+    }
+  });
+  child.stderr!.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stderr })),
+  );
+  return { child, logs, exited };
+}
+
+async function listening(running: Running, withinMs = 30_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const line = running.logs.find((log) => typeof log.msg === "string" && log.msg.startsWith("listening on"));
+    if (line !== undefined) return line;
+    if (running.child.exitCode !== null)
+      assert.fail(`exited with ${running.child.exitCode}: ${(await running.exited).stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`not listening within ${withinMs} ms`);
+}
+
+async function stop(running: Running): Promise<number | null> {
+  running.child.kill("SIGTERM");
+  return (await running.exited).code;
+}
+
+describe("the server process", function () {
+  this.timeout(90_000);
+  let dataDir: string;
+  beforeEach(() => {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-process-"));
+  });
+  afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it("starts on embedded defaults, keeps its database and secrets across a restart, exits 0 on SIGTERM", async () => {
+    const env = { DATA_DIR: dataDir, PORT: String(PORT) };
+    const first = start(env);
+    const started = Date.now();
+    const line = await listening(first);
+    const startupMs = Date.now() - started;
+    assert.equal(line.database, "pglite");
+    assert.equal(line.redis, "in-process");
+    assert.ok(startupMs < 30_000);
+    assert.ok(
+      first.logs.some(
+        (log) => log.msg === "generated a development admin password (shown once; set ADMIN_PASSWORD to choose one)",
+      ),
+    );
+    const ready = await fetch(`http://127.0.0.1:${PORT}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.equal((await jsonBody(ready)).database.kind, "pglite");
+    assert.equal((await fetch(`http://127.0.0.1:${PORT}/healthz`)).status, 200);
+    const migrated = first.logs.find((log) => log.msg === "database ready");
+    assert.deepEqual(migrated?.applied, [1]);
+    assert.equal(await stop(first), 0);
+    assert.ok(fs.existsSync(path.join(dataDir, "pglite", "PG_VERSION")), "embedded database lives under DATA_DIR");
+    const secrets = fs.readFileSync(path.join(dataDir, "secrets.json"), "utf8");
+
+    const second = start(env);
+    await listening(second);
+    const reopened = second.logs.find((log) => log.msg === "database ready");
+    assert.deepEqual(reopened?.applied, [], "the schema survived the restart: nothing to migrate");
+    assert.ok(!second.logs.some((log) => String(log.msg).startsWith("generated a development admin password")));
+    assert.equal(fs.readFileSync(path.join(dataDir, "secrets.json"), "utf8"), secrets);
+    assert.equal(await stop(second), 0);
+  });
+
+  it("uses DATABASE_URL and REDIS_URL when given, and says so", async () => {
+    const scratch = await createScratchPostgres();
+    try {
+      const running = start({
+        DATA_DIR: dataDir,
+        PORT: String(PORT),
+        DATABASE_URL: scratch.url,
+        REDIS_URL: TEST_REDIS_URL,
+      });
+      const line = await listening(running);
+      assert.equal(line.database, "postgres");
+      assert.equal(line.redis, "redis");
+      const body = await jsonBody(await fetch(`http://127.0.0.1:${PORT}/readyz`));
+      assert.equal(body.database.kind, "postgres");
+      assert.equal(body.redis.configured, true);
+      assert.equal(body.redis.ok, true);
+      assert.equal(await stop(running), 0);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
+  for (const [env, variable] of [
+    [{ PORT: "abc" }, "PORT"],
+    [{ NODE_ENV: "production", ADMIN_PASSWORD: "a-long-admin-password" }, "JWT_SECRET"],
+    [{ TICK_RATE_HZ: "fast" }, "TICK_RATE_HZ"],
+  ] as const) {
+    it(`refuses ${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ")} with one line naming ${variable}`, async () => {
+      const running = start({ DATA_DIR: dataDir, ...env });
+      const { code, stderr } = await running.exited;
+      assert.equal(code, 1);
+      const lines = stderr.trim().split("\n");
+      assert.equal(lines.length, 1, stderr);
+      assert.match(lines[0]!, new RegExp(`^Invalid configuration: ${variable} `));
+    });
+  }
+
+  it("refuses an unreachable DATABASE_URL with one line, non-zero", async () => {
+    const running = start({
+      DATA_DIR: dataDir,
+      PORT: String(PORT),
+      DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
+    });
+    const { code, stderr } = await running.exited;
+    assert.equal(code, 1);
+    assert.equal(stderr.trim().split("\n").length, 1, stderr);
+    assert.match(stderr, /^Cannot start: DATABASE_URL: /);
+  });
+});
