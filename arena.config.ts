@@ -21,7 +21,7 @@ export type RoomClasses = Record<string, new () => BaseRoom>;
 export const ROOMS: RoomClasses = {};
 
 export function roomContext(services: Services): RoomContext {
-  return { log: services.log };
+  return { log: services.log, auth: services.auth, connections: services.connections };
 }
 
 /**

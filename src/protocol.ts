@@ -69,10 +69,46 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 export const GameMode = z.enum(["duel", "ffa", "squad"]);
 export type GameMode = z.infer<typeof GameMode>;
 
-const regionName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
+export const RegionName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
+
+/** Usernames: 3-20 of [A-Za-z0-9_], unique without regard to case. */
+export const Username = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{3,20}$/, "username must be 3-20 letters, digits or underscores");
+
+/** Passwords: 8-128 characters (the server also refuses common passwords). */
+export const Password = z
+  .string()
+  .min(8, "password must be at least 8 characters")
+  .max(128, "password must be at most 128 characters");
+
+/** Guest device ids: client-generated, at least 16 characters. */
+export const DeviceId = z
+  .string()
+  .min(16, "deviceId must be at least 16 characters")
+  .max(128, "deviceId must be at most 128 characters")
+  .regex(/^[\x21-\x7e]+$/, "deviceId must be printable ASCII without spaces");
+
+export const RegisterBody = z.object({ username: Username, password: Password, region: RegionName.optional() });
+export const LoginBody = z.object({ username: z.string().max(64), password: z.string().max(1024) });
+export const GuestBody = z.object({ deviceId: DeviceId });
+export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(256) });
+export const LinkBody = z.object({ username: Username, password: Password });
+export const UpdatePlayerBody = z.object({ region: RegionName });
+export const BanBody = z.object({
+  minutes: z
+    .number()
+    .int()
+    .positive()
+    .max(10 * 365 * 24 * 60)
+    .optional(),
+  reason: z.string().trim().min(1).max(500),
+});
 
 /** Options of `matchmaking` joins. `region` defaults to the player's region. */
-export const MatchmakingJoinOptions = z.object({ mode: GameMode, region: regionName.optional() });
+export const MatchmakingJoinOptions = z.object({ mode: GameMode, region: RegionName.optional() });
 export type MatchmakingJoinOptions = z.infer<typeof MatchmakingJoinOptions>;
 
 /** Options of `chat` joins: `global` or `region:<region>`. */

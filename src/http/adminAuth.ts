@@ -7,20 +7,22 @@ function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
 }
 
+/** True when the header carries HTTP basic `admin:<adminPassword>` (compared in constant time). */
+export function checkAdminBasic(header: string | undefined, adminPassword: string): boolean {
+  if (header === undefined || !header.startsWith("Basic ")) return false;
+  const given = Buffer.from(header.slice(6), "base64").toString("utf8");
+  return timingSafeEqual(digest(given), digest(`admin:${adminPassword}`));
+}
+
 /**
- * HTTP basic auth for the admin user (`admin` / ADMIN_PASSWORD), compared in constant time. Answers 401 with a
- * `WWW-Authenticate` challenge so browsers prompt for the monitor panel.
+ * HTTP basic auth for the admin user only (the monitor panel, which browsers open directly). Answers 401 with a
+ * `WWW-Authenticate` challenge so browsers prompt.
  */
 export function adminBasicAuth(adminPassword: string): RequestHandler {
-  const expected = digest(`admin:${adminPassword}`);
   return (req, res, next) => {
-    const header = req.headers.authorization ?? "";
-    if (header.startsWith("Basic ")) {
-      const given = Buffer.from(header.slice(6), "base64").toString("utf8");
-      if (timingSafeEqual(digest(given), expected)) {
-        next();
-        return;
-      }
+    if (checkAdminBasic(req.headers.authorization, adminPassword)) {
+      next();
+      return;
     }
     res.setHeader("WWW-Authenticate", 'Basic realm="arena admin", charset="UTF-8"');
     next(new AppError(ErrorCode.Unauthorized, "admin credentials required"));

@@ -8,7 +8,10 @@ import helmet from "helmet";
 import type { Services } from "../services/createServices.ts";
 import { ErrorCode } from "../protocol.ts";
 import { adminBasicAuth } from "./adminAuth.ts";
+import { adminRoutes } from "./adminRoutes.ts";
+import { authRoutes } from "./authRoutes.ts";
 import { errorHandler, notFound } from "./errorHandling.ts";
+import { playerRoutes } from "./playerRoutes.ts";
 
 export const BODY_LIMIT = "16kb";
 
@@ -48,6 +51,10 @@ export function installHttp(app: Application, services: Services): void {
       redis: readiness.redis,
     });
   });
+
+  app.use("/auth", authRoutes(services.auth));
+  app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions));
+  app.use("/admin", adminRoutes(services.config.adminPassword, services.auth));
 
   app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());
 

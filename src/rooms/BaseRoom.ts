@@ -7,20 +7,34 @@
  * timers.
  */
 import {
+  type AuthContext,
   type Client,
+  definePlugins,
   OnMessageException,
   Room,
   type RoomException,
   type RoomMethodName,
   type RoomOptions,
+  ServerError,
 } from "@colyseus/core";
 import type { z } from "zod";
+import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
+import type { AuthService } from "../services/auth/AuthService.ts";
+import { type LiveConnections, LiveConnectionsPlugin } from "../services/auth/LiveConnections.ts";
 
 /** What a room receives from the composition root. Grows as services land; rooms never build services. */
 export interface RoomContext {
   log: Logger;
+  auth: AuthService;
+  connections: LiveConnections;
+}
+
+/** What every room knows of an authenticated client (`client.auth`). */
+export interface PlayerAuth {
+  playerId: string;
+  username: string;
 }
 
 /** Per-client message limits of {@link BaseRoom.handle}. */
@@ -47,6 +61,12 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   private wildcardInstalled = false;
 
   protected messageLimits: MessageLimits = { maxPerSecond: 60, maxStrikes: 10 };
+
+  /**
+   * Every client is registered with {@link LiveConnections}, so logout and bans can close it from any process.
+   * A subclass that declares its own plugins must keep this one.
+   */
+  override plugins = definePlugins({ connections: new LiveConnectionsPlugin(() => this.context.connections) });
 
   /** The room's logger, with `roomId` and `room` (type name) bound. */
   protected get log(): Logger {
@@ -160,6 +180,20 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
     constructor() {
       super();
       this.context = context;
+    }
+
+    /**
+     * Every room requires a valid access token (the SDK's `client.auth.token`): signature, expiry, revocation
+     * and ban are checked before a seat is reserved. Unauthenticated clients can create no room and reserve no seat.
+     */
+    static async onAuth(token: string, _options: unknown, _context: AuthContext): Promise<PlayerAuth> {
+      try {
+        const principal = await context.auth.authenticate(token);
+        return { playerId: principal.playerId, username: principal.username };
+      } catch (error) {
+        if (error instanceof AppError) throw new ServerError(error.status, error.message);
+        throw error;
+      }
     }
   };
   Object.defineProperty(Bound, "name", { value: RoomClass.name });

@@ -7,6 +7,11 @@ import { RedisDriver } from "@colyseus/redis-driver";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import { AuthService } from "./auth/AuthService.ts";
+import { LiveConnections } from "./auth/LiveConnections.ts";
+import { LoginThrottle } from "./auth/LoginThrottle.ts";
+import { PasswordHasher } from "./auth/PasswordHasher.ts";
+import { TokenService } from "./auth/TokenService.ts";
 import type { Database } from "./db/Database.ts";
 import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
@@ -15,9 +20,11 @@ import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
+import { type RefreshTokenStore, SqlRefreshTokenStore } from "./stores/RefreshTokenStore.ts";
 
 export interface Stores {
   players: PlayerStore;
+  refreshTokens: RefreshTokenStore;
   sessions: GameSessionStore;
   chat: ChatMessageStore;
 }
@@ -34,6 +41,10 @@ export interface Services {
   /** This process' own Redis connection (readiness, and later queues and ranks); undefined without REDIS_URL. */
   redis: Redis | undefined;
   health: HealthService;
+  auth: AuthService;
+  /** This process' registry of live room connections, reachable from every process through presence. */
+  connections: LiveConnections;
+  hasher: PasswordHasher;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
 }
@@ -79,19 +90,39 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     log.info("in-process presence and matchmaker driver (REDIS_URL unset)");
   }
 
+  const stores: Stores = {
+    players: new SqlPlayerStore(db),
+    refreshTokens: new SqlRefreshTokenStore(db),
+    sessions: new SqlGameSessionStore(db),
+    chat: new SqlChatMessageStore(db),
+  };
+  const connections = new LiveConnections(presence, log.child({ component: "connections" }));
+  await connections.start();
+  const hasher = new PasswordHasher();
+  const auth = new AuthService({
+    players: stores.players,
+    refreshTokens: stores.refreshTokens,
+    tokens: new TokenService(config.jwtSecret),
+    hasher,
+    throttle: new LoginThrottle(redis),
+    connections,
+    regions: config.regions,
+    defaultRegion: config.region,
+    log: log.child({ component: "auth" }),
+  });
+
   return {
     config,
     log,
     db,
-    stores: {
-      players: new SqlPlayerStore(db),
-      sessions: new SqlGameSessionStore(db),
-      chat: new SqlChatMessageStore(db),
-    },
+    stores,
     presence,
     driver,
     redis,
     health: new HealthService(db, redis, redisConnections),
+    auth,
+    connections,
+    hasher,
     async close() {
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();

@@ -5,6 +5,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ColyseusSDK } from "@colyseus/sdk";
 import { type ColyseusTestServer, boot } from "@colyseus/testing";
 import { Redis } from "ioredis";
 import { defineArena, type RoomClasses } from "../../arena.config.ts";
@@ -109,4 +110,53 @@ export const SERVER_MATRIX: ReadonlyArray<{ database: DatabaseKind; redis: boole
 // biome-ignore lint/suspicious/noExplicitAny: assertions inspect arbitrary JSON.
 export async function jsonBody(res: Response): Promise<any> {
   return res.json();
+}
+
+export interface Registered {
+  player: { id: string; username: string; guest: boolean; region: string };
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+let registrations = 0;
+
+/** POSTs JSON to the server from the given client IP (trusted through X-Forwarded-For on loopback). */
+export function postJson(
+  server: TestServer,
+  path: string,
+  body: unknown,
+  options: { ip?: string; token?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return fetch(`${server.baseUrl}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(options.ip === undefined ? {} : { "x-forwarded-for": options.ip }),
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      ...options.headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Registers a fresh player (from its own IP, so registration limits never interfere) and returns its tokens. */
+export async function registerPlayer(server: TestServer, username?: string): Promise<Registered> {
+  registrations += 1;
+  const name = username ?? `player_${process.pid % 1000}_${registrations}`;
+  const res = await postJson(
+    server,
+    "/auth/register",
+    { username: name, password: "correct horse battery" },
+    { ip: `10.99.${Math.floor(registrations / 250) % 250}.${registrations % 250}` },
+  );
+  if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Registered;
+}
+
+/** An SDK client of its own (its own auth token) for the test server. */
+export function sdkFor(server: TestServer, accessToken?: string): ColyseusSDK {
+  const sdk = new ColyseusSDK(server.baseUrl.replace("http", "ws"));
+  if (accessToken !== undefined) sdk.auth.token = accessToken;
+  return sdk;
 }

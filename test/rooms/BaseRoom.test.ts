@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
 import type { Room as ClientRoom } from "@colyseus/sdk";
 import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
-import { bootTestServer, type TestServer } from "../helpers/server.ts";
+import { bootTestServer, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 import { FaultyRoom } from "./FaultyRoom.ts";
 
 function nextLeave(room: ClientRoom): Promise<number> {
@@ -26,8 +26,8 @@ for (const setup of [
 
     beforeEach(async () => {
       // Real SDK clients through the matchmaker's HTTP route and a seat reservation, as a game client joins.
-      alice = await server.colyseus.sdk.joinOrCreate("faulty");
-      bob = await server.colyseus.sdk.joinOrCreate("faulty");
+      alice = await sdkFor(server, (await registerPlayer(server)).accessToken).joinOrCreate("faulty");
+      bob = await sdkFor(server, (await registerPlayer(server)).accessToken).joinOrCreate("faulty");
       assert.equal(alice.roomId, bob.roomId);
       // Replies that a test does not wait for are expected; keep the SDK from warning about them.
       for (const client of [alice, bob]) client.onMessage("*", () => {});

@@ -47,6 +47,13 @@ export interface PlayerStore {
   findByDeviceId(deviceId: string): Promise<PlayerRecord | undefined>;
   updateRegion(id: string, region: string): Promise<PlayerRecord | undefined>;
   recordLogin(id: string, at: Date): Promise<void>;
+  /**
+   * Gives a guest a username and password, keeping its id, rating and history. Returns undefined when the player
+   * does not exist or already has a password. @throws UsernameTakenError
+   */
+  linkCredentials(id: string, username: string, passwordHash: string): Promise<PlayerRecord | undefined>;
+  /** Bans until `until` (null lifts the ban). */
+  setBan(id: string, until: Date | null, reason: string | null): Promise<PlayerRecord | undefined>;
   /** Sets (or clears, with null) the current session of every listed player. */
   setCurrentSession(playerIds: readonly string[], sessionId: string | null): Promise<void>;
 }
@@ -136,6 +143,26 @@ export class SqlPlayerStore implements PlayerStore {
 
   updateRegion(id: string, region: string): Promise<PlayerRecord | undefined> {
     return this.one("UPDATE players SET region = $2 WHERE id = $1 RETURNING *", [id, region]);
+  }
+
+  async linkCredentials(id: string, username: string, passwordHash: string): Promise<PlayerRecord | undefined> {
+    try {
+      return await this.one(
+        "UPDATE players SET username = $2, password_hash = $3 WHERE id = $1 AND password_hash IS NULL RETURNING *",
+        [id, username, passwordHash],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error, "players_username_lower")) throw new UsernameTakenError(username);
+      throw error;
+    }
+  }
+
+  setBan(id: string, until: Date | null, reason: string | null): Promise<PlayerRecord | undefined> {
+    return this.one("UPDATE players SET banned_until = $2, ban_reason = $3 WHERE id = $1 RETURNING *", [
+      id,
+      until,
+      reason,
+    ]);
   }
 
   async recordLogin(id: string, at: Date): Promise<void> {

@@ -1,0 +1,57 @@
+import { type Request, Router } from "express";
+import { GuestBody, LinkBody, LoginBody, RefreshBody, RegisterBody } from "../protocol.ts";
+import type { AuthResult, AuthService } from "../services/auth/AuthService.ts";
+import { principalOf, requireAuth } from "./authMiddleware.ts";
+import { parse } from "./validate.ts";
+import { playerJson } from "./views.ts";
+
+function clientIp(req: Request): string {
+  return req.ip ?? req.socket.remoteAddress ?? "unknown";
+}
+
+function authJson(result: AuthResult) {
+  return {
+    player: playerJson(result.player),
+    accessToken: result.accessToken,
+    refreshToken: result.refreshToken,
+    expiresIn: result.expiresIn,
+  };
+}
+
+/** POST /auth/register, /login, /guest, /refresh, /logout, /link. */
+export function authRoutes(auth: AuthService): Router {
+  const router = Router();
+
+  router.post("/register", async (req, res) => {
+    const body = parse(RegisterBody, req.body);
+    res.status(201).json(authJson(await auth.register(body, clientIp(req))));
+  });
+
+  router.post("/login", async (req, res) => {
+    const body = parse(LoginBody, req.body);
+    res.json(authJson(await auth.login(body, clientIp(req))));
+  });
+
+  router.post("/guest", async (req, res) => {
+    const body = parse(GuestBody, req.body);
+    res.json(authJson(await auth.guest(body, clientIp(req))));
+  });
+
+  router.post("/refresh", async (req, res) => {
+    const body = parse(RefreshBody, req.body);
+    res.json(await auth.refresh(body.refreshToken));
+  });
+
+  router.post("/logout", requireAuth(auth), async (req, res) => {
+    const body = parse(RefreshBody, req.body);
+    await auth.logout(principalOf(res), body.refreshToken);
+    res.status(204).end();
+  });
+
+  router.post("/link", requireAuth(auth), async (req, res) => {
+    const body = parse(LinkBody, req.body);
+    res.json(playerJson(await auth.link(principalOf(res), body)));
+  });
+
+  return router;
+}

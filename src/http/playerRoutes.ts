@@ -1,0 +1,37 @@
+import { Router } from "express";
+import { AppError } from "../errors.ts";
+import { ErrorCode, UpdatePlayerBody } from "../protocol.ts";
+import type { AuthService } from "../services/auth/AuthService.ts";
+import type { PlayerStore } from "../services/stores/PlayerStore.ts";
+import { principalOf, requireAuth } from "./authMiddleware.ts";
+import { parse } from "./validate.ts";
+import { playerJson, publicProfile } from "./views.ts";
+
+/** GET/PATCH /players/me, GET /players/:id. */
+export function playerRoutes(auth: AuthService, players: PlayerStore, regions: readonly string[]): Router {
+  const router = Router();
+
+  router.get("/me", requireAuth(auth), async (_req, res) => {
+    const player = await players.findById(principalOf(res).playerId);
+    if (player === undefined) throw new AppError(ErrorCode.NotFound, "player not found");
+    res.json(playerJson(player));
+  });
+
+  router.patch("/me", requireAuth(auth), async (req, res) => {
+    const body = parse(UpdatePlayerBody, req.body);
+    if (!regions.includes(body.region)) {
+      throw new AppError(ErrorCode.InvalidInput, `region must be one of ${regions.join(", ")}`, { field: "region" });
+    }
+    const player = await players.updateRegion(principalOf(res).playerId, body.region);
+    if (player === undefined) throw new AppError(ErrorCode.NotFound, "player not found");
+    res.json(playerJson(player));
+  });
+
+  router.get("/:id", async (req, res) => {
+    const player = await players.findById(req.params.id);
+    if (player === undefined) throw new AppError(ErrorCode.NotFound, "player not found");
+    res.json(publicProfile(player));
+  });
+
+  return router;
+}
