@@ -236,8 +236,10 @@ export class AuthService {
       this.deps.players.findById(claims.playerId),
       this.deps.refreshTokens.isFamilyRevoked(claims.familyId),
     ]);
-    if (player === undefined || revoked) throw new AppError(ErrorCode.Unauthorized, "access token revoked");
+    if (player === undefined) throw new AppError(ErrorCode.Unauthorized, "access token revoked");
+    // A ban also revokes every login; it is reported as the ban (403), which tells the client more.
     this.refuseBanned(player);
+    if (revoked) throw new AppError(ErrorCode.Unauthorized, "access token revoked");
     return { playerId: player.id, username: player.username, isAdmin: player.isAdmin, familyId: claims.familyId };
   }
 
