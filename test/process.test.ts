@@ -3,69 +3,12 @@
  * environment. Start-up, what it says, restart persistence, refusal of bad configuration, SIGTERM.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { listening, PORT, start, stop } from "./helpers/childServer.ts";
 import { createScratchPostgres } from "./helpers/databases.ts";
 import { jsonBody, TEST_REDIS_URL } from "./helpers/server.ts";
-
-const ROOT = path.resolve(import.meta.dirname, "..");
-const PORT = Number(process.env.TEST_PROCESS_PORT ?? 2569);
-
-interface Running {
-  child: ChildProcess;
-  logs: Array<Record<string, unknown>>;
-  exited: Promise<{ code: number | null; stderr: string }>;
-}
-
-/** Environment of the child: the test runner's PATH and nothing of ours, plus `env`. */
-function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, ...env };
-}
-
-function start(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], { cwd: ROOT, env: childEnv(env) });
-  const logs: Array<Record<string, unknown>> = [];
-  let stderr = "";
-  let buffered = "";
-  child.stdout!.on("data", (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split("\n");
-    buffered = lines.pop() ?? "";
-    for (const line of lines) {
-      try {
-        logs.push(JSON.parse(line));
-      } catch {
-        logs.push({ msg: line });
-      }
-    }
-  });
-  child.stderr!.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, stderr })),
-  );
-  return { child, logs, exited };
-}
-
-async function listening(running: Running, withinMs = 30_000): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    const line = running.logs.find((log) => typeof log.msg === "string" && log.msg.startsWith("listening on"));
-    if (line !== undefined) return line;
-    if (running.child.exitCode !== null)
-      assert.fail(`exited with ${running.child.exitCode}: ${(await running.exited).stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`not listening within ${withinMs} ms`);
-}
-
-async function stop(running: Running): Promise<number | null> {
-  running.child.kill("SIGTERM");
-  return (await running.exited).code;
-}
 
 describe("the server process", function () {
   this.timeout(90_000);

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { SqlChatMessageStore } from "../../src/services/stores/ChatMessageStore.ts";
 import { SqlGameSessionStore } from "../../src/services/stores/GameSessionStore.ts";
 import { SqlPlayerStore, UsernameTakenError } from "../../src/services/stores/PlayerStore.ts";
+import { SqlRefreshTokenStore } from "../../src/services/stores/RefreshTokenStore.ts";
 import { forEachDatabase } from "../helpers/databases.ts";
 
 forEachDatabase("PlayerStore", (db) => {
@@ -128,5 +129,80 @@ forEachDatabase("ChatMessageStore", (db) => {
       ["other"],
     );
     assert.equal(new Set(recent.map((m) => m.id)).size, 50);
+  });
+});
+
+forEachDatabase("RefreshTokenStore", (db, kind) => {
+  const store = () => new SqlRefreshTokenStore(db());
+  const players = () => new SqlPlayerStore(db());
+  const later = new Date(Date.now() + 3600_000);
+  const now = () => new Date();
+  const hash = (n: number) => Buffer.alloc(32, n);
+  let playerId: string;
+
+  before(async () => {
+    playerId = (await players().create({ username: "token_owner", region: "eu" })).id;
+  });
+
+  it("rotates a live token once; presenting it again revokes the family", async () => {
+    await store().issue({ hash: hash(1), familyId: "fam1", playerId, expiresAt: later });
+    assert.deepEqual(await store().rotate(hash(1), { hash: hash(2), expiresAt: later }, now()), {
+      kind: "rotated",
+      playerId,
+      familyId: "fam1",
+    });
+    assert.equal(await store().isFamilyRevoked("fam1"), false);
+    assert.deepEqual(await store().rotate(hash(1), { hash: hash(3), expiresAt: later }, now()), {
+      kind: "reused",
+      familyId: "fam1",
+    });
+    assert.equal(await store().isFamilyRevoked("fam1"), true);
+    assert.deepEqual(await store().rotate(hash(2), { hash: hash(4), expiresAt: later }, now()), { kind: "revoked" });
+    assert.deepEqual(await store().rotate(hash(99), { hash: hash(5), expiresAt: later }, now()), { kind: "unknown" });
+  });
+
+  it("refuses an expired token without issuing", async () => {
+    await store().issue({ hash: hash(10), familyId: "fam2", playerId, expiresAt: new Date(Date.now() - 1000) });
+    assert.deepEqual(await store().rotate(hash(10), { hash: hash(11), expiresAt: later }, now()), { kind: "expired" });
+    assert.deepEqual(await store().rotate(hash(11), { hash: hash(12), expiresAt: later }, now()), { kind: "unknown" });
+  });
+
+  it("revokes the family of a token, and every family of a player", async () => {
+    await store().issue({ hash: hash(20), familyId: "fam3", playerId, expiresAt: later });
+    await store().issue({ hash: hash(21), familyId: "fam4", playerId, expiresAt: later });
+    assert.deepEqual(await store().revokeFamilyOf(hash(20), now()), { familyId: "fam3", playerId });
+    assert.equal(await store().isFamilyRevoked("fam3"), true);
+    assert.equal(await store().isFamilyRevoked("fam4"), false);
+    assert.equal(await store().revokeFamilyOf(hash(98), now()), undefined);
+    await store().revokeAllOfPlayer(playerId, now());
+    assert.equal(await store().isFamilyRevoked("fam4"), true);
+  });
+
+  it(`two concurrent presentations of one token: exactly one rotates [${kind}]`, async () => {
+    await store().issue({ hash: hash(30), familyId: "fam5", playerId, expiresAt: later });
+    const outcomes = await Promise.all([
+      store().rotate(hash(30), { hash: hash(31), expiresAt: later }, now()),
+      store().rotate(hash(30), { hash: hash(32), expiresAt: later }, now()),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.kind).sort(), ["reused", "rotated"]);
+    assert.equal(await store().isFamilyRevoked("fam5"), true);
+  });
+});
+
+forEachDatabase("PlayerStore credentials and bans", (db) => {
+  const store = () => new SqlPlayerStore(db());
+
+  it("links credentials to a guest once, refusing a taken name; sets and lifts bans", async () => {
+    await store().create({ username: "Taken_Name", region: "eu", passwordHash: "h" });
+    const guest = await store().create({ username: "guest_abc", region: "eu", deviceId: "dev-0123456789abcdef" });
+    await assert.rejects(store().linkCredentials(guest.id, "taken_name", "h2"), UsernameTakenError);
+    const linked = await store().linkCredentials(guest.id, "Real_Name", "h2");
+    assert.equal(linked?.id, guest.id);
+    assert.equal(linked?.username, "Real_Name");
+    assert.equal(await store().linkCredentials(guest.id, "Other_Name", "h3"), undefined, "only once");
+    const until = new Date("2030-01-01T00:00:00Z");
+    assert.equal((await store().setBan(guest.id, until, "spam"))?.bannedUntil?.toISOString(), until.toISOString());
+    assert.equal((await store().setBan(guest.id, null, null))?.bannedUntil, null);
+    assert.equal(await store().setBan("missing", until, "x"), undefined);
   });
 });
