@@ -65,6 +65,7 @@ async function main(): Promise<void> {
       redis: config.redisUrl === undefined ? "in-process" : "redis",
       regions: config.regions,
       nodeEnv: config.nodeEnv,
+      hashingConcurrency: services.hasher.concurrency,
     },
     `listening on :${config.port}`,
   );

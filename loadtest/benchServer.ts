@@ -1,0 +1,72 @@
+/**
+ * Boots the real server definition in this process for a benchmark: the same services and routes as `npm start`,
+ * on PGlite in a temporary directory unless DATABASE_URL is set, listening on loopback only.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { defineServer, type Server } from "@colyseus/core";
+import { WebSocketTransport } from "@colyseus/ws-transport";
+import { defineArena } from "../arena.config.ts";
+import { loadConfig, type ResolvedConfig } from "../src/config.ts";
+import { createLogger } from "../src/logger.ts";
+import { createServices, type Services } from "../src/services/createServices.ts";
+
+export interface BenchServer {
+  url: string;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function startBenchServer(port = 2590): Promise<BenchServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-bench-"));
+  const config = loadConfig({
+    ...process.env,
+    NODE_ENV: "test",
+    DATA_DIR: dataDir,
+    JWT_SECRET: "bench-secret-bench-secret-bench-secret!",
+    ADMIN_PASSWORD: "bench-admin-password",
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  }) as ResolvedConfig;
+  const services = await createServices(config, createLogger(config.logLevel));
+  const definition = defineArena(services);
+  const server: Server = defineServer({
+    rooms: definition.rooms,
+    ...definition.options,
+    express: definition.initializeExpress,
+    transport: new WebSocketTransport({ server: http.createServer() }),
+    gracefullyShutdown: false,
+  });
+  await server.listen(port, "127.0.0.1");
+  return {
+    url: `http://127.0.0.1:${port}`,
+    services,
+    async close() {
+      await server.gracefullyShutdown(false);
+      await services.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Percentile of an ascending-sorted array (nearest rank). */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Writes a benchmark's figures to loadtest/results/<name>.json and returns the path. */
+export function writeResults(name: string, figures: Record<string, unknown>): string {
+  const dir = path.join(import.meta.dirname, "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${name}.json`);
+  const record = {
+    benchmark: name,
+    at: new Date().toISOString(),
+    machine: { cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model, node: process.version },
+    ...figures,
+  };
+  fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
+  return file;
+}
