@@ -85,7 +85,7 @@ export function removePlayer(world: World, id: string): void {
 }
 
 function clamp(value: number, min: number, max: number): number {
-  return value < min ? min : value > max ? max : value;
+  return Math.min(Math.max(value, min), max);
 }
 
 function move(player: PlayerSim, input: Input | undefined, dtSec: number, tuning: Tuning, map: MapDef): void {
