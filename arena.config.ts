@@ -6,6 +6,8 @@
 import { defineRoom, type RegisteredHandler, type ServerOptions } from "@colyseus/core";
 import type { Application } from "express";
 import { installHttp } from "./src/http/installHttp.ts";
+import { RoomName } from "./src/protocol.ts";
+import { ArenaRoom } from "./src/rooms/ArenaRoom.ts";
 import { type BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
 import type { Services } from "./src/services/createServices.ts";
 
@@ -15,13 +17,30 @@ export interface ArenaServerDefinition {
   initializeExpress: (app: Application) => void;
 }
 
-/** Room classes by name. The game rooms (matchmaking, arena, chat) register here as their issues land. */
+/** Room classes by name. The matchmaking and chat rooms register here as their issues land. */
 export type RoomClasses = Record<string, new () => BaseRoom>;
 
-export const ROOMS: RoomClasses = {};
+export const ROOMS: RoomClasses = {
+  [RoomName.Arena]: ArenaRoom,
+};
 
 export function roomContext(services: Services): RoomContext {
-  return { log: services.log, auth: services.auth, connections: services.connections };
+  const { config } = services;
+  return {
+    log: services.log,
+    auth: services.auth,
+    connections: services.connections,
+    arena: {
+      signer: services.matchSigner,
+      results: services.results,
+      game: {
+        tickRateHz: config.tickRateHz,
+        patchRateHz: config.patchRateHz,
+        matchDurationSec: config.matchDurationSec,
+        reconnectWindowSec: config.reconnectWindowSec,
+      },
+    },
+  };
 }
 
 /**

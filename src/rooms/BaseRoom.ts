@@ -23,12 +23,29 @@ import type { Logger } from "../logger.ts";
 import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
 import { type LiveConnections, LiveConnectionsPlugin } from "../services/auth/LiveConnections.ts";
+import type { MatchResultSink } from "../services/matches/MatchResults.ts";
+import type { MatchSigner } from "../services/matches/MatchTicket.ts";
 
 /** What a room receives from the composition root. Grows as services land; rooms never build services. */
 export interface RoomContext {
   log: Logger;
   auth: AuthService;
   connections: LiveConnections;
+  arena: ArenaContext;
+}
+
+/** Game settings the arena reads from the configuration. */
+export interface GameSettings {
+  tickRateHz: number;
+  patchRateHz: number;
+  matchDurationSec: number;
+  reconnectWindowSec: number;
+}
+
+export interface ArenaContext {
+  signer: MatchSigner;
+  results: MatchResultSink;
+  game: GameSettings;
 }
 
 /** What every room knows of an authenticated client (`client.auth`). */

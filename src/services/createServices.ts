@@ -16,6 +16,9 @@ import type { Database } from "./db/Database.ts";
 import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
+import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
+import { InMemoryMatchResults, type MatchResultSink } from "./matches/MatchResults.ts";
+import { MatchSigner } from "./matches/MatchTicket.ts";
 import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
@@ -45,6 +48,10 @@ export interface Services {
   /** This process' registry of live room connections, reachable from every process through presence. */
   connections: LiveConnections;
   hasher: PasswordHasher;
+  matchSigner: MatchSigner;
+  /** Where finished arenas send their MatchResult. */
+  results: MatchResultSink;
+  arenas: ArenaLauncher;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
 }
@@ -111,11 +118,17 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     log: log.child({ component: "auth" }),
   });
 
+  const matchSigner = new MatchSigner(config.jwtSecret);
+  const results = new InMemoryMatchResults(async (playerId) => (await stores.players.findById(playerId))?.rating);
+
   return {
     config,
     log,
     db,
     stores,
+    matchSigner,
+    results,
+    arenas: new ArenaLauncher(matchSigner),
     presence,
     driver,
     redis,

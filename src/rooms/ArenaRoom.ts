@@ -1,0 +1,168 @@
+/**
+ * The authoritative game session. Created by the server (ArenaLauncher) with a signed match; clients only join
+ * through the seat reservations it hands out. Handlers validate and queue inputs; the fixed-step tick applies one
+ * input per player, steps the pure simulation (ArenaMatch), updates each client's view, and ends the match.
+ */
+import { type Client, ServerError } from "@colyseus/core";
+import { ARENA_MAP } from "../logic/maps.ts";
+import { DEFAULT_TUNING } from "../logic/tuning.ts";
+import { ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
+import { ArenaState } from "../schema/ArenaState.ts";
+import type { RatingChange } from "../services/matches/MatchResults.ts";
+import type { MatchSpec } from "../services/matches/MatchTicket.ts";
+import { ArenaMatch } from "./arena/ArenaMatch.ts";
+import { ArenaViews } from "./arena/ArenaViews.ts";
+import { InputQueue } from "./arena/InputQueue.ts";
+import { BaseRoom, type PlayerAuth } from "./BaseRoom.ts";
+
+/** Radius within which other players and projectiles are visible, u. */
+export const VIEW_RADIUS = 900;
+/** Interest is recomputed every this many ticks. */
+export const VIEW_REFRESH_TICKS = 3;
+/** The client's interpolation delay assumed for lag compensation (two patches at 20 Hz). */
+export const CLIENT_INTERPOLATION_MS = 100;
+const WAIT_TIMEOUT_MS = 15_000;
+const COUNTDOWN_MS = 3_000;
+/** How long clients stay after matchEnd before the room closes them. */
+const LINGER_AFTER_END_MS = 2_000;
+const PING_INTERVAL_MS = 2_000;
+
+export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ auth: PlayerAuth }> }> {
+  private match!: ArenaMatch;
+  private views!: ArenaViews;
+  private inputQueue!: InputQueue;
+  private tickMs = 0;
+  private epochAtTickZero = 0;
+  private resultSent = false;
+  private readonly rttMs = new Map<string, number>();
+
+  override onCreate(options: unknown): void {
+    const { signer, game } = this.context.arena;
+    if (!signer.verify(options)) throw new ServerError(403, "arena rooms are created by the matchmaker only");
+    const spec: MatchSpec = options.match;
+    this.roomId = spec.sessionId;
+    this.maxClients = spec.roster.filter((entry) => !entry.bot).length;
+    this.autoDispose = false;
+    this.setPrivate(true);
+    this.tickMs = 1000 / game.tickRateHz;
+    this.patchRate = 1000 / game.patchRateHz;
+    this.messageLimits = { maxPerSecond: game.tickRateHz * 3, maxStrikes: 10 };
+
+    const state = new ArenaState();
+    this.setState(state);
+    this.match = new ArenaMatch(
+      spec,
+      state,
+      ARENA_MAP,
+      DEFAULT_TUNING,
+      {
+        waitTimeoutMs: WAIT_TIMEOUT_MS,
+        countdownMs: COUNTDOWN_MS,
+        durationMs: game.matchDurationSec * 1000,
+      },
+      this.tickMs,
+    );
+    for (const entry of spec.roster) if (entry.bot) this.match.seat(entry.playerId, entry);
+    this.views = new ArenaViews(state, VIEW_RADIUS);
+    this.inputQueue = new InputQueue({ capacity: 16, ratePerSec: game.tickRateHz * 1.25 });
+    this.epochAtTickZero = Date.now();
+
+    this.handle(ClientMessage.Input, InputMessage, (client, input) => {
+      const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
+      if (refusal !== undefined) this.strike(client, refusal);
+    });
+    this.setFixedTimestep(() => this.tick(), game.tickRateHz);
+    this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
+  }
+
+  override onJoin(client: Client<{ auth: PlayerAuth }>): void {
+    const playerId = client.auth?.playerId;
+    const entry = playerId === undefined ? undefined : this.match.reservedEntry(playerId);
+    if (entry === undefined) throw new ServerError(403, "no seat in this match for this player");
+    this.match.seat(client.sessionId, entry);
+    this.match.setViewDelay(client.sessionId, CLIENT_INTERPOLATION_MS);
+    this.views.attach(client);
+    this.log.info({ playerId: entry.playerId, sessionId: client.sessionId }, "player joined the arena");
+  }
+
+  override async onDrop(client: Client<{ auth: PlayerAuth }>): Promise<void> {
+    const player = this.state.players.get(client.sessionId);
+    if (player !== undefined) player.connected = false;
+    this.views.detach(client.sessionId);
+    if (this.state.phase === "ended") return;
+    await this.allowReconnection(client, this.context.arena.game.reconnectWindowSec);
+  }
+
+  override onReconnect(client: Client<{ auth: PlayerAuth }>): void {
+    const player = this.state.players.get(client.sessionId);
+    if (player !== undefined) player.connected = true;
+    this.views.attach(client);
+    this.views.refresh();
+  }
+
+  override onLeave(client: Client<{ auth: PlayerAuth }>): void {
+    // The player stays in the match (it counts for the result) but no longer sends inputs.
+    const player = this.state.players.get(client.sessionId);
+    if (player !== undefined) player.connected = false;
+    this.views.detach(client.sessionId);
+    this.inputQueue.forget(client.sessionId);
+    this.rttMs.delete(client.sessionId);
+    this.forgetClient(client);
+  }
+
+  private tick(): void {
+    if (this.resultSent) return;
+    const { ended, removedProjectiles } = this.match.tick((key) => this.inputQueue.next(key));
+    for (const key of removedProjectiles) this.views.dropProjectile(key);
+    if (this.state.tick % VIEW_REFRESH_TICKS === 0) this.views.refresh();
+    if (ended) void this.finish();
+  }
+
+  /** Emits the MatchResult exactly once, tells the clients, and closes the room shortly after. */
+  private async finish(): Promise<void> {
+    this.resultSent = true;
+    this.lock();
+    const result = this.match.result(this.epochAtTickZero);
+    let changes: RatingChange[] = [];
+    try {
+      changes = await this.context.arena.results.submit(result);
+    } catch (error) {
+      this.log.error({ err: error }, "could not record the match result");
+    }
+    const ratingOf = new Map(changes.map((change) => [change.playerId, change]));
+    this.broadcast(ServerMessage.MatchEnd, {
+      sessionId: result.sessionId,
+      results: result.players.map((p) => ({
+        playerId: p.playerId,
+        username: p.username,
+        team: p.team,
+        placement: p.placement,
+        kills: p.kills,
+        deaths: p.deaths,
+        ratingBefore: ratingOf.get(p.playerId)?.ratingBefore ?? null,
+        ratingAfter: ratingOf.get(p.playerId)?.ratingAfter ?? null,
+      })),
+    });
+    this.clock.setTimeout(() => {
+      for (const client of [...this.clients]) client.leave(CloseCode.MatchEnded, "match ended");
+      void this.disconnect(CloseCode.MatchEnded);
+    }, LINGER_AFTER_END_MS);
+  }
+
+  /** Measures each client's round trip with WebSocket pings, for the lag-compensation window. */
+  private probeLatency(): void {
+    for (const client of this.clients) {
+      const socket = client.ref as { ping?: () => void; once?: (event: string, listener: () => void) => void };
+      if (typeof socket.ping !== "function" || typeof socket.once !== "function") continue;
+      const sentAt = performance.now();
+      socket.once("pong", () => {
+        const sample = performance.now() - sentAt;
+        const previous = this.rttMs.get(client.sessionId) ?? sample;
+        const rtt = previous * 0.7 + sample * 0.3;
+        this.rttMs.set(client.sessionId, rtt);
+        this.match.setViewDelay(client.sessionId, CLIENT_INTERPOLATION_MS + rtt / 2);
+      });
+      socket.ping();
+    }
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The arena's game session without the room: the pure world, phase clock, bots and the copy into schema state.
+ * The room owns one and calls `tick()`; everything here is driven by the fixed step, never by wall time.
+ */
+import { type BotBrain, botInput, createBrain } from "../../logic/bots.ts";
+import { advancePhase, type MatchClock, MODES, type PhaseTiming, placements, timeLeftMs } from "../../logic/match.ts";
+import { addPlayer, createWorld, step } from "../../logic/simulation.ts";
+import type { GameEvent, Input, MapDef, Tuning, World } from "../../logic/types.ts";
+import { PlayerState, ProjectileState, type ArenaState } from "../../schema/ArenaState.ts";
+import type { MatchResult } from "../../services/matches/MatchResults.ts";
+import type { MatchSpec, RosterEntry } from "../../services/matches/MatchTicket.ts";
+
+export interface Seat {
+  /** Key in state.players and in the world: the client's sessionId, or `bot:<n>`. */
+  key: string;
+  entry: RosterEntry;
+}
+
+export class ArenaMatch {
+  readonly world: World;
+  readonly clock: MatchClock = { phase: "waiting", phaseStartedMs: 0 };
+  readonly seats = new Map<string, Seat>();
+  private readonly brains = new Map<string, BotBrain>();
+  private startedAtTick = 0;
+  private endedAtTick = 0;
+  private botCount = 0;
+
+  constructor(
+    readonly spec: MatchSpec,
+    private readonly state: ArenaState,
+    private readonly map: MapDef,
+    private readonly tuning: Tuning,
+    private readonly timing: PhaseTiming,
+    private readonly tickMs: number,
+  ) {
+    const historyLength = Math.ceil(tuning.maxRewindMs / tickMs) + 1;
+    this.world = createWorld({ seed: spec.seed, friendlyFire: MODES[spec.mode].friendlyFire, historyLength });
+    state.mode = spec.mode;
+    state.mapId = map.id;
+  }
+
+  /** Seats a participant (human on join, or bot) in the world and the state. */
+  seat(key: string, entry: RosterEntry): PlayerState {
+    const sim = addPlayer(this.world, { id: key, team: entry.team, bot: entry.bot }, this.map, this.tuning);
+    const player = new PlayerState();
+    player.playerId = entry.playerId;
+    player.username = entry.username;
+    player.team = entry.team;
+    player.bot = entry.bot;
+    player.hp = sim.hp;
+    this.state.players.set(key, player);
+    this.seats.set(key, { key, entry });
+    if (entry.bot) this.brains.set(key, createBrain(this.world, this.tickMs));
+    this.copyPlayer(key);
+    return player;
+  }
+
+  /** Fills every roster seat nobody took with a bot (after the wait timeout). */
+  fillWithBots(): void {
+    const taken = new Set([...this.seats.values()].map((seat) => seat.entry.playerId));
+    for (const entry of this.spec.roster) {
+      if (taken.has(entry.playerId)) continue;
+      this.botCount += 1;
+      const key = `bot:fill:${this.botCount}`;
+      this.seat(key, { ...entry, playerId: key, username: `bot ${this.botCount}`, bot: true });
+    }
+  }
+
+  /** The roster entry of `playerId` if the player belongs here and is not seated yet. */
+  reservedEntry(playerId: string): RosterEntry | undefined {
+    const seated = [...this.seats.values()].some((seat) => seat.entry.playerId === playerId);
+    return seated ? undefined : this.spec.roster.find((entry) => entry.playerId === playerId && !entry.bot);
+  }
+
+  get allSeated(): boolean {
+    return this.seats.size >= this.spec.roster.length;
+  }
+
+  setViewDelay(key: string, viewDelayMs: number): void {
+    const sim = this.world.players[key];
+    if (sim !== undefined) sim.viewDelayMs = viewDelayMs;
+  }
+
+  /** One fixed step: inputs (humans from `inputOf`, bots from their brains), simulation, phases, state copy. */
+  tick(inputOf: (key: string) => Input | undefined): {
+    events: GameEvent[];
+    ended: boolean;
+    removedProjectiles: string[];
+  } {
+    const inputs = new Map<string, Input>();
+    for (const key of this.seats.keys()) {
+      const brain = this.brains.get(key);
+      const input =
+        brain !== undefined && this.world.players[key]?.alive
+          ? botInput(this.world, key, brain, this.tuning, this.map, this.tickMs)
+          : inputOf(key);
+      if (input !== undefined) inputs.set(key, input);
+    }
+    const active = this.clock.phase === "active";
+    const events = step(this.world, inputs, this.tickMs, this.tuning, this.map, active);
+
+    const change = advancePhase(this.clock, this.world.timeMs, this.allSeated, this.timing);
+    if (change?.reason === "wait-timeout") this.fillWithBots();
+    if (change?.to === "active") this.startedAtTick = this.world.tick;
+    if (change?.to === "ended") this.endedAtTick = this.world.tick;
+
+    this.state.tick = this.world.tick;
+    this.state.phase = this.clock.phase;
+    this.state.timeLeftMs = Math.round(timeLeftMs(this.clock, this.world.timeMs, this.timing));
+    for (const key of this.seats.keys()) this.copyPlayer(key);
+    const removedProjectiles = this.copyProjectiles();
+    return { events, ended: change?.to === "ended", removedProjectiles };
+  }
+
+  private copyPlayer(key: string): void {
+    const sim = this.world.players[key];
+    const player = this.state.players.get(key);
+    if (sim === undefined || player === undefined) return;
+    player.x = sim.x;
+    player.y = sim.y;
+    player.angle = sim.angle;
+    player.hp = sim.hp;
+    player.kills = sim.kills;
+    player.deaths = sim.deaths;
+    player.alive = sim.alive;
+    player.ack = sim.ack;
+  }
+
+  private copyProjectiles(): string[] {
+    const live = new Set<string>();
+    for (const projectile of this.world.projectiles) {
+      const key = String(projectile.id);
+      live.add(key);
+      let entry = this.state.projectiles.get(key);
+      if (entry === undefined) {
+        entry = new ProjectileState();
+        entry.owner = projectile.owner;
+        entry.vx = projectile.vx;
+        entry.vy = projectile.vy;
+        this.state.projectiles.set(key, entry);
+      }
+      entry.x = projectile.x;
+      entry.y = projectile.y;
+    }
+    const removed: string[] = [];
+    this.state.projectiles.forEach((_, key) => {
+      if (!live.has(key)) removed.push(key);
+    });
+    for (const key of removed) this.state.projectiles.delete(key);
+    return removed;
+  }
+
+  /** The result of the finished match. `startedAt`/`endedAt` are epoch ms derived from `epochAtTickZero`. */
+  result(epochAtTickZero: number): MatchResult {
+    const standings = [...this.seats.values()].map(({ key, entry }) => {
+      const sim = this.world.players[key]!;
+      return { id: key, team: entry.team, kills: sim.kills, deaths: sim.deaths };
+    });
+    const placed = placements(standings, MODES[this.spec.mode].teams);
+    const players = [...this.seats.values()].map(({ key, entry }) => ({
+      playerId: entry.playerId,
+      username: entry.username,
+      team: entry.team,
+      bot: entry.bot,
+      placement: placed.get(key)!,
+      kills: this.world.players[key]!.kills,
+      deaths: this.world.players[key]!.deaths,
+    }));
+    return {
+      sessionId: this.spec.sessionId,
+      mode: this.spec.mode,
+      region: this.spec.region,
+      seed: this.spec.seed,
+      durationMs: Math.round((this.endedAtTick - this.startedAtTick) * this.tickMs),
+      startedAt: Math.round(epochAtTickZero + this.startedAtTick * this.tickMs),
+      endedAt: Math.round(epochAtTickZero + this.endedAtTick * this.tickMs),
+      rated: players.every((p) => !p.bot),
+      players: players.sort((a, b) => a.placement - b.placement || b.kills - a.kills),
+    };
+  }
+}

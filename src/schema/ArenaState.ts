@@ -1,0 +1,42 @@
+/**
+ * The arena's synchronised state. Data only: fields with explicit wire types and defaults. Field order is the wire
+ * contract: append, never reorder. `players` and `projectiles` are `@view()` collections: each client receives only
+ * the entries its StateView holds (its own player, teammates, and what is near it).
+ */
+import { MapSchema, Schema, type, view } from "@colyseus/schema";
+
+export class PlayerState extends Schema {
+  @type("string") playerId = "";
+  @type("string") username = "";
+  @type("uint8") team = 0;
+  @type("boolean") bot = false;
+  @type("float32") x = 0;
+  @type("float32") y = 0;
+  @type("float32") angle = 0;
+  @type("uint8") hp = 0;
+  @type("uint16") kills = 0;
+  @type("uint16") deaths = 0;
+  @type("boolean") alive = true;
+  /** The last input seq the server applied: what the client reconciles its prediction against. */
+  @type("uint32") ack = 0;
+  /** Whether the player's connection is currently dropped (seat held for reconnection). */
+  @type("boolean") connected = true;
+}
+
+export class ProjectileState extends Schema {
+  @type("string") owner = "";
+  @type("float32") x = 0;
+  @type("float32") y = 0;
+  @type("float32") vx = 0;
+  @type("float32") vy = 0;
+}
+
+export class ArenaState extends Schema {
+  @type("string") phase = "waiting";
+  @type("uint32") tick = 0;
+  @type("uint32") timeLeftMs = 0;
+  @type("string") mode = "duel";
+  @type("string") mapId = "";
+  @view() @type({ map: PlayerState }) players = new MapSchema<PlayerState>();
+  @view() @type({ map: ProjectileState }) projectiles = new MapSchema<ProjectileState>();
+}

@@ -1,0 +1,50 @@
+/**
+ * Arena rooms are created by the server only. The creator signs the match (roster, mode, region, seed) with an
+ * HMAC under the server's secret; the room refuses to start without a valid signature, so a client's
+ * `create("arena", ...)` fails whatever options it sends. Works across processes: every process has the secret.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+
+export interface RosterEntry {
+  playerId: string;
+  username: string;
+  team: number;
+  bot: boolean;
+}
+
+export interface MatchSpec {
+  sessionId: string;
+  mode: "duel" | "ffa" | "squad";
+  region: string;
+  seed: number;
+  roster: RosterEntry[];
+}
+
+export interface ArenaCreateOptions {
+  match: MatchSpec;
+  signature: string;
+}
+
+export class MatchSigner {
+  constructor(private readonly secret: string) {}
+
+  private mac(match: MatchSpec): Buffer {
+    return createHmac("sha256", this.secret)
+      .update(`arena-match:${JSON.stringify(match)}`)
+      .digest();
+  }
+
+  sign(match: MatchSpec): ArenaCreateOptions {
+    return { match, signature: this.mac(match).toString("base64url") };
+  }
+
+  /** True when `options` carry a match signed by this server. */
+  verify(options: unknown): options is ArenaCreateOptions {
+    if (options === null || typeof options !== "object") return false;
+    const { match, signature } = options as Partial<ArenaCreateOptions>;
+    if (match === undefined || typeof signature !== "string") return false;
+    const expected = this.mac(match);
+    const given = Buffer.from(signature, "base64url");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}

@@ -1,0 +1,338 @@
+import assert from "node:assert/strict";
+import type { Room as ClientRoom } from "@colyseus/sdk";
+import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
+import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
+import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
+import type { InMemoryMatchResults, MatchResult } from "../../src/services/matches/MatchResults.ts";
+import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: the client decodes state reflectively; tests read it as plain data.
+type AnyState = any;
+
+/** Resolves once `predicate(state)` holds after a patch; rejects after `timeoutMs`. */
+function waitForState(room: ClientRoom, check: (state: AnyState) => boolean, timeoutMs = 8000): Promise<AnyState> {
+  // Before the first patch the decoded state has no collections yet: treat that as "not yet".
+  const predicate = (state: AnyState) => {
+    try {
+      return check(state) === true;
+    } catch {
+      return false;
+    }
+  };
+  return new Promise((resolve, reject) => {
+    if (predicate(room.state)) {
+      resolve(room.state);
+      return;
+    }
+    const onChange = (state: AnyState) => {
+      if (!predicate(state)) return;
+      clearTimeout(timer);
+      room.onStateChange.remove(onChange);
+      resolve(state);
+    };
+    const timer = setTimeout(() => {
+      room.onStateChange.remove(onChange);
+      reject(new Error(`state condition not met within ${timeoutMs} ms`));
+    }, timeoutMs);
+    room.onStateChange(onChange);
+  });
+}
+
+function me(room: ClientRoom): AnyState {
+  return room.state.players.get(room.sessionId);
+}
+
+function nextLeave(room: ClientRoom): Promise<number> {
+  return new Promise((resolve) => room.onLeave((code) => resolve(code)));
+}
+
+interface Launched {
+  sessionId: string;
+  rooms: ClientRoom[];
+  players: Registered[];
+  server: ArenaRoom;
+}
+
+async function launch(server: TestServer, mode: "duel" | "ffa" | "squad", humans: number, bots = 0): Promise<Launched> {
+  const players = await Promise.all(Array.from({ length: humans }, () => registerPlayer(server)));
+  const roster = [
+    ...players.map((p, i) => ({
+      playerId: p.player.id,
+      username: p.player.username,
+      team: mode === "squad" ? i % 2 : i,
+      bot: false,
+    })),
+    ...Array.from({ length: bots }, (_, i) => ({
+      playerId: `bot:${i + 1}`,
+      username: `bot ${i + 1}`,
+      team: mode === "squad" ? (humans + i) % 2 : humans + i,
+      bot: true,
+    })),
+  ];
+  const launched = await server.services.arenas.launch({ mode, region: "local", roster, seed: 7 });
+  const rooms = [];
+  for (const p of players) {
+    const room = await sdkFor(server, p.accessToken).consumeSeatReservation(launched.seats.get(p.player.id)!);
+    room.onMessage("*", () => {});
+    rooms.push(room);
+  }
+  return { sessionId: launched.sessionId, rooms, players, server: server.colyseus.getRoomById(launched.sessionId) };
+}
+
+function input(seq: number, over: Record<string, unknown> = {}) {
+  return { seq, moveX: 0, moveY: 0, aim: 0, fire: false, ...over };
+}
+
+/** Sends one input per tick period for `count` ticks. */
+async function stream(
+  room: ClientRoom,
+  from: number,
+  count: number,
+  over: Record<string, unknown> = {},
+): Promise<number> {
+  for (let i = 0; i < count; i++) {
+    room.send("input", input(from + i, over));
+    await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
+  }
+  return from + count;
+}
+
+for (const setup of [
+  { database: "pglite", redis: false },
+  { database: "postgres", redis: true },
+] as const) {
+  describe(`ArenaRoom [${setup.database}, ${setup.redis ? "redis" : "in-process"}]`, function () {
+    this.timeout(60_000);
+    let server: TestServer;
+
+    before(async () => {
+      server = await bootTestServer({ ...setup, env: { MATCH_DURATION_SEC: "10", RECONNECT_WINDOW_SEC: "10" } });
+    });
+    after(() => server.close());
+    afterEach(() => server.colyseus.cleanup());
+
+    it("cannot be created or joined by clients, only through reserved seats", async () => {
+      const p = await registerPlayer(server);
+      const sdk = sdkFor(server, p.accessToken);
+      await assert.rejects(sdk.create("arena", { mode: "duel" }));
+      await assert.rejects(sdk.joinOrCreate("arena", {}));
+      const forged = {
+        match: { sessionId: "x", mode: "duel", region: "local", seed: 1, roster: [] },
+        signature: "AAAA",
+      };
+      await assert.rejects(sdk.create("arena", forged));
+      const { sessionId } = await launch(server, "duel", 2);
+      const outsider = await registerPlayer(server);
+      await assert.rejects(sdkFor(server, outsider.accessToken).joinById(sessionId));
+    });
+
+    it("seats the reserved players, starts the countdown, and applies inputs advancing ack", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      const state = await waitForState(a, (s) => s.phase === "countdown" || s.phase === "active");
+      assert.equal(state.mode, "duel");
+      const start = { x: me(a).x, y: me(a).y };
+      const seq = await stream(a, 1, 20, { moveX: start.x < 1200 ? 1 : -1 });
+      const after = await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+      const moved = Math.abs(after.players.get(a.sessionId).x - start.x);
+      assert.ok(moved > 20, `moved ${moved}`);
+      assert.equal(me(a).playerId !== "", true);
+    });
+
+    it("rejects cheats without changing state: speed, teleport fields, replayed seq, NaN; fire rate is capped", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.phase !== "waiting");
+      const tickBefore = a.state.tick;
+      const x0 = me(a).x;
+      // 2× speed and teleport fields: the stick is clamped and unknown fields are ignored.
+      const dir = x0 < 1200 ? 1 : -1;
+      let seq = await stream(a, 1, 30, { moveX: 50 * dir, x: 5, y: 5 });
+      const moved = await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+      const ticks = moved.tick - tickBefore;
+      const distance = Math.abs(moved.players.get(a.sessionId).x - x0);
+      assert.ok(distance <= (DEFAULT_TUNING.maxSpeed * ticks) / 30 + 1, `${distance} u in ${ticks} ticks`);
+      assert.ok(Math.abs(me(a).y - 5) > 50, "no teleport");
+
+      // A replayed seq and NaN are refused with an error and change nothing.
+      const before = { x: me(a).x, ack: me(a).ack };
+      const replay = a.waitForMessage("error");
+      a.send("input", input(seq - 1, { moveX: dir }));
+      assert.match((await replay).message, /seq/);
+      const nan = a.waitForMessage("error");
+      a.send("input", input(seq, { moveX: Number.NaN }));
+      const nanError = await nan;
+      assert.equal(nanError.code, RoomErrorCode.InvalidMessage);
+      assert.match(nanError.message, /moveX/);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(me(a).ack, before.ack);
+
+      // Fire on every input for ~1 s: no more shots than the cooldown allows (counted server-side in the events).
+      await waitForState(a, (s) => s.phase === "active", 10_000);
+      const owned = new Set<string>();
+      const collect = (state: AnyState) =>
+        state.projectiles.forEach((p: AnyState, key: string) => {
+          if (p.owner === a.sessionId) owned.add(key);
+        });
+      a.onStateChange(collect);
+      seq = await stream(a, seq, 30, { fire: true, aim: dir > 0 ? 0 : Math.PI });
+      await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+      a.onStateChange.remove(collect);
+      assert.ok(
+        owned.size >= 2 && owned.size <= Math.ceil(1000 / DEFAULT_TUNING.fireCooldownMs) + 1,
+        `${owned.size} shots`,
+      );
+    });
+
+    it("kicks a client after repeated invalid inputs with KickedInvalidInput", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a, b] = rooms as [ClientRoom, ClientRoom];
+      const left = nextLeave(a);
+      for (let i = 0; i < 12; i++) a.send("input", input(1, { aim: "north" }));
+      assert.equal(await left, CloseCode.KickedInvalidInput);
+      assert.equal(b.connection.isOpen, true);
+    });
+
+    it("shows each client only what is near it, its own player always, and a teammate at any distance", async () => {
+      const { rooms } = await launch(server, "squad", 4);
+      await Promise.all(rooms.map((room) => waitForState(room, (s) => s.players.get(room.sessionId) !== undefined)));
+      // Once every client sees its teammate, the views have been refreshed after the last join.
+      await Promise.all(
+        rooms.map((room) =>
+          waitForState(room, (s) => {
+            const mine = s.players.get(room.sessionId);
+            return [...s.players.values()].filter((p: AnyState) => p.team === mine.team).length === 2;
+          }),
+        ),
+      );
+      for (const room of rooms) {
+        const state = room.state;
+        const mine = state.players.get(room.sessionId);
+        assert.ok(mine, "own player visible");
+        state.players.forEach((p: AnyState, key: string) => {
+          const far = Math.hypot(p.x - mine.x, p.y - mine.y) > 900 + 50;
+          if (far) assert.equal(p.team, mine.team, `${key} is far and visible but not a teammate`);
+        });
+        // Everyone in squad has exactly one teammate, visible wherever it is.
+        const mates = [...state.players.values()].filter((p: AnyState) => p.team === mine.team);
+        assert.equal(mates.length, 2);
+      }
+      // Spawns are spread, so at least one client does not see every player.
+      assert.ok(
+        rooms.some((room) => room.state.players.size < 4),
+        "interest management filtered someone",
+      );
+    });
+
+    it("a far enemy becomes visible when it comes near", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a, b] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.players.get(a.sessionId) !== undefined);
+      await waitForState(b, (s) => s.players.get(b.sessionId) !== undefined);
+      assert.equal(a.state.players.size, 1, "the enemy starts out of view");
+      const towards = (room: ClientRoom, other: ClientRoom) => {
+        const mine = me(room);
+        const target = me(other);
+        return { moveX: Math.sign(target.x - mine.x), moveY: Math.sign(target.y - mine.y) };
+      };
+      const goalA = towards(a, b);
+      const goalB = towards(b, a);
+      let seq = 1;
+      const visible = waitForState(a, (s) => s.players.size === 2, 20_000);
+      let done = false;
+      visible.then(
+        () => {
+          done = true;
+        },
+        () => {
+          done = true;
+        },
+      );
+      while (!done) {
+        a.send("input", input(seq, goalA));
+        b.send("input", input(seq, goalB));
+        seq += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
+      }
+      const state = await visible;
+      const other = [...state.players.entries()].find(([key]: [string]) => key !== a.sessionId)![1];
+      assert.ok(Math.hypot(other.x - me(a).x, other.y - me(a).y) <= 900 + 50);
+    });
+
+    it("a dropped player reconnects within the window and finds its player as it left it", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.phase !== "waiting");
+      const seq = await stream(a, 1, 10, { moveY: 1 });
+      await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+      a.reconnection.enabled = false;
+      const token = a.reconnectionToken;
+      const sessionId = a.sessionId;
+      const serverRoom = server.colyseus.getRoomById(a.roomId) as ArenaRoom;
+      const dropped = nextLeave(a);
+      // Cut the socket without a close handshake, as a lost network does.
+      const socket = serverRoom.clients.find((c) => c.sessionId === sessionId)!.ref as unknown as { terminate(): void };
+      socket.terminate();
+      await dropped;
+      await waitForState(rooms[1]!, () => serverRoom.state.players.get(sessionId)?.connected === false);
+      const back = await sdkFor(server).reconnect(token);
+      back.onMessage("*", () => {});
+      assert.equal(back.sessionId, sessionId);
+      const state = await waitForState(back, (s) => s.players.get(sessionId)?.connected === true);
+      assert.equal(state.players.get(sessionId).ack, seq - 1, "its inputs so far are kept");
+      const next = await stream(back, seq, 3, { moveY: -1 });
+      await waitForState(back, (s) => s.players.get(sessionId).ack === next - 1);
+    });
+
+    it("runs a match to ended, emits one MatchResult, sends matchEnd and closes with MatchEnded", async () => {
+      const results = server.services.results as InMemoryMatchResults;
+      const emitted: MatchResult[] = [];
+      const stop = results.onResult((result) => emitted.push(result));
+      try {
+        const { rooms, players, sessionId } = await launch(server, "duel", 2);
+        const [a, b] = rooms as [ClientRoom, ClientRoom];
+        const closedA = nextLeave(a);
+        const closedB = nextLeave(b);
+        const matchEnd = a.waitForMessage("matchEnd", 30_000);
+        const end = await matchEnd;
+        assert.equal(end.sessionId, sessionId);
+        assert.equal(end.results.length, 2);
+        for (const row of end.results) {
+          assert.deepEqual(Object.keys(row).sort(), [
+            "deaths",
+            "kills",
+            "placement",
+            "playerId",
+            "ratingAfter",
+            "ratingBefore",
+            "team",
+            "username",
+          ]);
+          assert.equal(row.ratingBefore, 1500);
+        }
+        assert.equal(await closedA, CloseCode.MatchEnded);
+        assert.equal(await closedB, CloseCode.MatchEnded);
+        const mine = emitted.filter((r) => r.sessionId === sessionId);
+        assert.equal(mine.length, 1, "exactly one result");
+        const result = mine[0]!;
+        assert.equal(result.mode, "duel");
+        assert.equal(result.rated, true);
+        assert.equal(result.seed, 7);
+        assert.ok(Math.abs(result.durationMs - 10_000) < 100, `duration ${result.durationMs}`);
+        assert.deepEqual(result.players.map((p) => p.playerId).sort(), players.map((p) => p.player.id).sort());
+      } finally {
+        stop();
+      }
+    });
+
+    it("seats the roster's bots at creation, so one human and one bot make a full duel", async () => {
+      const { rooms, server: room } = await launch(server, "duel", 1, 1);
+      const [a] = rooms as [ClientRoom];
+      const state = await waitForState(a, (s) => s.phase !== "waiting");
+      assert.ok(state, "one human plus a roster bot is a full duel");
+      const bot = [...room.state.players.values()].find((p) => p.bot);
+      assert.ok(bot, "the bot is seated");
+      assert.equal(room.state.players.size, 2);
+    });
+  });
+}
