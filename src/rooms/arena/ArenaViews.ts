@@ -45,9 +45,13 @@ export class ArenaViews {
   /** Recomputes every client's visible set and applies the difference to its StateView. */
   refresh(): void {
     const players: Positioned[] = [];
-    this.state.players.forEach((p, key) => players.push({ key, x: p.x, y: p.y }));
+    this.state.players.forEach((p, key) => {
+      players.push({ key, x: p.x, y: p.y });
+    });
     const projectiles: Positioned[] = [];
-    this.state.projectiles.forEach((p, key) => projectiles.push({ key, x: p.x, y: p.y }));
+    this.state.projectiles.forEach((p, key) => {
+      projectiles.push({ key, x: p.x, y: p.y });
+    });
     this.playerGrid.rebuild(players);
     this.projectileGrid.rebuild(projectiles);
 
