@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { ARENA_MAP } from "../../src/logic/maps.ts";
+import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
+import { ArenaMatch } from "../../src/rooms/arena/ArenaMatch.ts";
+import { InputQueue, normaliseAngle } from "../../src/rooms/arena/InputQueue.ts";
+import { ArenaState } from "../../src/schema/ArenaState.ts";
+
+const TICK = 1000 / 30;
+const timing = { waitTimeoutMs: 1000, countdownMs: 500, durationMs: 3000 };
+
+function duel(): ArenaMatch {
+  return new ArenaMatch(
+    {
+      sessionId: "s1",
+      mode: "duel",
+      region: "local",
+      seed: 3,
+      roster: [
+        { playerId: "p1", username: "one", team: 0, bot: false },
+        { playerId: "p2", username: "two", team: 1, bot: false },
+      ],
+    },
+    new ArenaState(),
+    ARENA_MAP,
+    DEFAULT_TUNING,
+    timing,
+    TICK,
+  );
+}
+
+describe("ArenaMatch", () => {
+  it("fills untaken seats with bots on the wait timeout, plays to the end, and reports an unrated result", () => {
+    const match = duel();
+    match.seat("session-1", { playerId: "p1", username: "one", team: 0, bot: false });
+    assert.equal(match.reservedEntry("p1"), undefined, "p1 is seated");
+    assert.equal(match.reservedEntry("p2")?.username, "two");
+    let ended = false;
+    let ticks = 0;
+    while (!ended && ticks < 10_000) {
+      ended = match.tick(() => undefined).ended;
+      ticks += 1;
+    }
+    assert.ok(ended);
+    const result = match.result(1_000_000);
+    assert.equal(result.rated, false, "a bot took a seat");
+    assert.equal(result.players.length, 2);
+    assert.equal(result.players.filter((p) => p.bot).length, 1);
+    assert.equal(result.durationMs, Math.round(Math.ceil(timing.durationMs / TICK) * TICK));
+    assert.equal(result.seed, 3);
+    assert.ok(result.endedAt > result.startedAt);
+  });
+
+  it("a full human roster starts without waiting and is rated", () => {
+    const match = duel();
+    match.seat("s-1", { playerId: "p1", username: "one", team: 0, bot: false });
+    match.seat("s-2", { playerId: "p2", username: "two", team: 1, bot: false });
+    match.tick(() => undefined);
+    assert.equal(match.clock.phase, "countdown");
+    let ended = false;
+    while (!ended) ended = match.tick(() => undefined).ended;
+    assert.equal(match.result(0).rated, true);
+  });
+});
+
+describe("InputQueue", () => {
+  it("accepts strictly increasing seqs, clamps the stick, wraps the aim, and hands out one per take", () => {
+    const queue = new InputQueue({ capacity: 4, ratePerSec: 40 });
+    assert.equal(queue.offer("c", { seq: 1, moveX: 3, moveY: -7, aim: 3 * Math.PI, fire: true }, 0), undefined);
+    assert.match(queue.offer("c", { seq: 1, moveX: 0, moveY: 0, aim: 0, fire: false }, 10) ?? "", /seq/);
+    assert.deepEqual(queue.next("c"), { seq: 1, moveX: 1, moveY: -1, aim: Math.PI, fire: true });
+    assert.equal(queue.next("c"), undefined);
+    assert.equal(queue.lastSeq("c"), 1);
+  });
+
+  it("refuses inputs beyond the burst capacity and the sustained rate", () => {
+    const queue = new InputQueue({ capacity: 4, ratePerSec: 40 });
+    const refusals = Array.from({ length: 6 }, (_, i) =>
+      queue.offer("c", { seq: i + 1, moveX: 0, moveY: 0, aim: 0, fire: false }, 0),
+    );
+    assert.deepEqual(
+      refusals.map((r) => r === undefined),
+      [true, true, true, true, false, false],
+    );
+    for (let i = 0; i < 4; i++) queue.next("c");
+    // 100 ms later only 4 tokens have come back at 40/s.
+    const later = Array.from({ length: 6 }, (_, i) =>
+      queue.offer("c", { seq: 100 + i, moveX: 0, moveY: 0, aim: 0, fire: false }, 100),
+    );
+    assert.deepEqual(
+      later.map((r) => r === undefined),
+      [true, true, true, true, false, false],
+    );
+  });
+
+  it("normaliseAngle maps any angle into (-π, π]", () => {
+    for (const [given, expected] of [
+      [0, 0],
+      [Math.PI, Math.PI],
+      [-Math.PI, Math.PI],
+      [3 * Math.PI, Math.PI],
+      [-0.5, -0.5],
+      [7, 7 - 2 * Math.PI],
+    ] as const) {
+      assert.ok(Math.abs(normaliseAngle(given) - expected) < 1e-9, `${given} → ${normaliseAngle(given)}`);
+    }
+  });
+});
