@@ -19,7 +19,7 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(port = 2590): Promise<BenchServer> {
+export async function startBenchServer(port = 2590, extend?: (server: Server) => void): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-bench-"));
   const config = loadConfig({
     ...process.env,
@@ -38,6 +38,7 @@ export async function startBenchServer(port = 2590): Promise<BenchServer> {
     transport: new WebSocketTransport({ server: http.createServer() }),
     gracefullyShutdown: false,
   });
+  extend?.(server);
   await server.listen(port, "127.0.0.1");
   return {
     url: `http://127.0.0.1:${port}`,
