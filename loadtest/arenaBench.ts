@@ -178,6 +178,14 @@ async function main(): Promise<void> {
           cpuMsPerSecPerPlayer: perPlayer(arena),
           bytesPerSecPerClient: bytesPerClient(arena),
           processRssMb: arena.rssMb,
+          interestManagement: (() => {
+            const interest = arena.interest as { refreshes: number; totalMs: number };
+            return {
+              refreshesPerSec: Math.round(interest.refreshes / ((arena.wallMs as number) / 1000)),
+              msPerRefresh: Math.round((interest.totalMs / Math.max(1, interest.refreshes)) * 1000) / 1000,
+              shareOfServerCpu: Math.round((interest.totalMs / (arena.cpuMs as number)) * 1000) / 1000,
+            };
+          })(),
         },
         vanilla: {
           clientsConnected: vanilla.clients,

@@ -6,6 +6,7 @@
 import { matchMaker } from "@colyseus/core";
 import { WebSocket } from "ws";
 import { RoomName } from "../src/protocol.ts";
+import type { ArenaRoom } from "../src/rooms/ArenaRoom.ts";
 import { startBenchServer } from "./benchServer.ts";
 import { VanillaRoom } from "./VanillaRoom.ts";
 
@@ -42,6 +43,8 @@ async function main(): Promise<void> {
         process.send!({ ok: true, sessionId: launched.sessionId, seats: Object.fromEntries(launched.seats) });
       } else if (message.cmd === "measure") {
         const room = matchMaker.getLocalRoomById(message.roomId);
+        const interest = (room as unknown as Partial<ArenaRoom> | undefined)?.interestStats;
+        const interestBefore = interest === undefined ? undefined : { ...interest };
         const cpuBefore = process.cpuUsage();
         const bytesBefore = bytesSent;
         const messagesBefore = messagesSent;
@@ -56,6 +59,13 @@ async function main(): Promise<void> {
           messagesSent: messagesSent - messagesBefore,
           clients: room?.clients.length ?? 0,
           rssMb: Math.round(process.memoryUsage().rss / 1e6),
+          interest:
+            interest === undefined || interestBefore === undefined
+              ? undefined
+              : {
+                  refreshes: interest.refreshes - interestBefore.refreshes,
+                  totalMs: Math.round((interest.totalMs - interestBefore.totalMs) * 100) / 100,
+                },
         });
       } else if (message.cmd === "stop") {
         await server.close();

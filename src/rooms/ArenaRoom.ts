@@ -11,7 +11,7 @@ import { ArenaState } from "../schema/ArenaState.ts";
 import type { RatingChange } from "../services/matches/MatchResults.ts";
 import type { MatchSpec } from "../services/matches/MatchTicket.ts";
 import { ArenaMatch } from "./arena/ArenaMatch.ts";
-import { ArenaViews } from "./arena/ArenaViews.ts";
+import { ArenaViews, type InterestStats } from "./arena/ArenaViews.ts";
 import { InputQueue } from "./arena/InputQueue.ts";
 import { BaseRoom, type PlayerAuth } from "./BaseRoom.ts";
 
@@ -73,6 +73,11 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     });
     this.setFixedTimestep(() => this.tick(), game.tickRateHz);
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
+  }
+
+  /** Cumulative cost of interest management in this room (for metrics and benchmarks). */
+  get interestStats(): InterestStats {
+    return this.views.stats;
   }
 
   override onJoin(client: Client<{ auth: PlayerAuth }>): void {

@@ -13,7 +13,14 @@ interface ClientView {
   projectiles: Set<string>;
 }
 
+/** What interest management has cost so far: refreshes done and their total time. */
+export interface InterestStats {
+  refreshes: number;
+  totalMs: number;
+}
+
 export class ArenaViews {
+  readonly stats: InterestStats = { refreshes: 0, totalMs: 0 };
   private readonly views = new Map<string, ClientView>();
   private readonly playerGrid: SpatialGrid;
   private readonly projectileGrid: SpatialGrid;
@@ -44,6 +51,7 @@ export class ArenaViews {
 
   /** Recomputes every client's visible set and applies the difference to its StateView. */
   refresh(): void {
+    const started = performance.now();
     const players: Positioned[] = [];
     this.state.players.forEach((p, key) => {
       players.push({ key, x: p.x, y: p.y });
@@ -66,6 +74,8 @@ export class ArenaViews {
       const wantProjectiles = this.projectileGrid.near(me.x, me.y, this.radius, new Set());
       this.apply(view.client.view, view.projectiles, wantProjectiles, (key) => this.state.projectiles.get(key));
     }
+    this.stats.refreshes += 1;
+    this.stats.totalMs += performance.now() - started;
   }
 
   private apply<T extends Schema>(
