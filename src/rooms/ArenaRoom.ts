@@ -90,12 +90,13 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.log.info({ playerId: entry.playerId, sessionId: client.sessionId }, "player joined the arena");
   }
 
-  override async onDrop(client: Client<{ auth: PlayerAuth }>): Promise<void> {
+  override onDrop(client: Client<{ auth: PlayerAuth }>): void {
     const player = this.state.players.get(client.sessionId);
     if (player !== undefined) player.connected = false;
     this.views.detach(client.sessionId);
     if (this.state.phase === "ended") return;
-    await this.allowReconnection(client, this.context.arena.game.reconnectWindowSec);
+    // Not awaited: Colyseus settles the reservation itself and calls onLeave when the window expires.
+    this.allowReconnection(client, this.context.arena.game.reconnectWindowSec);
   }
 
   override onReconnect(client: Client<{ auth: PlayerAuth }>): void {
