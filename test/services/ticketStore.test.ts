@@ -1,0 +1,104 @@
+/** One contract suite for the ticket store, run in-process and on real Redis. */
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import type { Ticket } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";
+import { InMemoryTicketStore, RedisTicketStore, type TicketStore } from "../../src/services/matchmaking/TicketStore.ts";
+import { TEST_REDIS_URL } from "../helpers/server.ts";
+
+function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
+  return {
+    playerId: id,
+    username: id,
+    rating: 1500,
+    ratingDeviation: 200,
+    region: "eu",
+    mode: "duel",
+    enqueuedAt: 1000,
+    ...over,
+  };
+}
+
+const TTL = 10_000;
+
+for (const kind of ["in-process", "redis"] as const) {
+  describe(`TicketStore [${kind}]`, () => {
+    let redis: Redis | undefined;
+    let store: TicketStore;
+
+    beforeEach(async () => {
+      if (kind === "redis") {
+        redis ??= new Redis(TEST_REDIS_URL);
+        await redis.flushdb();
+        store = new RedisTicketStore(redis);
+      } else {
+        store = new InMemoryTicketStore();
+      }
+    });
+    after(() => redis?.disconnect());
+
+    it("keeps one live ticket per player, in the pool of its region and mode", async () => {
+      assert.equal(await store.add(ticket("a"), TTL, 1000), true);
+      assert.equal(await store.add(ticket("a", { mode: "ffa" }), TTL, 1000), false, "second ticket refused");
+      assert.equal(await store.add(ticket("b", { region: "us" }), TTL, 1000), true);
+      assert.deepEqual((await store.pools()).sort(), ["eu:duel", "us:duel"]);
+      assert.deepEqual(
+        (await store.list("eu:duel", 2000)).map((t) => t.playerId),
+        ["a"],
+      );
+      assert.deepEqual(await store.list("eu:duel", 2000), [ticket("a")], "the ticket round-trips intact");
+      assert.equal(await store.size("eu:duel"), 1);
+    });
+
+    it("cancel removes the ticket and frees the player for a new one", async () => {
+      await store.add(ticket("a"), TTL, 1000);
+      assert.equal(await store.cancel("a"), true);
+      assert.equal(await store.cancel("a"), false);
+      assert.deepEqual(await store.list("eu:duel", 2000), []);
+      assert.equal(await store.add(ticket("a", { mode: "squad" }), TTL, 3000), true);
+    });
+
+    it("tickets expire after their TTL unless touched (a dead holder's tickets vanish)", async () => {
+      await store.add(ticket("kept"), TTL, 1000);
+      await store.add(ticket("dropped"), TTL, 1000);
+      await store.touch(["kept"], TTL, 8000);
+      const live = await store.list("eu:duel", 12_000);
+      assert.deepEqual(
+        live.map((t) => t.playerId),
+        ["kept"],
+      );
+      assert.equal(
+        await store.add(ticket("dropped", { mode: "ffa" }), TTL, 12_000),
+        true,
+        "expired ticket no longer blocks",
+      );
+    });
+
+    it("a claim takes all tickets of a match or none; a cancelled member makes it fail", async () => {
+      const lease = (await store.lease("eu:duel", "proc-1", 5000))!;
+      for (const id of ["a", "b", "c", "d"]) await store.add(ticket(id), TTL, 1000);
+      assert.equal(await store.claim("eu:duel", ["a", "b"], lease), "claimed");
+      await store.cancel("d");
+      assert.equal(await store.claim("eu:duel", ["c", "d"], lease), "missing");
+      assert.deepEqual(
+        (await store.list("eu:duel", 2000)).map((t) => t.playerId),
+        ["c"],
+        "c stays queued",
+      );
+      assert.equal(await store.add(ticket("a"), TTL, 2000), true, "a claimed player may queue again");
+    });
+
+    it("one lease holder per pool; renewals by the holder; a fenced claim after takeover fails", async () => {
+      const first = await store.lease("eu:duel", "proc-1", 200);
+      assert.ok(first);
+      assert.equal(await store.lease("eu:duel", "proc-2", 200), undefined, "held by proc-1");
+      assert.equal(await store.lease("eu:duel", "proc-1", 200, first), first, "renewed");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const second = await store.lease("eu:duel", "proc-2", 5000);
+      assert.ok(second && second !== first, "taken over after expiry with a new epoch");
+      await store.add(ticket("x"), TTL, 1000);
+      await store.add(ticket("y"), TTL, 1000);
+      assert.equal(await store.claim("eu:duel", ["x", "y"], first!), "fenced", "the stale holder cannot claim");
+      assert.equal(await store.claim("eu:duel", ["x", "y"], second!), "claimed");
+    });
+  });
+}
