@@ -8,6 +8,7 @@ import type { Application } from "express";
 import { installHttp } from "./src/http/installHttp.ts";
 import { RoomName } from "./src/protocol.ts";
 import { ArenaRoom } from "./src/rooms/ArenaRoom.ts";
+import { MatchmakingRoom } from "./src/rooms/MatchmakingRoom.ts";
 import { type BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
 import type { Services } from "./src/services/createServices.ts";
 
@@ -17,11 +18,12 @@ export interface ArenaServerDefinition {
   initializeExpress: (app: Application) => void;
 }
 
-/** Room classes by name. The matchmaking and chat rooms register here as their issues land. */
+/** Room classes by name. The chat room registers here when its issue lands. */
 export type RoomClasses = Record<string, new () => BaseRoom>;
 
 export const ROOMS: RoomClasses = {
   [RoomName.Arena]: ArenaRoom,
+  [RoomName.Matchmaking]: MatchmakingRoom,
 };
 
 export function roomContext(services: Services): RoomContext {
@@ -30,6 +32,8 @@ export function roomContext(services: Services): RoomContext {
     log: services.log,
     auth: services.auth,
     connections: services.connections,
+    matchmaking: { matchmaker: services.matchmaker },
+    admission: services.admission,
     arena: {
       signer: services.matchSigner,
       results: services.results,

@@ -22,7 +22,9 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
+import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
 import { type LiveConnections, LiveConnectionsPlugin } from "../services/auth/LiveConnections.ts";
+import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
 
@@ -32,6 +34,9 @@ export interface RoomContext {
   auth: AuthService;
   connections: LiveConnections;
   arena: ArenaContext;
+  matchmaking: { matchmaker: Matchmaker };
+  /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
+  admission: JoinThrottle;
 }
 
 /** Game settings the arena reads from the configuration. */
@@ -203,7 +208,10 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
      * Every room requires a valid access token (the SDK's `client.auth.token`): signature, expiry, revocation
      * and ban are checked before a seat is reserved. Unauthenticated clients can create no room and reserve no seat.
      */
-    static async onAuth(token: string, _options: unknown, _context: AuthContext): Promise<PlayerAuth> {
+    static async onAuth(token: string, _options: unknown, authContext: AuthContext): Promise<PlayerAuth> {
+      const retryAfterSec = await context.admission.admit(authContext.ip);
+      if (retryAfterSec !== undefined)
+        throw new ServerError(429, `too many room requests; retry in ${retryAfterSec} s`);
       try {
         const principal = await context.auth.authenticate(token);
         return { playerId: principal.playerId, username: principal.username };

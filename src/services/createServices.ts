@@ -16,14 +16,22 @@ import type { Database } from "./db/Database.ts";
 import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
+import { JoinThrottle } from "./auth/JoinThrottle.ts";
 import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
 import { InMemoryMatchResults, type MatchResultSink } from "./matches/MatchResults.ts";
 import { MatchSigner } from "./matches/MatchTicket.ts";
+import { Matchmaker } from "./matchmaking/Matchmaker.ts";
+import { DEFAULT_SCHEDULE } from "./matchmaking/MatchmakerAlgorithm.ts";
+import { InMemoryTicketStore, RedisTicketStore } from "./matchmaking/TicketStore.ts";
+import { newId } from "./ids.ts";
 import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
 import { type RefreshTokenStore, SqlRefreshTokenStore } from "./stores/RefreshTokenStore.ts";
+
+/** How often each process runs a matchmaking pass over the pools it leases. */
+export const MATCHMAKING_PASS_MS = 500;
 
 export interface Stores {
   players: PlayerStore;
@@ -52,6 +60,8 @@ export interface Services {
   /** Where finished arenas send their MatchResult. */
   results: MatchResultSink;
   arenas: ArenaLauncher;
+  matchmaker: Matchmaker;
+  admission: JoinThrottle;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
 }
@@ -120,6 +130,26 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
 
   const matchSigner = new MatchSigner(config.jwtSecret);
   const results = new InMemoryMatchResults(async (playerId) => (await stores.players.findById(playerId))?.rating);
+  const arenas = new ArenaLauncher(matchSigner);
+  const matchmaker = new Matchmaker(
+    redis === undefined ? new InMemoryTicketStore() : new RedisTicketStore(redis),
+    arenas,
+    presence,
+    stores.players,
+    {
+      owner: `${config.publicAddress ?? "local"}/${process.pid}/${newId().slice(0, 6)}`,
+      regions: config.regions,
+      schedule: DEFAULT_SCHEDULE,
+      botFillSec: config.botFillSec,
+      ticketTtlMs: 10_000,
+      leaseTtlMs: 3_000,
+    },
+    log.child({ component: "matchmaker" }),
+  );
+  // The timer only calls process(now); a pass that throws (Redis blip) is logged and the next one retries.
+  const matchmakingTimer = setInterval(() => {
+    matchmaker.process(Date.now()).catch((error: unknown) => log.warn({ err: error }, "matchmaking pass failed"));
+  }, MATCHMAKING_PASS_MS);
 
   return {
     config,
@@ -128,7 +158,9 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     stores,
     matchSigner,
     results,
-    arenas: new ArenaLauncher(matchSigner),
+    arenas,
+    matchmaker,
+    admission: new JoinThrottle(redis),
     presence,
     driver,
     redis,
@@ -137,6 +169,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     connections,
     hasher,
     async close() {
+      clearInterval(matchmakingTimer);
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();
     },

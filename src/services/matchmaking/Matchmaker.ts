@@ -1,0 +1,207 @@
+/**
+ * The matchmaker service: tickets in, seats out. `process(now)` runs one pass over every pool whose lease this
+ * process holds (or takes): list the live tickets, form matches (MatchmakerAlgorithm), claim each match's tickets
+ * atomically under the lease, launch its arena, and deliver each player's seat on the presence channel of that
+ * player, which the process holding the player's matchmaking connection listens to. A timer only calls
+ * `process(Date.now())`; tests call it with their own clock.
+ */
+import type { Presence } from "@colyseus/core";
+import type { Logger } from "../../logger.ts";
+import type { ArenaLauncher, SeatReservation } from "../matches/ArenaLauncher.ts";
+import type { RosterEntry } from "../matches/MatchTicket.ts";
+import type { PlayerStore } from "../stores/PlayerStore.ts";
+import {
+  type ExpansionSchedule,
+  type FormedMatch,
+  matchPool,
+  type Mode,
+  poolKey,
+  ratingWindow,
+  type Ticket,
+} from "./MatchmakerAlgorithm.ts";
+import type { TicketStore } from "./TicketStore.ts";
+
+export interface MatchmakerOptions {
+  /** This process' id, used as the lease owner. */
+  owner: string;
+  /** Regions the matchmaker accepts (REGIONS). */
+  regions: readonly string[];
+  schedule: ExpansionSchedule;
+  /** 0 disables bot fill. */
+  botFillSec: number;
+  /** How long a ticket lives without a heartbeat from its holder. */
+  ticketTtlMs: number;
+  /** How long a pool lease lasts without renewal. */
+  leaseTtlMs: number;
+}
+
+export interface SeatDelivery {
+  sessionId: string;
+  seat: SeatReservation;
+}
+
+/** Presence channel on which a player's seat is delivered. */
+export function seatChannel(playerId: string): string {
+  return `arena:mm:seat:${playerId}`;
+}
+
+export class UnknownRegionError extends Error {
+  constructor(readonly regions: readonly string[]) {
+    super(`region must be one of ${regions.join(", ")}`);
+    this.name = "UnknownRegionError";
+  }
+}
+
+export class AlreadyQueuedError extends Error {
+  constructor() {
+    super("this player is already searching for a match");
+    this.name = "AlreadyQueuedError";
+  }
+}
+
+export class Matchmaker {
+  /** Leases this process holds, by pool. */
+  private readonly leases = new Map<string, string>();
+  private running = false;
+
+  constructor(
+    private readonly store: TicketStore,
+    private readonly launcher: ArenaLauncher,
+    private readonly presence: Presence,
+    private readonly players: PlayerStore,
+    private readonly options: MatchmakerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Builds the player's ticket from its stored rating (region: the requested one, else the player's) and queues it.
+   * @throws UnknownRegionError, AlreadyQueuedError
+   */
+  async enqueue(player: { playerId: string; mode: Mode; region?: string }, now: number): Promise<Ticket> {
+    const record = await this.players.findById(player.playerId);
+    if (record === undefined) throw new Error(`unknown player ${player.playerId}`);
+    const region = player.region ?? record.region;
+    if (!this.options.regions.includes(region)) throw new UnknownRegionError(this.options.regions);
+    const ticket: Ticket = {
+      playerId: record.id,
+      username: record.username,
+      rating: record.rating,
+      ratingDeviation: record.ratingDeviation,
+      region,
+      mode: player.mode,
+      enqueuedAt: now,
+    };
+    if (!(await this.store.add(ticket, this.options.ticketTtlMs, now))) throw new AlreadyQueuedError();
+    return ticket;
+  }
+
+  cancel(playerId: string): Promise<boolean> {
+    return this.store.cancel(playerId);
+  }
+
+  /** Keeps the tickets of connected players alive. */
+  heartbeat(playerIds: readonly string[], now: number): Promise<void> {
+    return this.store.touch(playerIds, this.options.ticketTtlMs, now);
+  }
+
+  /** What a searching player is told: waited time, its current window, and its pool's size. */
+  async status(ticket: Ticket, now: number): Promise<{ waitedMs: number; ratingWindow: number; queued: number }> {
+    return {
+      waitedMs: Math.max(0, now - ticket.enqueuedAt),
+      ratingWindow: Math.round(ratingWindow(ticket, now, this.options.schedule)),
+      queued: await this.store.size(poolKey(ticket.region, ticket.mode)),
+    };
+  }
+
+  /** One pass over every pool this process may run. Passes never overlap within a process. */
+  async process(now: number): Promise<FormedMatch[]> {
+    if (this.running) return [];
+    this.running = true;
+    try {
+      const formed: FormedMatch[] = [];
+      for (const pool of await this.store.pools()) {
+        const lease = await this.store.lease(pool, this.options.owner, this.options.leaseTtlMs, this.leases.get(pool));
+        if (lease === undefined) {
+          this.leases.delete(pool);
+          continue;
+        }
+        this.leases.set(pool, lease);
+        const tickets = await this.store.list(pool, now);
+        for (const match of matchPool(tickets, now, this.options.schedule, this.options.botFillSec)) {
+          const ids = match.teams.flat().map((t) => t.playerId);
+          const claim = await this.store.claim(pool, ids, lease);
+          if (claim === "fenced") {
+            this.leases.delete(pool);
+            break;
+          }
+          if (claim === "missing") continue; // someone cancelled meanwhile: the others stay queued
+          await this.start(match, now);
+          formed.push(match);
+        }
+      }
+      return formed;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /**
+   * Teams: one per player in duel and ffa; in squad the balanced teams of the algorithm, or, when bots fill the
+   * match, humans and then bots alternating between the two teams.
+   */
+  private roster(match: FormedMatch): RosterEntry[] {
+    const squad = match.mode === "squad";
+    const balanced = squad && match.bots === 0;
+    const humans: RosterEntry[] = match.teams.flatMap((team, teamIndex) =>
+      team.map((t) => ({ playerId: t.playerId, username: t.username, team: teamIndex, bot: false })),
+    );
+    const seats = [
+      ...humans,
+      ...Array.from({ length: match.bots }, (_, i) => ({
+        playerId: `bot:${i + 1}`,
+        username: `bot ${i + 1}`,
+        team: 0,
+        bot: true,
+      })),
+    ];
+    return seats.map((seat, i) => (balanced ? seat : { ...seat, team: squad ? i % 2 : i }));
+  }
+
+  /** Launches the arena and delivers seats; on failure the players go back to the front of the queue. */
+  private async start(match: FormedMatch, now: number): Promise<void> {
+    const tickets = match.teams.flat();
+    try {
+      const launched = await this.launcher.launch({
+        mode: match.mode,
+        region: match.region,
+        roster: this.roster(match),
+      });
+      for (const ticket of tickets) {
+        const seat = launched.seats.get(ticket.playerId);
+        if (seat !== undefined) {
+          await this.presence.publish(seatChannel(ticket.playerId), {
+            sessionId: launched.sessionId,
+            seat,
+          } satisfies SeatDelivery);
+        }
+      }
+      this.log.info(
+        {
+          sessionId: launched.sessionId,
+          mode: match.mode,
+          region: match.region,
+          players: tickets.length,
+          bots: match.bots,
+          spread: match.spread,
+        },
+        "match formed",
+      );
+    } catch (error) {
+      this.log.error(
+        { err: error, mode: match.mode, region: match.region },
+        "could not start a match; requeueing its players",
+      );
+      for (const ticket of tickets) await this.store.add(ticket, this.options.ticketTtlMs, now);
+    }
+  }
+}
