@@ -146,10 +146,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     },
     log.child({ component: "matchmaker" }),
   );
-  // The timer only calls process(now); a pass that throws (Redis blip) is logged and the next one retries.
-  const matchmakingTimer = setInterval(() => {
-    matchmaker.process(Date.now()).catch((error: unknown) => log.warn({ err: error }, "matchmaking pass failed"));
-  }, MATCHMAKING_PASS_MS);
+  matchmaker.start(MATCHMAKING_PASS_MS);
 
   return {
     config,
@@ -169,7 +166,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     connections,
     hasher,
     async close() {
-      clearInterval(matchmakingTimer);
+      matchmaker.stop();
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();
     },

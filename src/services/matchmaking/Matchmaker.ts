@@ -63,6 +63,7 @@ export class Matchmaker {
   /** Leases this process holds, by pool. */
   private readonly leases = new Map<string, string>();
   private running = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: TicketStore,
@@ -72,6 +73,19 @@ export class Matchmaker {
     private readonly options: MatchmakerOptions,
     private readonly log: Logger,
   ) {}
+
+  /** Runs `process(Date.now())` every `intervalMs`; a failed pass is logged and the next one retries. */
+  start(intervalMs: number): void {
+    this.stop();
+    this.timer = setInterval(() => {
+      this.process(Date.now()).catch((error: unknown) => this.log.warn({ err: error }, "matchmaking pass failed"));
+    }, intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
 
   /**
    * Builds the player's ticket from its stored rating (region: the requested one, else the player's) and queues it.
@@ -135,7 +149,7 @@ export class Matchmaker {
             break;
           }
           if (claim === "missing") continue; // someone cancelled meanwhile: the others stay queued
-          await this.start(match, now);
+          await this.launch(match, now);
           formed.push(match);
         }
       }
@@ -168,7 +182,7 @@ export class Matchmaker {
   }
 
   /** Launches the arena and delivers seats; on failure the players go back to the front of the queue. */
-  private async start(match: FormedMatch, now: number): Promise<void> {
+  private async launch(match: FormedMatch, now: number): Promise<void> {
     const tickets = match.teams.flat();
     try {
       const launched = await this.launcher.launch({

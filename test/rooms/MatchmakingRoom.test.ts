@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import type { Room as ClientRoom } from "@colyseus/sdk";
+import { Matchmaker } from "../../src/services/matchmaking/Matchmaker.ts";
+import { DEFAULT_SCHEDULE } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";
+import { InMemoryTicketStore } from "../../src/services/matchmaking/TicketStore.ts";
+import { testLogger } from "../helpers/logger.ts";
+import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
+
+function nextMessage<T = Record<string, unknown>>(room: ClientRoom, type: string, timeoutMs = 10_000): Promise<T> {
+  return room.waitForMessage(type, timeoutMs) as Promise<T>;
+}
+
+async function search(server: TestServer, player: Registered, options: Record<string, unknown>): Promise<ClientRoom> {
+  const room = await sdkFor(server, player.accessToken).joinOrCreate("matchmaking", options);
+  room.onMessage("*", () => {});
+  return room;
+}
+
+for (const setup of [
+  { database: "pglite", redis: false },
+  { database: "postgres", redis: true },
+] as const) {
+  describe(`matchmaking room [${setup.database}, ${setup.redis ? "redis" : "in-process"}]`, function () {
+    this.timeout(60_000);
+    let server: TestServer;
+    before(async () => {
+      server = await bootTestServer({ ...setup, env: { BOT_FILL_SEC: "0", REGIONS: "local,eu" } });
+    });
+    after(() => server.close());
+    afterEach(() => server.colyseus.cleanup());
+
+    it("refuses anonymous clients, bad options and unknown regions", async () => {
+      await assert.rejects(
+        sdkFor(server).joinOrCreate("matchmaking", { mode: "duel" }),
+        (e: { code?: number }) => e.code === 401,
+      );
+      const p = await registerPlayer(server);
+      await assert.rejects(search(server, p, { mode: "battle-royale" }), (e: { code?: number }) => e.code === 400);
+      await assert.rejects(
+        search(server, p, { mode: "duel", region: "mars" }),
+        (e: { code?: number }) => e.code === 400,
+      );
+    });
+
+    it("two players searching a duel each get a seat for the same arena and join it by the seat", async () => {
+      const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
+      const roomA = await search(server, a, { mode: "duel" });
+      const status = await nextMessage<{ waitedMs: number; ratingWindow: number; queued: number }>(roomA, "status");
+      assert.deepEqual(Object.keys(status).sort(), ["queued", "ratingWindow", "waitedMs"]);
+      assert.ok(status.ratingWindow >= 50);
+      const roomB = await search(server, b, { mode: "duel" });
+      const [seatA, seatB] = await Promise.all([nextMessage(roomA, "seat"), nextMessage(roomB, "seat")]);
+      await Promise.all([roomA.leave(), roomB.leave()]);
+      const arenaA = await sdkFor(server).consumeSeatReservation(seatA as never);
+      const arenaB = await sdkFor(server).consumeSeatReservation(seatB as never);
+      assert.equal(arenaA.roomId, arenaB.roomId);
+      assert.equal(arenaA.name, "arena");
+      const arena = server.colyseus.getRoomById(arenaA.roomId);
+      assert.deepEqual(
+        [...arena.clients].map((c) => (c.auth as { playerId: string }).playerId).sort(),
+        [a.player.id, b.player.id].sort(),
+      );
+    });
+
+    it("status arrives at least once a second while searching", async () => {
+      const p = await registerPlayer(server);
+      const room = await search(server, p, { mode: "squad" });
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await nextMessage(room, "status", 1500);
+        times.push(Date.now());
+      }
+      assert.ok(times[2]! - times[0]! <= 2500, `${times[2]! - times[0]!} ms for two intervals`);
+    });
+
+    it("one ticket per player; leaving cancels it, so the player can search again and is never matched", async () => {
+      const p = await registerPlayer(server);
+      const first = await search(server, p, { mode: "ffa" });
+      await assert.rejects(search(server, p, { mode: "duel" }), (e: { code?: number }) => e.code === 409);
+      await first.leave();
+      // The cancelled ticket is gone: a new search in another mode is accepted.
+      const again = await search(server, p, { mode: "duel", region: "eu" });
+      await again.leave();
+      const other = await registerPlayer(server);
+      const lonely = await search(server, other, { mode: "duel", region: "eu" });
+      await assert.rejects(nextMessage(lonely, "seat", 1500), /timed out/);
+    });
+
+    it("a cancel racing a pass: the cancelled player is not matched and the others stay queued", async () => {
+      // A store in which a cancel lands between the pass' list and its claim, as when a player leaves mid-pass.
+      class CancelDuringPass extends InMemoryTicketStore {
+        victim: string | undefined;
+        override async claim(pool: string, ids: readonly string[], lease: string) {
+          if (this.victim !== undefined) await this.cancel(this.victim);
+          this.victim = undefined;
+          return super.claim(pool, ids, lease);
+        }
+      }
+      const store = new CancelDuringPass();
+      const matchmaker = new Matchmaker(
+        store,
+        server.services.arenas,
+        server.services.presence,
+        server.services.stores.players,
+        {
+          owner: "test",
+          regions: ["local"],
+          schedule: DEFAULT_SCHEDULE,
+          botFillSec: 0,
+          ticketTtlMs: 60_000,
+          leaseTtlMs: 5_000,
+        },
+        testLogger,
+      );
+      const players = await Promise.all([1, 2, 3].map(() => registerPlayer(server)));
+      const now = Date.now();
+      for (const [i, p] of players.entries())
+        await matchmaker.enqueue({ playerId: p.player.id, mode: "duel" }, now + i);
+      store.victim = players[1]!.player.id; // in the pair the oldest ticket is matched with
+      const first = await matchmaker.process(now + 10);
+      assert.deepEqual(first, [], "the claim failed: nobody matched with the cancelled player");
+      const queued = (await store.list("local:duel", now + 10)).map((t) => t.playerId).sort();
+      assert.deepEqual(queued, [players[0]!.player.id, players[2]!.player.id].sort(), "the others stay queued");
+      const second = await matchmaker.process(now + 20);
+      assert.deepEqual(second.flatMap((m) => m.teams.flat().map((t) => t.playerId)).sort(), queued);
+    });
+  });
+}
