@@ -1,0 +1,79 @@
+/**
+ * Two server processes sharing PostgreSQL and Redis: players search through either; every one is matched, gets a
+ * seat wherever the arena was created, and joins it.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import { listening, PORT, type Running, start, stop } from "../helpers/childServer.ts";
+import {
+  ADMIN_PASSWORD,
+  bootTestServer,
+  registerPlayer,
+  sdkFor,
+  TEST_PORT,
+  TEST_REDIS_URL,
+  type TestServer,
+} from "../helpers/server.ts";
+
+describe("matchmaking across two processes [postgres, redis]", function () {
+  this.timeout(90_000);
+  let a: TestServer;
+  let b: Running;
+  let dataDir: string;
+
+  before(async () => {
+    a = await bootTestServer({
+      database: "postgres",
+      redis: true,
+      env: { PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}`, BOT_FILL_SEC: "0" },
+    });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-mm-b-"));
+    b = start({
+      PORT: String(PORT),
+      PUBLIC_ADDRESS: `127.0.0.1:${PORT}`,
+      DATA_DIR: dataDir,
+      DATABASE_URL: a.config.databaseUrl!,
+      REDIS_URL: TEST_REDIS_URL,
+      JWT_SECRET: a.config.jwtSecret,
+      ADMIN_PASSWORD,
+      BOT_FILL_SEC: "0",
+      LOG_LEVEL: "info",
+    });
+    await listening(b);
+  });
+  after(async () => {
+    await stop(b);
+    await a.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("8 players entering through both processes are matched into 4 duels and each joins its arena by its seat", async () => {
+    const players = await Promise.all(Array.from({ length: 8 }, () => registerPlayer(a)));
+    const searches: ClientRoom[] = [];
+    for (const [i, p] of players.entries()) {
+      const sdk = i % 2 === 0 ? sdkFor(a, p.accessToken) : new ColyseusSDK(`ws://127.0.0.1:${PORT}`);
+      sdk.auth.token = p.accessToken;
+      const room = await sdk.joinOrCreate("matchmaking", { mode: "duel" });
+      room.onMessage("*", () => {});
+      searches.push(room);
+    }
+    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 30_000)));
+    await Promise.all(searches.map((room) => room.leave()));
+
+    // Each player joins with a fresh SDK: the seat says which process holds the arena.
+    const arenas = await Promise.all(seats.map((seat) => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat)));
+    const byRoom = new Map<string, number>();
+    for (const arena of arenas) {
+      assert.equal(arena.name, "arena");
+      byRoom.set(arena.roomId, (byRoom.get(arena.roomId) ?? 0) + 1);
+    }
+    assert.equal(byRoom.size, 4, "four duels");
+    assert.deepEqual([...byRoom.values()], [2, 2, 2, 2]);
+    const hosts = new Set(seats.map((seat) => (seat as { publicAddress?: string }).publicAddress));
+    process.stdout.write(`      (arenas on ${[...hosts].join(" and ")})\n`);
+    await Promise.all(arenas.map((arena) => arena.leave()));
+  });
+});
