@@ -63,6 +63,7 @@ export function defineArena(services: Services, extraRooms: RoomClasses = {}): A
       driver: services.driver,
       ...(services.config.publicAddress === undefined ? {} : { publicAddress: services.config.publicAddress }),
       greet: false,
+      selectProcessIdToCreateRoom: services.placement.select,
     },
     initializeExpress: (app) => installHttp(app, services),
   };

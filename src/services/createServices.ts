@@ -20,6 +20,7 @@ import { JoinThrottle } from "./auth/JoinThrottle.ts";
 import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
 import { InMemoryMatchResults, type MatchResultSink } from "./matches/MatchResults.ts";
 import { MatchSigner } from "./matches/MatchTicket.ts";
+import { RegionPlacement } from "./matches/RegionPlacement.ts";
 import { Matchmaker } from "./matchmaking/Matchmaker.ts";
 import { DEFAULT_SCHEDULE } from "./matchmaking/MatchmakerAlgorithm.ts";
 import { InMemoryTicketStore, RedisTicketStore } from "./matchmaking/TicketStore.ts";
@@ -61,6 +62,7 @@ export interface Services {
   results: MatchResultSink;
   arenas: ArenaLauncher;
   matchmaker: Matchmaker;
+  placement: RegionPlacement;
   admission: JoinThrottle;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
@@ -147,6 +149,14 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     log.child({ component: "matchmaker" }),
   );
   matchmaker.start(MATCHMAKING_PASS_MS);
+  const placement = new RegionPlacement(presence, config.region, log.child({ component: "placement" }));
+  // Colyseus assigns the process id while the server starts; record the region as soon as it exists.
+  const registration = setInterval(() => {
+    placement
+      .register()
+      .then((done) => done && clearInterval(registration))
+      .catch((error: unknown) => log.warn({ err: error }, "could not record this process' region"));
+  }, 200);
 
   return {
     config,
@@ -157,6 +167,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     results,
     arenas,
     matchmaker,
+    placement,
     admission: new JoinThrottle(redis),
     presence,
     driver,
@@ -167,6 +178,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     hasher,
     async close() {
       matchmaker.stop();
+      clearInterval(registration);
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();
     },

@@ -28,7 +28,7 @@ describe("matchmaking across two processes [postgres, redis]", function () {
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}`, BOT_FILL_SEC: "0" },
+      env: { PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}`, BOT_FILL_SEC: "0", REGION: "local", REGIONS: "local,us" },
     });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-mm-b-"));
     b = start({
@@ -40,6 +40,8 @@ describe("matchmaking across two processes [postgres, redis]", function () {
       JWT_SECRET: a.config.jwtSecret,
       ADMIN_PASSWORD,
       BOT_FILL_SEC: "0",
+      REGION: "us",
+      REGIONS: "local,us",
       LOG_LEVEL: "info",
     });
     await listening(b);
@@ -64,7 +66,9 @@ describe("matchmaking across two processes [postgres, redis]", function () {
     await Promise.all(searches.map((room) => room.leave()));
 
     // Each player joins with a fresh SDK: the seat says which process holds the arena.
-    const arenas = await Promise.all(seats.map((seat) => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat)));
+    const arenas = await Promise.all(
+      seats.map((seat) => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat)),
+    );
     const byRoom = new Map<string, number>();
     for (const arena of arenas) {
       assert.equal(arena.name, "arena");
@@ -75,5 +79,23 @@ describe("matchmaking across two processes [postgres, redis]", function () {
     const hosts = new Set(seats.map((seat) => (seat as { publicAddress?: string }).publicAddress));
     process.stdout.write(`      (arenas on ${[...hosts].join(" and ")})\n`);
     await Promise.all(arenas.map((arena) => arena.leave()));
+  });
+
+  it("places each arena on a process serving the match's region", async () => {
+    const [p1, p2] = [await registerPlayer(a), await registerPlayer(a)];
+    const roster = [p1, p2].map((p, i) => ({
+      playerId: p.player.id,
+      username: p.player.username,
+      team: i,
+      bot: false,
+    }));
+    for (const [region, port] of [
+      ["us", PORT],
+      ["local", TEST_PORT],
+    ] as const) {
+      const launched = await a.services.arenas.launch({ mode: "duel", region, roster });
+      const seat = launched.seats.get(p1.player.id) as { publicAddress?: string };
+      assert.equal(seat.publicAddress, `127.0.0.1:${port}`, `${region} arena placement`);
+    }
   });
 });
