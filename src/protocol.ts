@@ -62,6 +62,8 @@ export const CloseCode = {
   Banned: 4104,
   /** The match is over; the `matchEnd` message carried the results. */
   MatchEnded: 4105,
+  /** Too few players took their seats: the match is off; search again (the waiting time so far is kept). */
+  MatchCancelled: 4106,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 

@@ -128,6 +128,10 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private async finish(): Promise<void> {
     this.resultSent = true;
     this.lock();
+    if (this.match.cancelled) {
+      await this.cancel();
+      return;
+    }
     const result = this.match.result(this.epochAtTickZero);
     let changes: RatingChange[] = [];
     try {
@@ -153,6 +157,21 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
       for (const client of [...this.clients]) client.leave(CloseCode.MatchEnded, "match ended");
       void this.disconnect(CloseCode.MatchEnded);
     }, LINGER_AFTER_END_MS);
+  }
+
+  /** Too few players came: no result; those present keep their place in the queue and are told to search again. */
+  private async cancel(): Promise<void> {
+    const present = [...this.match.seats.values()].filter((seat) => !seat.entry.bot);
+    this.log.info(
+      { noShows: this.match.noShows.map((entry) => entry.playerId) },
+      "match cancelled: too few players arrived",
+    );
+    await this.context.matchmaking.matchmaker.rememberWait(
+      present.map((seat) => ({ playerId: seat.entry.playerId, since: seat.entry.queuedSince ?? Date.now() })),
+    );
+    for (const client of [...this.clients])
+      client.leave(CloseCode.MatchCancelled, "too few players arrived; search again");
+    void this.disconnect(CloseCode.MatchCancelled);
   }
 
   /** Measures each client's round trip with WebSocket pings, for the lag-compensation window. */

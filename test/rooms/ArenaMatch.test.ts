@@ -29,7 +29,7 @@ function duel(): ArenaMatch {
 }
 
 describe("ArenaMatch", () => {
-  it("fills untaken seats with bots on the wait timeout, plays to the end, and reports an unrated result", () => {
+  it("cancels when too few players took their seats by the wait timeout", () => {
     const match = duel();
     match.seat("session-1", { playerId: "p1", username: "one", team: 0, bot: false });
     assert.equal(match.reservedEntry("p1"), undefined, "p1 is seated");
@@ -41,12 +41,32 @@ describe("ArenaMatch", () => {
       ticks += 1;
     }
     assert.ok(ended);
+    assert.equal(match.cancelled, true);
+    assert.equal(ticks, Math.ceil(timing.waitTimeoutMs / TICK), "right at the wait timeout");
+    assert.deepEqual(
+      match.noShows.map((entry) => entry.playerId),
+      ["p2"],
+    );
+  });
+
+  it("starts without the no-shows when enough arrived, and they are not in the result", () => {
+    const roster = [0, 1, 2, 3].map((i) => ({ playerId: `p${i}`, username: `u${i}`, team: i, bot: false }));
+    const match = new ArenaMatch(
+      { sessionId: "s2", mode: "ffa", region: "local", seed: 4, roster },
+      new ArenaState(),
+      ARENA_MAP,
+      DEFAULT_TUNING,
+      timing,
+      TICK,
+    );
+    for (const entry of roster.slice(0, 3)) match.seat(`s-${entry.playerId}`, entry);
+    let ended = false;
+    while (!ended) ended = match.tick(() => undefined).ended;
+    assert.equal(match.cancelled, false);
     const result = match.result(1_000_000);
-    assert.equal(result.rated, false, "a bot took a seat");
-    assert.equal(result.players.length, 2);
-    assert.equal(result.players.filter((p) => p.bot).length, 1);
+    assert.deepEqual(result.players.map((p) => p.playerId).sort(), ["p0", "p1", "p2"]);
+    assert.equal(result.rated, true);
     assert.equal(result.durationMs, Math.round(Math.ceil(timing.durationMs / TICK) * TICK));
-    assert.equal(result.seed, 3);
     assert.ok(result.endedAt > result.startedAt);
   });
 

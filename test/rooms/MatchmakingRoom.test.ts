@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
+import { CloseCode } from "../../src/protocol.ts";
 import { Matchmaker } from "../../src/services/matchmaking/Matchmaker.ts";
 import { DEFAULT_SCHEDULE } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";
 import { InMemoryTicketStore } from "../../src/services/matchmaking/TicketStore.ts";
@@ -84,6 +85,24 @@ for (const setup of [
       const other = await registerPlayer(server);
       const lonely = await search(server, other, { mode: "duel", region: "eu" });
       await assert.rejects(nextMessage(lonely, "seat", 1500), /timed out/);
+    });
+
+    it("a no-show cancels the duel: the player who came is told to search again and keeps its place", async () => {
+      const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
+      const roomA = await search(server, a, { mode: "duel" });
+      const roomB = await search(server, b, { mode: "duel" });
+      const [seatA] = await Promise.all([nextMessage(roomA, "seat"), nextMessage(roomB, "seat")]);
+      await Promise.all([roomA.leave(), roomB.leave()]);
+      const arena = await sdkFor(server).consumeSeatReservation(seatA as never);
+      arena.onMessage("*", () => {});
+      arena.reconnection.enabled = false;
+      // b never comes: after the seat reservation time the match is off.
+      const code = await new Promise<number>((resolve) => arena.onLeave((c) => resolve(c)));
+      assert.equal(code, CloseCode.MatchCancelled);
+      const again = await search(server, a, { mode: "duel" });
+      const status = await nextMessage<{ waitedMs: number }>(again, "status");
+      assert.ok(status.waitedMs >= 15_000, `waited ${status.waitedMs} ms: the earlier wait counts`);
+      await again.leave();
     });
 
     it("a cancel racing a pass: the cancelled player is not matched and the others stay queued", async () => {

@@ -87,6 +87,13 @@ for (const kind of ["in-process", "redis"] as const) {
       assert.equal(await store.add(ticket("a"), TTL, 2000), true, "a claimed player may queue again");
     });
 
+    it("remembers a player's waiting start once", async () => {
+      await store.rememberWait("a", 1234, 60_000);
+      assert.equal(await store.takeRememberedWait("a"), 1234);
+      assert.equal(await store.takeRememberedWait("a"), undefined);
+      assert.equal(await store.takeRememberedWait("never"), undefined);
+    });
+
     it("one lease holder per pool; renewals by the holder; a fenced claim after takeover fails", async () => {
       const first = await store.lease("eu:duel", "proc-1", 200);
       assert.ok(first);

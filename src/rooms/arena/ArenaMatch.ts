@@ -23,7 +23,8 @@ export class ArenaMatch {
   private readonly brains = new Map<string, BotBrain>();
   private startedAtTick = 0;
   private endedAtTick = 0;
-  private botCount = 0;
+  /** Set when the wait ended with too few players: the match is off and produces no result. */
+  cancelled = false;
 
   constructor(
     readonly spec: MatchSpec,
@@ -55,15 +56,19 @@ export class ArenaMatch {
     return player;
   }
 
-  /** Fills every roster seat nobody took with a bot (after the wait timeout). */
-  fillWithBots(): void {
-    const taken = new Set([...this.seats.values()].map((seat) => seat.entry.playerId));
-    for (const entry of this.spec.roster) {
-      if (taken.has(entry.playerId)) continue;
-      this.botCount += 1;
-      const key = `bot:fill:${this.botCount}`;
-      this.seat(key, { ...entry, playerId: key, username: `bot ${this.botCount}`, bot: true });
-    }
+  /**
+   * After the wait timeout: true when enough players took their seats to play (at least two, on at least two
+   * teams). The seats nobody took are dropped from the match.
+   */
+  private enoughArrived(): boolean {
+    const seated = [...this.seats.values()];
+    return seated.length >= 2 && new Set(seated.map((seat) => seat.entry.team)).size >= 2;
+  }
+
+  /** Humans whose seats were reserved but who never joined. */
+  get noShows(): RosterEntry[] {
+    const seated = new Set([...this.seats.values()].map((seat) => seat.entry.playerId));
+    return this.spec.roster.filter((entry) => !entry.bot && !seated.has(entry.playerId));
   }
 
   /** The roster entry of `playerId` if the player belongs here and is not seated yet. */
@@ -100,7 +105,10 @@ export class ArenaMatch {
     const events = step(this.world, inputs, this.tickMs, this.tuning, this.map, active);
 
     const change = advancePhase(this.clock, this.world.timeMs, this.allSeated, this.timing);
-    if (change?.reason === "wait-timeout") this.fillWithBots();
+    if (change?.reason === "wait-timeout" && !this.enoughArrived()) {
+      this.cancelled = true;
+      this.clock.phase = "ended";
+    }
     if (change?.to === "active") this.startedAtTick = this.world.tick;
     if (change?.to === "ended") this.endedAtTick = this.world.tick;
 
@@ -109,7 +117,7 @@ export class ArenaMatch {
     this.state.timeLeftMs = Math.round(timeLeftMs(this.clock, this.world.timeMs, this.timing));
     for (const key of this.seats.keys()) this.copyPlayer(key);
     const removedProjectiles = this.copyProjectiles();
-    return { events, ended: change?.to === "ended", removedProjectiles };
+    return { events, ended: this.clock.phase === "ended" && change !== undefined, removedProjectiles };
   }
 
   private copyPlayer(key: string): void {

@@ -10,6 +10,8 @@ export interface RosterEntry {
   username: string;
   team: number;
   bot: boolean;
+  /** When the player started searching (epoch ms): kept if the match is cancelled and the player searches again. */
+  queuedSince?: number;
 }
 
 export interface MatchSpec {

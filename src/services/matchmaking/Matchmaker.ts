@@ -40,6 +40,9 @@ export interface SeatDelivery {
   seat: SeatReservation;
 }
 
+/** How long a cancelled match's players keep their place in the queue. */
+export const REMEMBER_WAIT_MS = 60_000;
+
 /** Presence channel on which a player's seat is delivered. */
 export function seatChannel(playerId: string): string {
   return `arena:mm:seat:${playerId}`;
@@ -96,6 +99,8 @@ export class Matchmaker {
     if (record === undefined) throw new Error(`unknown player ${player.playerId}`);
     const region = player.region ?? record.region;
     if (!this.options.regions.includes(region)) throw new UnknownRegionError(this.options.regions);
+    // A player whose match was cancelled because others did not show up keeps its place in the queue.
+    const since = await this.store.takeRememberedWait(record.id);
     const ticket: Ticket = {
       playerId: record.id,
       username: record.username,
@@ -103,10 +108,15 @@ export class Matchmaker {
       ratingDeviation: record.ratingDeviation,
       region,
       mode: player.mode,
-      enqueuedAt: now,
+      enqueuedAt: since !== undefined && since < now ? since : now,
     };
     if (!(await this.store.add(ticket, this.options.ticketTtlMs, now))) throw new AlreadyQueuedError();
     return ticket;
+  }
+
+  /** Keeps the waiting start of players whose match was cancelled, for their next search (within a minute). */
+  async rememberWait(players: ReadonlyArray<{ playerId: string; since: number }>): Promise<void> {
+    for (const player of players) await this.store.rememberWait(player.playerId, player.since, REMEMBER_WAIT_MS);
   }
 
   cancel(playerId: string): Promise<boolean> {
@@ -167,7 +177,13 @@ export class Matchmaker {
     const squad = match.mode === "squad";
     const balanced = squad && match.bots === 0;
     const humans: RosterEntry[] = match.teams.flatMap((team, teamIndex) =>
-      team.map((t) => ({ playerId: t.playerId, username: t.username, team: teamIndex, bot: false })),
+      team.map((t) => ({
+        playerId: t.playerId,
+        username: t.username,
+        team: teamIndex,
+        bot: false,
+        queuedSince: t.enqueuedAt,
+      })),
     );
     const seats = [
       ...humans,

@@ -25,6 +25,10 @@ export interface TicketStore {
    * current lease; otherwise removes nothing. "fenced" means the caller's lease was lost.
    */
   claim(pool: string, playerIds: readonly string[], lease: string): Promise<"claimed" | "missing" | "fenced">;
+  /** Remembers since when a player has been waiting (its match was cancelled), for its next search. */
+  rememberWait(playerId: string, since: number, ttlMs: number): Promise<void>;
+  /** The remembered waiting start of the player, consumed. */
+  takeRememberedWait(playerId: string): Promise<number | undefined>;
   /** Takes the pool's lease for `ttlMs`, or renews it when `current` is still the holder. Returns the token held. */
   lease(pool: string, owner: string, ttlMs: number, current?: string): Promise<string | undefined>;
 }
@@ -39,8 +43,19 @@ export class InMemoryTicketStore implements TicketStore {
   private readonly poolOf = new Map<string, string>();
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();
   private epoch = 0;
+  private readonly waits = new Map<string, { since: number; expiresAt: number }>();
 
   constructor(private readonly clock: () => number = Date.now) {}
+
+  async rememberWait(playerId: string, since: number, ttlMs: number): Promise<void> {
+    this.waits.set(playerId, { since, expiresAt: this.clock() + ttlMs });
+  }
+
+  async takeRememberedWait(playerId: string): Promise<number | undefined> {
+    const wait = this.waits.get(playerId);
+    this.waits.delete(playerId);
+    return wait !== undefined && wait.expiresAt > this.clock() ? wait.since : undefined;
+  }
 
   async add(ticket: Ticket, ttlMs: number, now: number): Promise<boolean> {
     const existing = this.poolOf.get(ticket.playerId);
@@ -199,7 +214,7 @@ return token`;
 /**
  * Redis layout (all keys under `arena:mm:`): `t:<pool>` hash playerId → ticket JSON; `e:<pool>` sorted set
  * playerId → expiry (ms); `p:<playerId>` → its pool (one live ticket per player; expires with the TTL);
- * `pools` set; `lease:<pool>` → `<owner>:<epoch>` with a TTL; `epoch:<pool>` counter (the fencing token).
+ * `pools` set; `w:<playerId>` → remembered waiting start (after a cancelled match); `lease:<pool>` → `<owner>:<epoch>` with a TTL; `epoch:<pool>` counter (the fencing token).
  * Every multi-key change is one Lua script, so it is atomic.
  */
 export class RedisTicketStore implements TicketStore {
@@ -259,6 +274,15 @@ export class RedisTicketStore implements TicketStore {
       ...playerIds,
     );
     return result === 1 ? "claimed" : result === -1 ? "fenced" : "missing";
+  }
+
+  async rememberWait(playerId: string, since: number, ttlMs: number): Promise<void> {
+    await this.redis.set(`arena:mm:w:${playerId}`, String(since), "PX", ttlMs);
+  }
+
+  async takeRememberedWait(playerId: string): Promise<number | undefined> {
+    const since = await this.redis.getdel(`arena:mm:w:${playerId}`);
+    return since === null ? undefined : Number(since);
   }
 
   async lease(pool: string, owner: string, ttlMs: number, current?: string): Promise<string | undefined> {
