@@ -145,3 +145,26 @@ for (const setup of [
     });
   });
 }
+
+describe("matchmaking bot fill [pglite, in-process]", function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  before(async () => {
+    server = await bootTestServer({ database: "pglite", redis: false, env: { BOT_FILL_SEC: "1" } });
+  });
+  after(() => server.close());
+
+  it("after BOT_FILL_SEC a lone searcher gets a seat in an arena filled with bots", async () => {
+    const p = await registerPlayer(server);
+    const room = await search(server, p, { mode: "ffa" });
+    const seat = await nextMessage(room, "seat", 5000);
+    await room.leave();
+    const arena = await sdkFor(server).consumeSeatReservation(seat as never);
+    arena.onMessage("*", () => {});
+    const serverRoom = server.colyseus.getRoomById(arena.roomId);
+    const players = [...(serverRoom.state as { players: Map<string, { bot: boolean }> }).players.values()];
+    assert.equal(players.length, 4);
+    assert.equal(players.filter((player) => player.bot).length, 3);
+    await arena.leave();
+  });
+});
