@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import type { Room as ClientRoom } from "@colyseus/sdk";
 import { SignJWT } from "jose";
 import { THROTTLE } from "../../src/services/auth/LoginThrottle.ts";
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../src/services/auth/TokenService.ts";
 import { CloseCode } from "../../src/protocol.ts";
 import { FaultyRoom } from "../rooms/FaultyRoom.ts";
+import { nextLeave } from "../helpers/peer.ts";
 import {
   ADMIN_PASSWORD,
   bootTestServer,
@@ -29,10 +29,6 @@ function get(server: TestServer, path: string, token?: string): Promise<Response
   return fetch(`${server.baseUrl}${path}`, {
     headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
   });
-}
-
-function nextLeave(room: ClientRoom): Promise<number> {
-  return new Promise((resolve) => room.onLeave((code) => resolve(code)));
 }
 
 async function expectError(res: Response, status: number, code: string, field?: string): Promise<void> {

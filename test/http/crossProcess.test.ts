@@ -3,20 +3,16 @@
  * handled by process B; A closes the connection through presence pub/sub.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { matchMaker } from "@colyseus/core";
 import type { Room as ClientRoom } from "@colyseus/sdk";
 import { CloseCode } from "../../src/protocol.ts";
-import { listening, PORT, type Running, start, stop } from "../helpers/childServer.ts";
+import { type Peer, startPeer } from "../helpers/peer.ts";
 import {
   ADMIN_PASSWORD,
   bootTestServer,
   postJson,
   registerPlayer,
   sdkFor,
-  TEST_REDIS_URL,
   type TestServer,
 } from "../helpers/server.ts";
 import { FaultyRoom } from "../rooms/FaultyRoom.ts";
@@ -44,35 +40,22 @@ async function roomOnA(): Promise<string> {
 describe("revocation across processes [postgres, redis]", function () {
   this.timeout(60_000);
   let a: TestServer;
-  let b: Running;
-  let dataDir: string;
-  const bUrl = `http://127.0.0.1:${PORT}`;
+  let b: Peer;
 
   before(async () => {
     a = await bootTestServer({ database: "postgres", redis: true, extraRooms: { faulty: FaultyRoom } });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-b-"));
-    b = start({
-      PORT: String(PORT),
-      DATA_DIR: dataDir,
-      DATABASE_URL: a.config.databaseUrl!,
-      REDIS_URL: TEST_REDIS_URL,
-      JWT_SECRET: a.config.jwtSecret,
-      ADMIN_PASSWORD,
-      LOG_LEVEL: "info",
-    });
-    await listening(b);
+    b = await startPeer(a);
   });
   after(async () => {
-    await stop(b);
+    await b.stop();
     await a.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("logout on process B closes the player's room connection on process A within 5 s", async () => {
     const me = await registerPlayer(a);
     const room = await sdkFor(a, me.accessToken).joinById(await roomOnA());
     const left = leaveWithin(room, 5000);
-    const res = await fetch(`${bUrl}/auth/logout`, {
+    const res = await fetch(`${b.url}/auth/logout`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${me.accessToken}` },
       body: JSON.stringify({ refreshToken: me.refreshToken }),
@@ -87,7 +70,7 @@ describe("revocation across processes [postgres, redis]", function () {
     const me = await registerPlayer(a);
     const room = await sdkFor(a, me.accessToken).joinById(await roomOnA());
     const left = leaveWithin(room, 5000);
-    const res = await fetch(`${bUrl}/admin/players/${me.player.id}/ban`, {
+    const res = await fetch(`${b.url}/admin/players/${me.player.id}/ban`, {
       method: "POST",
       headers: {
         "content-type": "application/json",

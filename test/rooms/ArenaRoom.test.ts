@@ -4,6 +4,7 @@ import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
 import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
 import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
 import type { InMemoryMatchResults, MatchResult } from "../../src/services/matches/MatchResults.ts";
+import { nextLeave } from "../helpers/peer.ts";
 import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the client decodes state reflectively; tests read it as plain data.
@@ -40,10 +41,6 @@ function waitForState(room: ClientRoom, check: (state: AnyState) => boolean, tim
 
 function me(room: ClientRoom): AnyState {
   return room.state.players.get(room.sessionId);
-}
-
-function nextLeave(room: ClientRoom): Promise<number> {
-  return new Promise((resolve) => room.onLeave((code) => resolve(code)));
 }
 
 interface Launched {

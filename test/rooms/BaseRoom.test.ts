@@ -2,12 +2,9 @@ import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
 import type { Room as ClientRoom } from "@colyseus/sdk";
 import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
+import { nextLeave } from "../helpers/peer.ts";
 import { bootTestServer, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 import { FaultyRoom } from "./FaultyRoom.ts";
-
-function nextLeave(room: ClientRoom): Promise<number> {
-  return new Promise((resolve) => room.onLeave((code) => resolve(code)));
-}
 
 for (const setup of [
   { database: "pglite", redis: false },

@@ -3,26 +3,15 @@
  * seat wherever the arena was created, and joins it.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
-import { listening, PORT, type Running, start, stop } from "../helpers/childServer.ts";
-import {
-  ADMIN_PASSWORD,
-  bootTestServer,
-  registerPlayer,
-  sdkFor,
-  TEST_PORT,
-  TEST_REDIS_URL,
-  type TestServer,
-} from "../helpers/server.ts";
+import { PORT } from "../helpers/childServer.ts";
+import { type Peer, startPeer } from "../helpers/peer.ts";
+import { bootTestServer, registerPlayer, sdkFor, TEST_PORT, type TestServer } from "../helpers/server.ts";
 
 describe("matchmaking across two processes [postgres, redis]", function () {
   this.timeout(90_000);
   let a: TestServer;
-  let b: Running;
-  let dataDir: string;
+  let b: Peer;
 
   before(async () => {
     a = await bootTestServer({
@@ -30,26 +19,16 @@ describe("matchmaking across two processes [postgres, redis]", function () {
       redis: true,
       env: { PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}`, BOT_FILL_SEC: "0", REGION: "local", REGIONS: "local,us" },
     });
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-mm-b-"));
-    b = start({
-      PORT: String(PORT),
+    b = await startPeer(a, {
       PUBLIC_ADDRESS: `127.0.0.1:${PORT}`,
-      DATA_DIR: dataDir,
-      DATABASE_URL: a.config.databaseUrl!,
-      REDIS_URL: TEST_REDIS_URL,
-      JWT_SECRET: a.config.jwtSecret,
-      ADMIN_PASSWORD,
       BOT_FILL_SEC: "0",
       REGION: "us",
       REGIONS: "local,us",
-      LOG_LEVEL: "info",
     });
-    await listening(b);
   });
   after(async () => {
-    await stop(b);
+    await b.stop();
     await a.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("8 players entering through both processes are matched into 4 duels and each joins its arena by its seat", async () => {

@@ -1,0 +1,41 @@
+/** A second server process (the real entry point) sharing the test server's PostgreSQL, Redis and secrets. */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Room as ClientRoom } from "@colyseus/sdk";
+import { listening, PORT, type Running, start, stop } from "./childServer.ts";
+import { ADMIN_PASSWORD, TEST_REDIS_URL, type TestServer } from "./server.ts";
+
+export interface Peer {
+  running: Running;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startPeer(server: TestServer, env: Record<string, string> = {}): Promise<Peer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-peer-"));
+  const running = start({
+    PORT: String(PORT),
+    DATA_DIR: dataDir,
+    DATABASE_URL: server.config.databaseUrl!,
+    REDIS_URL: TEST_REDIS_URL,
+    JWT_SECRET: server.config.jwtSecret,
+    ADMIN_PASSWORD,
+    LOG_LEVEL: "info",
+    ...env,
+  });
+  await listening(running);
+  return {
+    running,
+    url: `http://127.0.0.1:${PORT}`,
+    async stop() {
+      await stop(running);
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The close code of the room's next leave. */
+export function nextLeave(room: ClientRoom): Promise<number> {
+  return new Promise((resolve) => room.onLeave((code) => resolve(code)));
+}
