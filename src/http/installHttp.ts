@@ -11,6 +11,7 @@ import { adminBasicAuth } from "./adminAuth.ts";
 import { adminRoutes } from "./adminRoutes.ts";
 import { authRoutes } from "./authRoutes.ts";
 import { errorHandler, notFound } from "./errorHandling.ts";
+import { leaderboardRoutes } from "./leaderboardRoutes.ts";
 import { playerRoutes } from "./playerRoutes.ts";
 
 export const BODY_LIMIT = "16kb";
@@ -54,6 +55,7 @@ export function installHttp(app: Application, services: Services): void {
 
   app.use("/auth", authRoutes(services.auth));
   app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions));
+  app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
   app.use("/admin", adminRoutes(services.config.adminPassword, services.auth));
 
   app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());

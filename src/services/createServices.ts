@@ -4,6 +4,7 @@
  */
 import { LocalDriver, LocalPresence, type matchMaker, type Presence } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
+import path from "node:path";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
@@ -18,7 +19,12 @@ import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
 import { JoinThrottle } from "./auth/JoinThrottle.ts";
 import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
-import { InMemoryMatchResults, type MatchResultSink } from "./matches/MatchResults.ts";
+import { LeaderboardService } from "./leaderboards/LeaderboardService.ts";
+import { SqlLeaderboardStore } from "./leaderboards/LeaderboardStore.ts";
+import { InMemoryRankIndex, RedisRankIndex } from "./leaderboards/RankIndex.ts";
+import { MatchResultStore } from "./results/MatchResultStore.ts";
+import { PersistentMatchResults } from "./results/PersistentMatchResults.ts";
+import { FileResultJournal, RedisResultJournal } from "./results/ResultJournal.ts";
 import { MatchSigner } from "./matches/MatchTicket.ts";
 import { RegionPlacement } from "./matches/RegionPlacement.ts";
 import { Matchmaker } from "./matchmaking/Matchmaker.ts";
@@ -33,6 +39,10 @@ import { type RefreshTokenStore, SqlRefreshTokenStore } from "./stores/RefreshTo
 
 /** How often each process runs a matchmaking pass over the pools it leases. */
 export const MATCHMAKING_PASS_MS = 500;
+/** How often leaderboard resets are checked and lost rank indexes rebuilt. */
+export const LEADERBOARD_PASS_MS = 5_000;
+/** How often results journaled during a database outage are retried. */
+export const RESULT_DRAIN_MS = 2_000;
 
 export interface Stores {
   players: PlayerStore;
@@ -59,7 +69,9 @@ export interface Services {
   hasher: PasswordHasher;
   matchSigner: MatchSigner;
   /** Where finished arenas send their MatchResult. */
-  results: MatchResultSink;
+  results: PersistentMatchResults;
+  resultStore: MatchResultStore;
+  leaderboards: LeaderboardService;
   arenas: ArenaLauncher;
   matchmaker: Matchmaker;
   placement: RegionPlacement;
@@ -131,7 +143,23 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   });
 
   const matchSigner = new MatchSigner(config.jwtSecret);
-  const results = new InMemoryMatchResults(async (playerId) => (await stores.players.findById(playerId))?.rating);
+  const leaderboards = new LeaderboardService(
+    new SqlLeaderboardStore(db),
+    redis === undefined ? new InMemoryRankIndex() : new RedisRankIndex(redis),
+    log.child({ component: "leaderboards" }),
+  );
+  await leaderboards.init();
+  leaderboards.start(LEADERBOARD_PASS_MS);
+  const resultStore = new MatchResultStore(db, leaderboards);
+  const results = new PersistentMatchResults(
+    resultStore,
+    leaderboards,
+    redis === undefined
+      ? new FileResultJournal(path.join(config.dataDir, "results-journal.ndjson"))
+      : new RedisResultJournal(redis),
+    log.child({ component: "results" }),
+  );
+  results.start(RESULT_DRAIN_MS);
   const arenas = new ArenaLauncher(matchSigner);
   const matchmaker = new Matchmaker(
     redis === undefined ? new InMemoryTicketStore() : new RedisTicketStore(redis),
@@ -165,6 +193,8 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     stores,
     matchSigner,
     results,
+    resultStore,
+    leaderboards,
     arenas,
     matchmaker,
     placement,
@@ -178,6 +208,8 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     hasher,
     async close() {
       matchmaker.stop();
+      leaderboards.stop();
+      results.stop();
       clearInterval(registration);
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();

@@ -3,7 +3,7 @@ import type { Room as ClientRoom } from "@colyseus/sdk";
 import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
 import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
 import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
-import type { InMemoryMatchResults, MatchResult } from "../../src/services/matches/MatchResults.ts";
+import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { nextLeave } from "../helpers/peer.ts";
 import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 
@@ -281,45 +281,52 @@ for (const setup of [
       await waitForState(back, (s) => s.players.get(sessionId).ack === next - 1);
     });
 
-    it("runs a match to ended, emits one MatchResult, sends matchEnd and closes with MatchEnded", async () => {
-      const results = server.services.results as InMemoryMatchResults;
-      const emitted: MatchResult[] = [];
-      const stop = results.onResult((result) => emitted.push(result));
-      try {
-        const { rooms, players, sessionId } = await launch(server, "duel", 2);
-        const [a, b] = rooms as [ClientRoom, ClientRoom];
-        const closedA = nextLeave(a);
-        const closedB = nextLeave(b);
-        const matchEnd = a.waitForMessage("matchEnd", 30_000);
-        const end = await matchEnd;
-        assert.equal(end.sessionId, sessionId);
-        assert.equal(end.results.length, 2);
-        for (const row of end.results) {
-          assert.deepEqual(Object.keys(row).sort(), [
-            "deaths",
-            "kills",
-            "placement",
-            "playerId",
-            "ratingAfter",
-            "ratingBefore",
-            "team",
-            "username",
-          ]);
-          assert.equal(row.ratingBefore, 1500);
-        }
-        assert.equal(await closedA, CloseCode.MatchEnded);
-        assert.equal(await closedB, CloseCode.MatchEnded);
-        const mine = emitted.filter((r) => r.sessionId === sessionId);
-        assert.equal(mine.length, 1, "exactly one result");
-        const result = mine[0]!;
-        assert.equal(result.mode, "duel");
-        assert.equal(result.rated, true);
-        assert.equal(result.seed, 7);
-        assert.ok(Math.abs(result.durationMs - 10_000) < 100, `duration ${result.durationMs}`);
-        assert.deepEqual(result.players.map((p) => p.playerId).sort(), players.map((p) => p.player.id).sort());
-      } finally {
-        stop();
+    it("runs a match to ended, stores one MatchResult with ratings, sends matchEnd and closes with MatchEnded", async () => {
+      const { rooms, players, sessionId } = await launch(server, "duel", 2);
+      const [a, b] = rooms as [ClientRoom, ClientRoom];
+      const closedA = nextLeave(a);
+      const closedB = nextLeave(b);
+      const end = await a.waitForMessage("matchEnd", 30_000);
+      assert.equal(end.sessionId, sessionId);
+      assert.equal(end.results.length, 2);
+      for (const row of end.results) {
+        assert.deepEqual(Object.keys(row).sort(), [
+          "deaths",
+          "kills",
+          "placement",
+          "playerId",
+          "ratingAfter",
+          "ratingBefore",
+          "team",
+          "username",
+        ]);
+        assert.equal(row.ratingBefore, 1500);
+        assert.equal(typeof row.ratingAfter, "number");
       }
+      assert.equal(await closedA, CloseCode.MatchEnded);
+      assert.equal(await closedB, CloseCode.MatchEnded);
+      const stored = await server.services.db.query<{
+        rated: boolean;
+        duration_ms: number;
+        seed: number;
+        result: { result: MatchResult };
+      }>("SELECT rated, duration_ms, seed, result FROM match_results WHERE session_id = $1", [sessionId]);
+      assert.equal(stored.length, 1, "exactly one result");
+      const row = stored[0]!;
+      assert.equal(row.rated, true);
+      assert.equal(row.seed, 7);
+      assert.ok(Math.abs(row.duration_ms - 10_000) < 100, `duration ${row.duration_ms}`);
+      assert.deepEqual(row.result.result.players.map((p) => p.playerId).sort(), players.map((p) => p.player.id).sort());
+      const records = await Promise.all(players.map((p) => server.services.stores.players.findById(p.player.id)));
+      assert.equal(
+        records.reduce((n, r) => n + r!.wins + r!.losses, 0),
+        2,
+        "one result each",
+      );
+      assert.ok(
+        records.every((r) => r!.ratingDeviation < 350),
+        "ratings were updated",
+      );
     });
 
     it("seats the roster's bots at creation, so one human and one bot make a full duel", async () => {

@@ -34,8 +34,10 @@ export class PgDatabase implements Database {
   private readonly pool: pg.Pool;
   private readonly types: pg.CustomTypesConfig;
   private readonly root: Queryable;
+  private readonly log: Logger;
 
   constructor(options: PgDatabaseOptions, log: Logger) {
+    this.log = log;
     this.types = {
       getTypeParser: ((oid: number, format?: "text" | "binary") => {
         if (oid === PG_TYPE.INT8) return (value: string) => Number(value);
@@ -67,6 +69,13 @@ export class PgDatabase implements Database {
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
+    // A connection lost while checked out emits "error" on the client, not the pool: without this listener it
+    // would be an uncaught exception. The pending query rejects on its own; the client is then discarded.
+    const onError = (error: Error) => {
+      broken = true;
+      this.log.warn({ err: error.message }, "PostgreSQL connection lost during a transaction");
+    };
+    client.on("error", onError);
     try {
       await client.query("BEGIN");
       const result = await work(toQueryable(client, this.types));
@@ -78,7 +87,8 @@ export class PgDatabase implements Database {
       });
       throw error;
     } finally {
-      // A connection whose ROLLBACK failed is in an unknown state: destroy it rather than return it to the pool.
+      client.off("error", onError);
+      // A connection that failed or whose ROLLBACK failed is in an unknown state: destroy it, do not pool it.
       client.release(broken ? true : undefined);
     }
   }
