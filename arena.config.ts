@@ -8,6 +8,7 @@ import type { Application } from "express";
 import { installHttp } from "./src/http/installHttp.ts";
 import { RoomName } from "./src/protocol.ts";
 import { ArenaRoom } from "./src/rooms/ArenaRoom.ts";
+import { ChatRoom } from "./src/rooms/ChatRoom.ts";
 import { MatchmakingRoom } from "./src/rooms/MatchmakingRoom.ts";
 import { type BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
 import type { Services } from "./src/services/createServices.ts";
@@ -18,12 +19,13 @@ export interface ArenaServerDefinition {
   initializeExpress: (app: Application) => void;
 }
 
-/** Room classes by name. The chat room registers here when its issue lands. */
+/** Room classes by name. A class with a static `matchOn` shares rooms only between equal join options. */
 export type RoomClasses = Record<string, new () => BaseRoom>;
 
 export const ROOMS: RoomClasses = {
   [RoomName.Arena]: ArenaRoom,
   [RoomName.Matchmaking]: MatchmakingRoom,
+  [RoomName.Chat]: ChatRoom,
 };
 
 export function roomContext(services: Services): RoomContext {
@@ -33,6 +35,7 @@ export function roomContext(services: Services): RoomContext {
     auth: services.auth,
     connections: services.connections,
     matchmaking: { matchmaker: services.matchmaker },
+    chat: { service: services.chat, regions: config.regions, shardSize: config.chatShardSize },
     admission: services.admission,
     arena: {
       signer: services.matchSigner,
@@ -54,7 +57,9 @@ export function defineArena(services: Services, extraRooms: RoomClasses = {}): A
   const context = roomContext(services);
   const rooms: Record<string, RegisteredHandler> = {};
   for (const [name, RoomClass] of Object.entries({ ...ROOMS, ...extraRooms })) {
-    rooms[name] = defineRoom(bindRoom(RoomClass, context));
+    const handler = defineRoom(bindRoom(RoomClass, context));
+    const matchOn = (RoomClass as { matchOn?: readonly string[] }).matchOn;
+    rooms[name] = matchOn === undefined ? handler : handler.filterBy([...matchOn]);
   }
   return {
     rooms,

@@ -34,6 +34,8 @@ export interface Config {
   reconnectWindowSec: number;
   snapshotIntervalMs: number;
   logLevel: LogLevel;
+  /** Members per lobby chat room; a channel with more members spreads over more rooms. */
+  chatShardSize: number;
 }
 
 /** A configuration value that cannot be used. `variable` is the environment variable's name. */
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     reconnectWindowSec: integer(env, "RECONNECT_WINDOW_SEC", 20, 0, 600),
     snapshotIntervalMs: integer(env, "SNAPSHOT_INTERVAL_MS", 1000, 100, 60_000),
     logLevel: logLevel as LogLevel,
+    chatShardSize: integer(env, "CHAT_SHARD_SIZE", 200, 2, 5000),
   };
 }
 

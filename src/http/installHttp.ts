@@ -54,9 +54,9 @@ export function installHttp(app: Application, services: Services): void {
   });
 
   app.use("/auth", authRoutes(services.auth));
-  app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions));
+  app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
-  app.use("/admin", adminRoutes(services.config.adminPassword, services.auth));
+  app.use("/admin", adminRoutes(services.config.adminPassword, services.auth, services.stores.players));
 
   app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());
 

@@ -6,7 +6,8 @@
 import { type Client, ServerError } from "@colyseus/core";
 import { ARENA_MAP } from "../logic/maps.ts";
 import { DEFAULT_TUNING } from "../logic/tuning.ts";
-import { ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
+import { ArenaChatMessage, ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
+import { ChatRefusal } from "../services/chat/ChatService.ts";
 import { ArenaState } from "../schema/ArenaState.ts";
 import type { RatingChange } from "../services/matches/MatchResults.ts";
 import type { MatchSpec } from "../services/matches/MatchTicket.ts";
@@ -14,6 +15,7 @@ import { ArenaMatch } from "./arena/ArenaMatch.ts";
 import { ArenaViews, type InterestStats } from "./arena/ArenaViews.ts";
 import { InputQueue } from "./arena/InputQueue.ts";
 import { BaseRoom, type PlayerAuth } from "./BaseRoom.ts";
+import { BlockLists } from "./chat/BlockLists.ts";
 
 /** Radius within which other players and projectiles are visible, u. */
 export const VIEW_RADIUS = 900;
@@ -35,6 +37,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private epochAtTickZero = 0;
   private resultSent = false;
   private readonly rttMs = new Map<string, number>();
+  private blockLists!: BlockLists;
 
   override onCreate(options: unknown): void {
     const { signer, game } = this.context.arena;
@@ -71,6 +74,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
       const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
       if (refusal !== undefined) this.strike(client, refusal);
     });
+    this.blockLists = new BlockLists(this.context.chat.service, this.presence);
+    this.handle(ClientMessage.Chat, ArenaChatMessage, (client, message) => this.chat(client, message));
     this.setFixedTimestep(() => this.tick(), game.tickRateHz);
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
   }
@@ -87,6 +92,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.match.seat(client.sessionId, entry);
     this.match.setViewDelay(client.sessionId, CLIENT_INTERPOLATION_MS);
     this.views.attach(client);
+    void this.blockLists.attach(client.sessionId, entry.playerId);
     this.log.info({ playerId: entry.playerId, sessionId: client.sessionId }, "player joined the arena");
   }
 
@@ -113,7 +119,41 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.views.detach(client.sessionId);
     this.inputQueue.forget(client.sessionId);
     this.rttMs.delete(client.sessionId);
+    void this.blockLists.detach(client.sessionId);
     this.forgetClient(client);
+  }
+
+  /** Match chat: `all` reaches everyone, `team` only the sender's team; never a player who blocked the sender. */
+  private async chat(
+    client: Client<{ auth: PlayerAuth }>,
+    message: { channel: "all" | "team"; text: string },
+  ): Promise<void> {
+    const sender = this.state.players.get(client.sessionId);
+    if (sender === undefined) return;
+    let text: string;
+    try {
+      text = await this.context.chat.service.admit(sender.playerId, message.text);
+    } catch (error) {
+      if (error instanceof ChatRefusal) {
+        this.sendError(client, error.code, error.message);
+        return;
+      }
+      throw error;
+    }
+    const payload = {
+      from: sender.playerId,
+      username: sender.username,
+      channel: message.channel,
+      text,
+      at: Date.now(),
+    };
+    for (const other of this.clients) {
+      const recipient = this.state.players.get(other.sessionId);
+      if (recipient === undefined) continue;
+      if (message.channel === "team" && recipient.team !== sender.team) continue;
+      if (this.blockLists.blocks(other.sessionId, sender.playerId)) continue;
+      other.send(ServerMessage.Chat, payload);
+    }
   }
 
   private tick(): void {

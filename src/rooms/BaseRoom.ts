@@ -23,6 +23,7 @@ import type { Logger } from "../logger.ts";
 import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
 import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
+import type { ChatService } from "../services/chat/ChatService.ts";
 import { type LiveConnections, LiveConnectionsPlugin } from "../services/auth/LiveConnections.ts";
 import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
@@ -35,6 +36,7 @@ export interface RoomContext {
   connections: LiveConnections;
   arena: ArenaContext;
   matchmaking: { matchmaker: Matchmaker };
+  chat: { service: ChatService; regions: readonly string[]; shardSize: number };
   /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
   admission: JoinThrottle;
 }

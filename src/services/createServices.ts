@@ -18,6 +18,8 @@ import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
 import { JoinThrottle } from "./auth/JoinThrottle.ts";
+import { ChatService } from "./chat/ChatService.ts";
+import { type BlockStore, SqlBlockStore } from "./stores/BlockStore.ts";
 import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
 import { LeaderboardService } from "./leaderboards/LeaderboardService.ts";
 import { SqlLeaderboardStore } from "./leaderboards/LeaderboardStore.ts";
@@ -75,6 +77,8 @@ export interface Services {
   arenas: ArenaLauncher;
   matchmaker: Matchmaker;
   placement: RegionPlacement;
+  chat: ChatService;
+  blocks: BlockStore;
   admission: JoinThrottle;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
@@ -186,11 +190,16 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       .catch((error: unknown) => log.warn({ err: error }, "could not record this process' region"));
   }, 200);
 
+  const blocks = new SqlBlockStore(db);
+  const chat = new ChatService(stores.players, stores.chat, blocks, presence, redis);
+
   return {
     config,
     log,
     db,
     stores,
+    chat,
+    blocks,
     matchSigner,
     results,
     resultStore,

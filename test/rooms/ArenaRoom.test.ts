@@ -5,7 +5,14 @@ import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
 import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { nextLeave } from "../helpers/peer.ts";
-import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
+import {
+  bootTestServer,
+  postJson,
+  type Registered,
+  registerPlayer,
+  sdkFor,
+  type TestServer,
+} from "../helpers/server.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the client decodes state reflectively; tests read it as plain data.
 type AnyState = any;
@@ -327,6 +334,38 @@ for (const setup of [
         records.every((r) => r!.ratingDeviation < 350),
         "ratings were updated",
       );
+    });
+
+    it("match chat: team reaches teammates only, all reaches everyone but a player who blocked the sender", async () => {
+      const { rooms, players } = await launch(server, "squad", 4);
+      const inbox = rooms.map(() => [] as Array<{ from: string; channel: string; text: string }>);
+      rooms.forEach((room, i) =>
+        room.onMessage("chat", (m: { from: string; channel: string; text: string }) => inbox[i]!.push(m)),
+      );
+      // Player 3 (team 1) blocks player 0 (team 0).
+      const block = await postJson(
+        server,
+        "/players/me/blocks",
+        { playerId: players[0]!.player.id },
+        { token: players[3]!.accessToken },
+      );
+      assert.equal(block.status, 204);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      rooms[0]!.send("chat", { channel: "team", text: "push left" });
+      rooms[0]!.send("chat", { channel: "all", text: "good luck" });
+      const settled = async () => {
+        for (let i = 0; i < 100 && !(inbox[0]!.length === 2 && inbox[2]!.length === 2 && inbox[1]!.length === 1); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      };
+      await settled();
+      const texts = inbox.map((box) => box.map((m) => m.text).sort());
+      assert.deepEqual(texts[0], ["good luck", "push left"], "the sender sees its own messages");
+      assert.deepEqual(texts[2], ["good luck", "push left"], "teammate (team 0) gets both");
+      assert.deepEqual(texts[1], ["good luck"], "enemy gets only the all-chat");
+      assert.deepEqual(texts[3], [], "the blocker gets nothing from the blocked player");
+      assert.equal(inbox[2]!.find((m) => m.text === "push left")?.channel, "team");
     });
 
     it("seats the roster's bots at creation, so one human and one bot make a full duel", async () => {

@@ -54,6 +54,8 @@ export interface PlayerStore {
   linkCredentials(id: string, username: string, passwordHash: string): Promise<PlayerRecord | undefined>;
   /** Bans until `until` (null lifts the ban). */
   setBan(id: string, until: Date | null, reason: string | null): Promise<PlayerRecord | undefined>;
+  /** Mutes until `until` (null lifts the mute). */
+  setMute(id: string, until: Date | null): Promise<PlayerRecord | undefined>;
   /** Sets (or clears, with null) the current session of every listed player. */
   setCurrentSession(playerIds: readonly string[], sessionId: string | null): Promise<void>;
 }
@@ -163,6 +165,10 @@ export class SqlPlayerStore implements PlayerStore {
       until,
       reason,
     ]);
+  }
+
+  setMute(id: string, until: Date | null): Promise<PlayerRecord | undefined> {
+    return this.one("UPDATE players SET muted_until = $2 WHERE id = $1 RETURNING *", [id, until]);
   }
 
   async recordLogin(id: string, at: Date): Promise<void> {
