@@ -339,9 +339,11 @@ for (const setup of [
     it("match chat: team reaches teammates only, all reaches everyone but a player who blocked the sender", async () => {
       const { rooms, players } = await launch(server, "squad", 4);
       const inbox = rooms.map(() => [] as Array<{ from: string; channel: string; text: string }>);
-      rooms.forEach((room, i) =>
-        room.onMessage("chat", (m: { from: string; channel: string; text: string }) => inbox[i]!.push(m)),
-      );
+      for (const [i, room] of rooms.entries()) {
+        room.onMessage("chat", (m: { from: string; channel: string; text: string }) => {
+          inbox[i]!.push(m);
+        });
+      }
       // Player 3 (team 1) blocks player 0 (team 0).
       const block = await postJson(
         server,
