@@ -36,6 +36,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Members per lobby chat room; a channel with more members spreads over more rooms. */
   chatShardSize: number;
+  /** Room requests (create/join over HTTP) one IP may make per minute. */
+  roomJoinsPerMin: number;
 }
 
 /** A configuration value that cannot be used. `variable` is the environment variable's name. */
@@ -151,6 +153,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     snapshotIntervalMs: integer(env, "SNAPSHOT_INTERVAL_MS", 1000, 100, 60_000),
     logLevel: logLevel as LogLevel,
     chatShardSize: integer(env, "CHAT_SHARD_SIZE", 200, 2, 5000),
+    roomJoinsPerMin: integer(env, "ROOM_JOINS_PER_MIN", 60, 1, 1_000_000),
   };
 }
 

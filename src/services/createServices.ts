@@ -207,7 +207,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     arenas,
     matchmaker,
     placement,
-    admission: new JoinThrottle(redis),
+    admission: new JoinThrottle(redis, config.roomJoinsPerMin),
     presence,
     driver,
     redis,

@@ -1,0 +1,68 @@
+/**
+ * Chat fan-out benchmark: 1,000 members (BENCH_MEMBERS) in the `global` channel, spread over shards of 200; 100
+ * senders post one message each at once; prints the deliveries per second and the time until every member had
+ * every message. Server and clients share this process (loopback only).
+ */
+import { ColyseusSDK, type Room } from "@colyseus/sdk";
+import { startBenchServer, writeResults } from "./benchServer.ts";
+
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1000);
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 100);
+
+async function main(): Promise<void> {
+  process.env.ROOM_JOINS_PER_MIN = "1000000";
+  const server = await startBenchServer(2593);
+  try {
+    const sdkUrl = server.url.replace("http", "ws");
+    const rooms: Room[] = [];
+    let received = 0;
+    let lastAt = 0;
+    for (let i = 0; i < MEMBERS; i++) {
+      const res = await fetch(`${server.url}/auth/guest`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-for": `10.9.${i >> 8}.${i & 255}` },
+        body: JSON.stringify({ deviceId: `chat-bench-device-${i}-0123456789` }),
+      });
+      const { accessToken } = (await res.json()) as { accessToken: string };
+      const sdk = new ColyseusSDK(sdkUrl);
+      sdk.auth.token = accessToken;
+      const room = await sdk.joinOrCreate("chat", { channel: "global" });
+      room.onMessage("history", () => {});
+      room.onMessage("message", () => {
+        received += 1;
+        lastAt = performance.now();
+      });
+      rooms.push(room);
+    }
+    const shards = new Set(rooms.map((room) => room.roomId)).size;
+    const expected = SENDERS * MEMBERS;
+    const started = performance.now();
+    for (let i = 0; i < SENDERS; i++) rooms[i]!.send("message", { text: `benchmark message ${i}` });
+    const deadline = Date.now() + 120_000;
+    while (received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    const elapsedMs = lastAt - started;
+    const figures = {
+      presence: server.services.redis === undefined ? "in-process" : "redis",
+      members: MEMBERS,
+      shards,
+      senders: SENDERS,
+      deliveriesExpected: expected,
+      deliveriesReceived: received,
+      allDeliveredMs: Math.round(elapsedMs),
+      deliveriesPerSecond: Math.round(received / (elapsedMs / 1000)),
+      messagesPerSecondToAllMembers: Math.round((received / MEMBERS / elapsedMs) * 1000 * 10) / 10,
+    };
+    const file = writeResults(`chat-${server.services.redis === undefined ? "memory" : "redis"}`, figures);
+    process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${file}\n`);
+    await Promise.all(rooms.map((room) => room.leave()));
+  } finally {
+    await server.close();
+  }
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((error: unknown) => {
+    process.stderr.write(`chat benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
