@@ -149,6 +149,11 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   /** Contains every exception thrown by a handler, timer or tick of this room. */
   override onUncaughtException(error: RoomException, methodName: RoomMethodName): void {
     const cause = error.cause instanceof Error ? error.cause : error;
+    if (cause instanceof ServerError && cause.code < 500) {
+      // A deliberate refusal (bad join options, no seat, already searching): the client was told; not a fault.
+      this.log.info({ method: methodName, code: cause.code, reason: cause.message }, "request refused");
+      return;
+    }
     this.log.error({ err: cause, method: methodName }, "uncaught exception in room; contained");
     if (error instanceof OnMessageException) {
       const client = error.client as Client | undefined;

@@ -31,11 +31,15 @@ export class RegionPlacement {
   /** The `selectProcessIdToCreateRoom` of the server options. */
   readonly select = async (roomName: string, clientOptions: Record<string, unknown>): Promise<string> => {
     await this.register();
-    const live = (await matchMaker.stats.fetchAll()).sort((a, b) => a.roomCount - b.roomCount || a.ccu - b.ccu);
+    const regions = await this.presence.hgetall(REGIONS_KEY);
+    // Only processes that announced a region are candidates: a stats entry left by a process that is gone (and
+    // never re-registered) would otherwise attract every room while answering none.
+    const stats = await matchMaker.stats.fetchAll();
+    const announced = stats.filter((process) => regions[process.processId] !== undefined);
+    const live = (announced.length > 0 ? announced : stats).sort((a, b) => a.roomCount - b.roomCount || a.ccu - b.ccu);
     const wanted =
       roomName === RoomName.Arena ? (clientOptions.match as { region?: string } | undefined)?.region : undefined;
     if (wanted !== undefined) {
-      const regions = await this.presence.hgetall(REGIONS_KEY);
       const inRegion = live.find((process) => regions[process.processId] === wanted);
       if (inRegion !== undefined) return inRegion.processId;
       this.log.warn(
