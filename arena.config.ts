@@ -39,6 +39,7 @@ export function roomContext(services: Services): RoomContext {
     admission: services.admission,
     arena: {
       signer: services.matchSigner,
+      sessions: services.sessions,
       results: services.results,
       game: {
         tickRateHz: config.tickRateHz,

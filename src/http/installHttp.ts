@@ -13,6 +13,7 @@ import { authRoutes } from "./authRoutes.ts";
 import { errorHandler, notFound } from "./errorHandling.ts";
 import { leaderboardRoutes } from "./leaderboardRoutes.ts";
 import { playerRoutes } from "./playerRoutes.ts";
+import { sessionRoutes } from "./sessionRoutes.ts";
 
 export const BODY_LIMIT = "16kb";
 
@@ -56,6 +57,7 @@ export function installHttp(app: Application, services: Services): void {
   app.use("/auth", authRoutes(services.auth));
   app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
+  app.use("/sessions", sessionRoutes(services.sessions));
   app.use("/admin", adminRoutes(services.config.adminPassword, services.auth, services.stores.players));
 
   app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());

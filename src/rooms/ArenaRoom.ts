@@ -3,7 +3,7 @@
  * through the seat reservations it hands out. Handlers validate and queue inputs; the fixed-step tick applies one
  * input per player, steps the pure simulation (ArenaMatch), updates each client's view, and ends the match.
  */
-import { type Client, ServerError } from "@colyseus/core";
+import { type Client, matchMaker, ServerError } from "@colyseus/core";
 import { ARENA_MAP } from "../logic/maps.ts";
 import { DEFAULT_TUNING } from "../logic/tuning.ts";
 import { ArenaChatMessage, ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
@@ -69,6 +69,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.views = new ArenaViews(state, VIEW_RADIUS);
     this.inputQueue = new InputQueue({ capacity: 16, ratePerSec: game.tickRateHz * 1.25 });
     this.epochAtTickZero = Date.now();
+    void this.context.arena.sessions.opened(spec, matchMaker.processId);
 
     this.handle(ClientMessage.Input, InputMessage, (client, input) => {
       const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
@@ -94,6 +95,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.views.attach(client);
     void this.blockLists.attach(client.sessionId, entry.playerId);
     this.log.info({ playerId: entry.playerId, sessionId: client.sessionId }, "player joined the arena");
+    void this.context.arena.sessions.joined(this.roomId, entry.playerId);
   }
 
   override onDrop(client: Client<{ auth: PlayerAuth }>): void {
@@ -158,7 +160,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
 
   private tick(): void {
     if (this.resultSent) return;
-    const { ended, removedProjectiles } = this.match.tick((key) => this.inputQueue.next(key));
+    const { started, ended, removedProjectiles } = this.match.tick((key) => this.inputQueue.next(key));
+    if (started) void this.context.arena.sessions.started(this.roomId, new Date());
     for (const key of removedProjectiles) this.views.dropProjectile(key);
     if (this.state.tick % VIEW_REFRESH_TICKS === 0) this.views.refresh();
     if (ended) void this.finish();
@@ -168,6 +171,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private async finish(): Promise<void> {
     this.resultSent = true;
     this.lock();
+    const humans = this.match.spec.roster.filter((entry) => !entry.bot).map((entry) => entry.playerId);
+    void this.context.arena.sessions.ended(this.roomId, humans, new Date());
     if (this.match.cancelled) {
       await this.cancel();
       return;

@@ -28,6 +28,7 @@ import { type LiveConnections, LiveConnectionsPlugin } from "../services/auth/Li
 import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
+import type { SessionService } from "../services/sessions/SessionService.ts";
 
 /** What a room receives from the composition root. Grows as services land; rooms never build services. */
 export interface RoomContext {
@@ -51,6 +52,7 @@ export interface GameSettings {
 
 export interface ArenaContext {
   signer: MatchSigner;
+  sessions: SessionService;
   results: MatchResultSink;
   game: GameSettings;
 }

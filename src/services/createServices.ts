@@ -18,6 +18,7 @@ import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
 import { JoinThrottle } from "./auth/JoinThrottle.ts";
+import { SessionService } from "./sessions/SessionService.ts";
 import { ChatService } from "./chat/ChatService.ts";
 import { type BlockStore, SqlBlockStore } from "./stores/BlockStore.ts";
 import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
@@ -79,6 +80,7 @@ export interface Services {
   placement: RegionPlacement;
   chat: ChatService;
   blocks: BlockStore;
+  sessions: SessionService;
   admission: JoinThrottle;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
@@ -200,6 +202,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     stores,
     chat,
     blocks,
+    sessions: new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" })),
     matchSigner,
     results,
     resultStore,

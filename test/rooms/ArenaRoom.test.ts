@@ -7,6 +7,7 @@ import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { nextLeave } from "../helpers/peer.ts";
 import {
   bootTestServer,
+  jsonBody,
   postJson,
   type Registered,
   registerPlayer,
@@ -334,6 +335,41 @@ for (const setup of [
         records.every((r) => r!.ratingDeviation < 350),
         "ratings were updated",
       );
+    });
+
+    it("records the game session: its players, server and status, and each player's current session", async () => {
+      const { sessionId, players, rooms } = await launch(server, "duel", 2);
+      await waitForState(rooms[0]!, (s) => s.phase === "active", 10_000);
+      const session = await jsonBody(await fetch(`${server.baseUrl}/sessions/${sessionId}`));
+      assert.deepEqual(Object.keys(session).sort(), [
+        "createdAt",
+        "endedAt",
+        "gameType",
+        "id",
+        "mode",
+        "players",
+        "region",
+        "serverId",
+        "startedAt",
+        "status",
+      ]);
+      assert.equal(session.status, "active");
+      assert.equal(session.mode, "duel");
+      assert.ok(typeof session.serverId === "string" && session.serverId.length > 0);
+      assert.deepEqual(
+        session.players.map((p: { playerId: string }) => p.playerId).sort(),
+        players.map((p) => p.player.id).sort(),
+      );
+      const me = await jsonBody(
+        await fetch(`${server.baseUrl}/players/me`, {
+          headers: { authorization: `Bearer ${players[0]!.accessToken}` },
+        }),
+      );
+      assert.equal(me.currentSessionId, sessionId);
+      const active = await jsonBody(await fetch(`${server.baseUrl}/sessions?status=active&region=local&limit=100`));
+      assert.ok(active.sessions.some((s: { id: string }) => s.id === sessionId));
+      assert.equal((await fetch(`${server.baseUrl}/sessions/nope`)).status, 404);
+      assert.equal((await fetch(`${server.baseUrl}/sessions?status=finished`)).status, 400);
     });
 
     it("match chat: team reaches teammates only, all reaches everyone but a player who blocked the sender", async () => {

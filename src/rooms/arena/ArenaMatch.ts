@@ -89,6 +89,8 @@ export class ArenaMatch {
   /** One fixed step: inputs (humans from `inputOf`, bots from their brains), simulation, phases, state copy. */
   tick(inputOf: (key: string) => Input | undefined): {
     events: GameEvent[];
+    /** The match went active in this tick. */
+    started: boolean;
     ended: boolean;
     removedProjectiles: string[];
   } {
@@ -117,7 +119,12 @@ export class ArenaMatch {
     this.state.timeLeftMs = Math.round(timeLeftMs(this.clock, this.world.timeMs, this.timing));
     for (const key of this.seats.keys()) this.copyPlayer(key);
     const removedProjectiles = this.copyProjectiles();
-    return { events, ended: this.clock.phase === "ended" && change !== undefined, removedProjectiles };
+    return {
+      events,
+      started: change?.to === "active",
+      ended: this.clock.phase === "ended" && change !== undefined,
+      removedProjectiles,
+    };
   }
 
   private copyPlayer(key: string): void {
