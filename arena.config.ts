@@ -46,6 +46,7 @@ export function roomContext(services: Services): RoomContext {
         patchRateHz: config.patchRateHz,
         matchDurationSec: config.matchDurationSec,
         reconnectWindowSec: config.reconnectWindowSec,
+        snapshotIntervalMs: config.snapshotIntervalMs,
       },
     },
   };

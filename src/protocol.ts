@@ -99,6 +99,7 @@ export const GuestBody = z.object({ deviceId: DeviceId });
 export const RefreshBody = z.object({ refreshToken: z.string().min(1).max(256) });
 export const LinkBody = z.object({ username: Username, password: Password });
 export const UpdatePlayerBody = z.object({ region: RegionName });
+export const RollbackBody = z.object({ version: z.number().int().positive() });
 export const BlockBody = z.object({ playerId: z.string().min(1).max(64) });
 export const MuteBody = z.object({
   minutes: z

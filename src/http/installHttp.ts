@@ -58,7 +58,10 @@ export function installHttp(app: Application, services: Services): void {
   app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
   app.use("/sessions", sessionRoutes(services.sessions));
-  app.use("/admin", adminRoutes(services.config.adminPassword, services.auth, services.stores.players));
+  app.use(
+    "/admin",
+    adminRoutes(services.config.adminPassword, services.auth, services.stores.players, services.sessions),
+  );
 
   app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());
 

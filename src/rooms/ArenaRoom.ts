@@ -38,6 +38,9 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private resultSent = false;
   private readonly rttMs = new Map<string, number>();
   private blockLists!: BlockLists;
+  private snapshotVersion = 0;
+  /** Serialisation cost of snapshots so far (the write itself is asynchronous, off the tick). */
+  readonly snapshotStats = { count: 0, totalMs: 0, bytes: 0 };
 
   override onCreate(options: unknown): void {
     const { signer, game } = this.context.arena;
@@ -79,6 +82,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.handle(ClientMessage.Chat, ArenaChatMessage, (client, message) => this.chat(client, message));
     this.setFixedTimestep(() => this.tick(), game.tickRateHz);
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
+    this.clock.setInterval(() => this.takeSnapshot(), game.snapshotIntervalMs);
   }
 
   /** Cumulative cost of interest management in this room (for metrics and benchmarks). */
@@ -217,6 +221,31 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     for (const client of [...this.clients])
       client.leave(CloseCode.MatchCancelled, "too few players arrived; search again");
     void this.disconnect(CloseCode.MatchCancelled);
+  }
+
+  /** Serialises the match (synchronously, between ticks) and hands the bytes to the session store. */
+  private takeSnapshot(): void {
+    if (this.resultSent) return;
+    const started = performance.now();
+    const bytes = Buffer.from(JSON.stringify(this.match.snapshot()));
+    this.snapshotStats.count += 1;
+    this.snapshotStats.totalMs += performance.now() - started;
+    this.snapshotStats.bytes = bytes.length;
+    this.snapshotVersion += 1;
+    void this.context.arena.sessions.saveSnapshot(this.roomId, this.snapshotVersion, this.state.tick, bytes);
+  }
+
+  /** Admin rollback (called through `remoteRoomCall`): the match returns to snapshot `version` for every client. */
+  async rollback(version: number): Promise<{ version: number; tick: number }> {
+    // An ended match has delivered its result: rolling it back could count it twice.
+    if (this.resultSent) throw new Error("the match has ended");
+    const record = await this.context.arena.sessions.snapshot(this.roomId, version);
+    if (record === undefined) throw new Error(`no snapshot version ${version}`);
+    const { removedProjectiles } = this.match.restore(JSON.parse(record.state.toString("utf8")));
+    for (const key of removedProjectiles) this.views.dropProjectile(key);
+    this.views.refresh();
+    this.log.warn({ version, tick: record.tick }, "match rolled back by an admin");
+    return { version, tick: record.tick };
   }
 
   /** Measures each client's round trip with WebSocket pings, for the lag-compensation window. */

@@ -48,6 +48,7 @@ export interface GameSettings {
   patchRateHz: number;
   matchDurationSec: number;
   reconnectWindowSec: number;
+  snapshotIntervalMs: number;
 }
 
 export interface ArenaContext {

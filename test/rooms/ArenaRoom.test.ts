@@ -6,6 +6,7 @@ import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { nextLeave } from "../helpers/peer.ts";
 import {
+  ADMIN_PASSWORD,
   bootTestServer,
   jsonBody,
   postJson,
@@ -370,6 +371,42 @@ for (const setup of [
       assert.ok(active.sessions.some((s: { id: string }) => s.id === sessionId));
       assert.equal((await fetch(`${server.baseUrl}/sessions/nope`)).status, 404);
       assert.equal((await fetch(`${server.baseUrl}/sessions?status=finished`)).status, 400);
+    });
+
+    it("snapshots the live match every interval, and an admin rollback returns it to a snapshot for every client", async () => {
+      const { sessionId, rooms } = await launch(server, "duel", 2);
+      const [a, b] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.phase === "active", 10_000);
+      const sessions = server.services.sessions;
+      const deadline = Date.now() + 10_000;
+      while ((await sessions.snapshot(sessionId, 2)) === undefined && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      const first = await sessions.snapshot(sessionId, 1);
+      assert.ok(first, "snapshot version 1 stored");
+      const restored = JSON.parse(first.state.toString());
+      assert.equal(restored.format, 1);
+      assert.equal(restored.spec.sessionId, sessionId);
+      const basic = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}` };
+      assert.equal((await postJson(server, `/admin/sessions/${sessionId}/rollback`, { version: 1 })).status, 401);
+      assert.equal(
+        (await postJson(server, `/admin/sessions/${sessionId}/rollback`, { version: 999 }, { headers: basic })).status,
+        404,
+      );
+      assert.equal(
+        (await postJson(server, `/admin/sessions/${sessionId}/rollback`, { version: 0 }, { headers: basic })).status,
+        400,
+      );
+      const tickBefore = a.state.tick;
+      const res = await postJson(server, `/admin/sessions/${sessionId}/rollback`, { version: 1 }, { headers: basic });
+      assert.equal(res.status, 200);
+      assert.deepEqual(await jsonBody(res), { version: 1, tick: first.tick });
+      for (const room of [a, b]) {
+        const state = await waitForState(room, (s) => s.tick < tickBefore);
+        assert.ok(
+          state.tick >= first.tick && state.tick < first.tick + 30,
+          `client ${room.sessionId} back at tick ${state.tick}`,
+        );
+      }
     });
 
     it("match chat: team reaches teammates only, all reaches everyone but a player who blocked the sender", async () => {

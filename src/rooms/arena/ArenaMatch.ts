@@ -10,6 +10,22 @@ import { PlayerState, ProjectileState, type ArenaState } from "../../schema/Aren
 import type { MatchResult } from "../../services/matches/MatchResults.ts";
 import type { MatchSpec, RosterEntry } from "../../services/matches/MatchTicket.ts";
 
+/**
+ * Everything needed to continue a match exactly: the pure world (positions, cooldowns, RNG state, history), the
+ * phase clock, seats and bot brains. JSON-serialisable; `format` versions it.
+ */
+export interface MatchSnapshot {
+  format: 1;
+  spec: MatchSpec;
+  world: World;
+  clock: MatchClock;
+  seats: Seat[];
+  brains: Array<[string, BotBrain]>;
+  startedAtTick: number;
+  endedAtTick: number;
+  cancelled: boolean;
+}
+
 export interface Seat {
   /** Key in state.players and in the world: the client's sessionId, or `bot:<n>`. */
   key: string;
@@ -163,6 +179,56 @@ export class ArenaMatch {
     });
     for (const key of removed) this.state.projectiles.delete(key);
     return removed;
+  }
+
+  snapshot(): MatchSnapshot {
+    return structuredClone({
+      format: 1 as const,
+      spec: this.spec,
+      world: this.world,
+      clock: this.clock,
+      seats: [...this.seats.values()],
+      brains: [...this.brains.entries()],
+      startedAtTick: this.startedAtTick,
+      endedAtTick: this.endedAtTick,
+      cancelled: this.cancelled,
+    });
+  }
+
+  /** Returns the match to `snapshot` (same session): world, phase, seats and bots, and the schema state with them. */
+  restore(snapshot: MatchSnapshot): { removedProjectiles: string[] } {
+    const copy = structuredClone(snapshot);
+    Object.assign(this.world, copy.world);
+    Object.assign(this.clock, copy.clock);
+    this.startedAtTick = copy.startedAtTick;
+    this.endedAtTick = copy.endedAtTick;
+    this.cancelled = copy.cancelled;
+    this.brains.clear();
+    for (const [key, brain] of copy.brains) this.brains.set(key, brain);
+    const keep = new Set(copy.seats.map((seat) => seat.key));
+    for (const key of [...this.seats.keys()]) {
+      if (keep.has(key)) continue;
+      this.seats.delete(key);
+      this.state.players.delete(key);
+    }
+    for (const seat of copy.seats) {
+      this.seats.set(seat.key, seat);
+      if (!this.state.players.has(seat.key)) {
+        const player = new PlayerState();
+        Object.assign(player, {
+          playerId: seat.entry.playerId,
+          username: seat.entry.username,
+          team: seat.entry.team,
+          bot: seat.entry.bot,
+        });
+        this.state.players.set(seat.key, player);
+      }
+      this.copyPlayer(seat.key);
+    }
+    this.state.tick = this.world.tick;
+    this.state.phase = this.clock.phase;
+    this.state.timeLeftMs = Math.round(timeLeftMs(this.clock, this.world.timeMs, this.timing));
+    return { removedProjectiles: this.copyProjectiles() };
   }
 
   /** The result of the finished match. `startedAt`/`endedAt` are epoch ms derived from `epochAtTickZero`. */

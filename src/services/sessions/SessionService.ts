@@ -3,9 +3,12 @@
  * and players, and each player's current session while it plays. Rooms report their lifecycle here; writes are
  * off the tick (the room does not wait for them) and a failed write is logged, never fatal to the match.
  */
+import { matchMaker } from "@colyseus/core";
+import { AppError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import { ErrorCode } from "../../protocol.ts";
 import type { MatchSpec } from "../matches/MatchTicket.ts";
-import type { GameSessionStore, SessionQuery, SessionRecord } from "../stores/GameSessionStore.ts";
+import type { GameSessionStore, SessionQuery, SessionRecord, SnapshotRecord } from "../stores/GameSessionStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
 
 export class SessionService {
@@ -55,6 +58,33 @@ export class SessionService {
       await this.sessions.markEnded(sessionId, at);
       await this.players.setCurrentSession(playerIds, null);
     });
+  }
+
+  /** Stores a versioned snapshot of a live match (the room serialised it; this only writes). */
+  saveSnapshot(sessionId: string, version: number, tick: number, state: Buffer): Promise<void> {
+    return this.attempt("snapshot", sessionId, () => this.sessions.saveSnapshot({ sessionId, version, tick, state }));
+  }
+
+  snapshot(sessionId: string, version?: number): Promise<SnapshotRecord | undefined> {
+    return this.sessions.getSnapshot(sessionId, version);
+  }
+
+  /**
+   * Returns a live match to snapshot `version`, on whichever process runs it.
+   * @throws AppError 404 when the session is not live here or anywhere, or the version does not exist.
+   */
+  async rollback(sessionId: string, version: number): Promise<{ version: number; tick: number }> {
+    const session = await this.sessions.get(sessionId);
+    if (session === undefined || session.status === "ended")
+      throw new AppError(ErrorCode.NotFound, "no live session with that id");
+    if ((await this.sessions.getSnapshot(sessionId, version)) === undefined) {
+      throw new AppError(ErrorCode.NotFound, `session has no snapshot version ${version}`);
+    }
+    try {
+      return (await matchMaker.remoteRoomCall(sessionId, "rollback", [version])) as { version: number; tick: number };
+    } catch (error) {
+      throw new AppError(ErrorCode.NotFound, `the match is not running: ${(error as Error).message}`);
+    }
   }
 
   get(id: string): Promise<SessionRecord | undefined> {
