@@ -57,7 +57,7 @@ export function installHttp(app: Application, services: Services): void {
   app.use("/auth", authRoutes(services.auth));
   app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
-  app.use("/sessions", sessionRoutes(services.sessions));
+  app.use("/sessions", sessionRoutes(services.sessions, services.auth));
   app.use(
     "/admin",
     adminRoutes(services.config.adminPassword, services.auth, services.stores.players, services.sessions),

@@ -2,8 +2,10 @@ import { Router } from "express";
 import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { ErrorCode, RegionName } from "../protocol.ts";
+import type { AuthService } from "../services/auth/AuthService.ts";
 import type { SessionService } from "../services/sessions/SessionService.ts";
 import type { SessionRecord } from "../services/stores/GameSessionStore.ts";
+import { principalOf, requireAuth } from "./authMiddleware.ts";
 import { parse } from "./validate.ts";
 
 const SessionQuery = z.object({
@@ -32,9 +34,16 @@ export function sessionJson(session: SessionRecord) {
   };
 }
 
-/** GET /sessions?status=&region=&limit=, GET /sessions/:id. */
-export function sessionRoutes(sessions: SessionService): Router {
+/** GET /sessions?status=&region=&limit=, GET /sessions/:id, POST /sessions/:id/rejoin. */
+export function sessionRoutes(sessions: SessionService, auth: AuthService): Router {
   const router = Router();
+
+  router.post("/:id/rejoin", requireAuth(auth), async (req, res) => {
+    const principal = principalOf(res);
+    res.json(
+      await sessions.rejoin(String(req.params.id), { playerId: principal.playerId, username: principal.username }),
+    );
+  });
 
   router.get("/", async (req, res) => {
     const query = parse(SessionQuery, req.query);

@@ -47,7 +47,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     if (!signer.verify(options)) throw new ServerError(403, "arena rooms are created by the matchmaker only");
     const spec: MatchSpec = options.match;
     this.roomId = spec.sessionId;
-    this.maxClients = spec.roster.filter((entry) => !entry.bot).length;
+    // Room for a rejoin next to a seat still held for reconnection; onJoin admits roster players only, once each.
+    this.maxClients = 2 * spec.roster.filter((entry) => !entry.bot).length;
     this.autoDispose = false;
     this.setPrivate(true);
     this.tickMs = 1000 / game.tickRateHz;
@@ -92,14 +93,27 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
 
   override onJoin(client: Client<{ auth: PlayerAuth }>): void {
     const playerId = client.auth?.playerId;
-    const entry = playerId === undefined ? undefined : this.match.reservedEntry(playerId);
-    if (entry === undefined) throw new ServerError(403, "no seat in this match for this player");
-    this.match.seat(client.sessionId, entry);
+    if (playerId === undefined) throw new ServerError(401, "access token required");
+    const entry = this.match.reservedEntry(playerId);
+    if (entry !== undefined) {
+      this.match.seat(client.sessionId, entry);
+    } else {
+      // A rejoin (POST /sessions/:id/rejoin): the player's seat passes to this connection if its old one is gone.
+      const previous = this.match.seatOf(playerId);
+      if (previous === undefined) throw new ServerError(403, "no seat in this match for this player");
+      if (this.clients.some((other) => other !== client && other.sessionId === previous)) {
+        throw new ServerError(409, "this player is already connected to the match");
+      }
+      this.inputQueue.forget(previous);
+      this.views.detach(previous);
+      this.match.reseat(previous, client.sessionId);
+    }
+    const seated = this.match.seats.get(client.sessionId)!.entry;
     this.match.setViewDelay(client.sessionId, CLIENT_INTERPOLATION_MS);
     this.views.attach(client);
-    void this.blockLists.attach(client.sessionId, entry.playerId);
-    this.log.info({ playerId: entry.playerId, sessionId: client.sessionId }, "player joined the arena");
-    void this.context.arena.sessions.joined(this.roomId, entry.playerId);
+    void this.blockLists.attach(client.sessionId, seated.playerId);
+    this.log.info({ playerId: seated.playerId, sessionId: client.sessionId }, "player joined the arena");
+    void this.context.arena.sessions.joined(this.roomId, seated.playerId);
   }
 
   override onDrop(client: Client<{ auth: PlayerAuth }>): void {
@@ -107,8 +121,10 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     if (player !== undefined) player.connected = false;
     this.views.detach(client.sessionId);
     if (this.state.phase === "ended") return;
-    // Not awaited: Colyseus settles the reservation itself and calls onLeave when the window expires.
-    this.allowReconnection(client, this.context.arena.game.reconnectWindowSec);
+    // Not awaited: Colyseus settles the reservation itself and calls onLeave when the window expires. The catch
+    // keeps a refused reconnection (expired, or a client that never finished joining) from being an unhandled
+    // rejection, which would take the process down.
+    this.allowReconnection(client, this.context.arena.game.reconnectWindowSec).catch(() => undefined);
   }
 
   override onReconnect(client: Client<{ auth: PlayerAuth }>): void {

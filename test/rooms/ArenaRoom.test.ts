@@ -409,6 +409,42 @@ for (const setup of [
       }
     });
 
+    it("POST /sessions/:id/rejoin gives a participant a seat that takes its player over; others are refused", async () => {
+      const { sessionId, rooms, players } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.phase !== "waiting");
+      const seq = await stream(a, 1, 10, { moveY: 1 });
+      const before = await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+      const kept = { x: before.players.get(a.sessionId).x, y: before.players.get(a.sessionId).y };
+      const rejoin = (token: string) => postJson(server, `/sessions/${sessionId}/rejoin`, {}, { token });
+      // While the player is connected, a second connection is refused.
+      const twice = await jsonBody(await rejoin(players[0]!.accessToken));
+      await assert.rejects(sdkFor(server).consumeSeatReservation(twice.seat));
+      // The device is lost: the socket dies and the reconnection token with it.
+      a.reconnection.enabled = false;
+      const serverRoom = server.colyseus.getRoomById(sessionId) as ArenaRoom;
+      const dropped = nextLeave(a);
+      (
+        serverRoom.clients.find((c) => c.sessionId === a.sessionId)!.ref as unknown as { terminate(): void }
+      ).terminate();
+      await dropped;
+      const res = await rejoin(players[0]!.accessToken);
+      assert.equal(res.status, 200);
+      const back = await sdkFor(server).consumeSeatReservation((await jsonBody(res)).seat);
+      back.onMessage("*", () => {});
+      const state = await waitForState(back, (s) => s.players.get(back.sessionId)?.connected === true);
+      const mine = state.players.get(back.sessionId);
+      assert.equal(mine.playerId, players[0]!.player.id);
+      assert.ok(Math.hypot(mine.x - kept.x, mine.y - kept.y) < 60, "the player is where it was");
+      assert.equal(mine.ack, seq - 1, "its applied inputs are kept");
+      const next = await stream(back, seq, 3, { moveY: -1 });
+      await waitForState(back, (s) => s.players.get(back.sessionId).ack === next - 1);
+      const outsider = await registerPlayer(server);
+      assert.equal((await rejoin(outsider.accessToken)).status, 403);
+      assert.equal((await postJson(server, "/sessions/nope/rejoin", {}, { token: outsider.accessToken })).status, 404);
+      assert.equal((await postJson(server, `/sessions/${sessionId}/rejoin`, {})).status, 401);
+    });
+
     it("match chat: team reaches teammates only, all reaches everyone but a player who blocked the sender", async () => {
       const { rooms, players } = await launch(server, "squad", 4);
       const inbox = rooms.map(() => [] as Array<{ from: string; channel: string; text: string }>);

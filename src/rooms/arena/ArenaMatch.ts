@@ -93,6 +93,38 @@ export class ArenaMatch {
     return seated ? undefined : this.spec.roster.find((entry) => entry.playerId === playerId && !entry.bot);
   }
 
+  /** The seat key of a seated human player. */
+  seatOf(playerId: string): string | undefined {
+    return [...this.seats.values()].find((seat) => seat.entry.playerId === playerId && !seat.entry.bot)?.key;
+  }
+
+  /**
+   * Moves a seated player to a new seat key (a new connection taking over the player after a rejoin): its world
+   * entry, history and schema entry keep everything but the key.
+   */
+  reseat(oldKey: string, newKey: string): void {
+    const seat = this.seats.get(oldKey);
+    const sim = this.world.players[oldKey];
+    const player = this.state.players.get(oldKey);
+    if (seat === undefined || sim === undefined || player === undefined) throw new Error(`no seat ${oldKey}`);
+    delete this.world.players[oldKey];
+    this.world.players[newKey] = { ...sim, id: newKey };
+    for (const projectile of this.world.projectiles) if (projectile.owner === oldKey) projectile.owner = newKey;
+    for (const frame of this.world.history) {
+      const position = frame.positions[oldKey];
+      if (position === undefined) continue;
+      delete frame.positions[oldKey];
+      frame.positions[newKey] = position;
+    }
+    this.seats.delete(oldKey);
+    this.seats.set(newKey, { key: newKey, entry: seat.entry });
+    const moved = new PlayerState();
+    Object.assign(moved, { playerId: player.playerId, username: player.username, team: player.team, bot: player.bot });
+    this.state.players.delete(oldKey);
+    this.state.players.set(newKey, moved);
+    this.copyPlayer(newKey);
+  }
+
   get allSeated(): boolean {
     return this.seats.size >= this.spec.roster.length;
   }

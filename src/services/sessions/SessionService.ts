@@ -87,6 +87,24 @@ export class SessionService {
     }
   }
 
+  /**
+   * A seat for a participant to get back into its live match (a new device, a lost reconnection token, a restarted
+   * client), wherever the match runs. @throws AppError 404 unknown session, 403 not a participant, 409 ended,
+   * 503 the match is not running on any process (its process died; recovery of such matches is not in place yet).
+   */
+  async rejoin(sessionId: string, player: { playerId: string; username: string }): Promise<{ seat: unknown }> {
+    const session = await this.sessions.get(sessionId);
+    if (session === undefined) throw new AppError(ErrorCode.NotFound, "session not found");
+    if (!session.players.some((p) => p.playerId === player.playerId && !p.bot)) {
+      throw new AppError(ErrorCode.Forbidden, "not a participant of this session");
+    }
+    if (session.status === "ended") throw new AppError(ErrorCode.Conflict, "the match has ended");
+    const room = await matchMaker.getRoomById(sessionId);
+    if (room === undefined)
+      throw new AppError(ErrorCode.Unavailable, "the match is not running on any process", { retryAfterSec: 2 });
+    return { seat: await matchMaker.reserveSeatFor(room, {}, player) };
+  }
+
   get(id: string): Promise<SessionRecord | undefined> {
     return this.sessions.get(id);
   }
