@@ -71,3 +71,43 @@ export function writeResults(name: string, figures: Record<string, unknown>): st
   fs.writeFileSync(file, `${JSON.stringify(record, null, 2)}\n`);
   return file;
 }
+
+/**
+ * Runs `total` HTTP requests with `concurrency` in flight; every answer must have status `expect`. Returns the
+ * latencies (ms, ascending) and the wall time.
+ */
+export async function burst(
+  total: number,
+  concurrency: number,
+  request: (i: number) => Promise<Response>,
+  expect = 200,
+): Promise<{ latencies: number[]; wallMs: number }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t0 = performance.now();
+        const res = await request(i);
+        await res.arrayBuffer();
+        latencies.push(performance.now() - t0);
+        if (res.status !== expect) throw new Error(`request ${i}: status ${res.status}, expected ${expect}`);
+      }
+    }),
+  );
+  return { latencies: latencies.sort((a, b) => a - b), wallMs: performance.now() - started };
+}
+
+/** Count, rate and percentiles of a {@link burst}. */
+export function summarise(run: { latencies: number[]; wallMs: number }) {
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    requests: run.latencies.length,
+    perSecond: Math.round((run.latencies.length / run.wallMs) * 1000),
+    p50Ms: round(percentile(run.latencies, 50)),
+    p99Ms: round(percentile(run.latencies, 99)),
+    maxMs: round(run.latencies.at(-1) ?? Number.NaN),
+  };
+}

@@ -7,38 +7,11 @@
  *   DATABASE_URL=... REDIS_URL=... npm run bench:leaderboard   # PostgreSQL + Redis sorted sets
  * With DATABASE_URL the benchmark writes players and entries into that database: give it a scratch one.
  */
-import { percentile, startBenchServer, writeResults } from "./benchServer.ts";
+import { burst, percentile, startBenchServer, summarise, writeResults } from "./benchServer.ts";
 
 const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const CONCURRENCY = 16;
-
-async function timedRequests(total: number, request: (i: number) => Promise<Response>) {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < total) {
-        const i = next++;
-        const t0 = performance.now();
-        const res = await request(i);
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`request ${i}: ${res.status}`);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const wallMs = performance.now() - started;
-  latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 100) / 100;
-  return {
-    requests: total,
-    perSecond: Math.round(total / (wallMs / 1000)),
-    p50Ms: round(percentile(latencies, 50)),
-    p99Ms: round(percentile(latencies, 99)),
-  };
-}
 
 async function main(): Promise<void> {
   const server = await startBenchServer(2592);
@@ -70,12 +43,18 @@ async function main(): Promise<void> {
       `loaded ${ENTRIES} entries in ${Math.round(insertedMs)} ms, index built in ${Math.round(indexMs)} ms\n`,
     );
 
-    const rank = await timedRequests(REQUESTS, (i) =>
-      fetch(`${server.url}/leaderboards/rating/players/lb${1 + ((i * 7919) % ENTRIES)}`),
+    const rank = summarise(
+      await burst(REQUESTS, CONCURRENCY, (i) =>
+        fetch(`${server.url}/leaderboards/rating/players/lb${1 + ((i * 7919) % ENTRIES)}`),
+      ),
     );
-    const top = await timedRequests(REQUESTS, () => fetch(`${server.url}/leaderboards/rating?limit=100`));
-    const around = await timedRequests(REQUESTS, (i) =>
-      fetch(`${server.url}/leaderboards/rating/around/lb${1 + ((i * 104729) % ENTRIES)}?limit=11`),
+    const top = summarise(
+      await burst(REQUESTS, CONCURRENCY, () => fetch(`${server.url}/leaderboards/rating?limit=100`)),
+    );
+    const around = summarise(
+      await burst(REQUESTS, CONCURRENCY, (i) =>
+        fetch(`${server.url}/leaderboards/rating/around/lb${1 + ((i * 104729) % ENTRIES)}?limit=11`),
+      ),
     );
 
     const submits: number[] = [];
