@@ -11,6 +11,7 @@ import { ChatRefusal } from "../services/chat/ChatService.ts";
 import { ArenaState } from "../schema/ArenaState.ts";
 import type { RatingChange } from "../services/matches/MatchResults.ts";
 import type { MatchSpec } from "../services/matches/MatchTicket.ts";
+import type { RestoreOptions } from "../services/sessions/RecoveryService.ts";
 import { ArenaMatch } from "./arena/ArenaMatch.ts";
 import { ArenaViews, type InterestStats } from "./arena/ArenaViews.ts";
 import { InputQueue } from "./arena/InputQueue.ts";
@@ -28,6 +29,8 @@ const COUNTDOWN_MS = 3_000;
 /** How long clients stay after matchEnd before the room closes them. */
 const LINGER_AFTER_END_MS = 2_000;
 const PING_INTERVAL_MS = 2_000;
+/** How often the room renews its session lease (SESSION_LEASE_MS is 3 s). */
+const LEASE_RENEW_MS = 1_000;
 
 export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ auth: PlayerAuth }> }> {
   private match!: ArenaMatch;
@@ -39,13 +42,16 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private readonly rttMs = new Map<string, number>();
   private blockLists!: BlockLists;
   private snapshotVersion = 0;
+  /** The session epoch this process holds the match under (0 when created; +1 at every recovery). */
+  private epoch = 0;
   /** Serialisation cost of snapshots so far (the write itself is asynchronous, off the tick). */
   readonly snapshotStats = { count: 0, totalMs: 0, bytes: 0 };
 
-  override onCreate(options: unknown): void {
+  override async onCreate(options: unknown): Promise<void> {
     const { signer, game } = this.context.arena;
     if (!signer.verify(options)) throw new ServerError(403, "arena rooms are created by the matchmaker only");
     const spec: MatchSpec = options.match;
+    const restore = (options as { restore?: RestoreOptions }).restore;
     this.roomId = spec.sessionId;
     // Room for a rejoin next to a seat still held for reconnection; onJoin admits roster players only, once each.
     this.maxClients = 2 * spec.roster.filter((entry) => !entry.bot).length;
@@ -73,7 +79,19 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.views = new ArenaViews(state, VIEW_RADIUS);
     this.inputQueue = new InputQueue({ capacity: 16, ratePerSec: game.tickRateHz * 1.25 });
     this.epochAtTickZero = Date.now();
-    void this.context.arena.sessions.opened(spec, matchMaker.processId);
+    if (restore === undefined) {
+      void this.context.arena.sessions.opened(spec, matchMaker.processId);
+    } else {
+      // Recreated after its process died: continue from the latest snapshot, under the new epoch. Players come back
+      // through POST /sessions/:id/rejoin, which hands each its seat.
+      const record = await this.context.arena.sessions.snapshot(spec.sessionId, restore.version);
+      if (record === undefined) throw new ServerError(404, `no snapshot ${restore.version} to restore`);
+      this.match.restore(JSON.parse(record.state.toString("utf8")));
+      this.epoch = restore.epoch;
+      this.snapshotVersion = record.version;
+      this.epochAtTickZero = Date.now() - this.match.world.timeMs;
+      for (const player of this.state.players.values()) if (!player.bot) player.connected = false;
+    }
 
     this.handle(ClientMessage.Input, InputMessage, (client, input) => {
       const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
@@ -84,6 +102,17 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.setFixedTimestep(() => this.tick(), game.tickRateHz);
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
     this.clock.setInterval(() => this.takeSnapshot(), game.snapshotIntervalMs);
+    this.clock.setInterval(() => void this.renewLease(), LEASE_RENEW_MS);
+  }
+
+  /** Keeps this process' claim on the match; a lost claim (another process took it over) stops the match here. */
+  private async renewLease(): Promise<void> {
+    if (this.resultSent) return;
+    if (await this.context.arena.sessions.renewLease(this.roomId, this.epoch)) return;
+    this.resultSent = true;
+    this.log.warn({ epoch: this.epoch }, "the match was taken over by another process; stopping here");
+    for (const client of [...this.clients]) client.leave(CloseCode.MayTryReconnect, "the match moved; rejoin it");
+    void this.disconnect(CloseCode.MayTryReconnect);
   }
 
   /** Cumulative cost of interest management in this room (for metrics and benchmarks). */
@@ -197,7 +226,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
       await this.cancel();
       return;
     }
-    const result = this.match.result(this.epochAtTickZero);
+    const result = { ...this.match.result(this.epochAtTickZero), epoch: this.epoch };
     let changes: RatingChange[] = [];
     try {
       changes = await this.context.arena.results.submit(result);
@@ -248,7 +277,13 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.snapshotStats.totalMs += performance.now() - started;
     this.snapshotStats.bytes = bytes.length;
     this.snapshotVersion += 1;
-    void this.context.arena.sessions.saveSnapshot(this.roomId, this.snapshotVersion, this.state.tick, bytes);
+    void this.context.arena.sessions.saveSnapshot(
+      this.roomId,
+      this.snapshotVersion,
+      this.state.tick,
+      bytes,
+      this.epoch,
+    );
   }
 
   /** Admin rollback (called through `remoteRoomCall`): the match returns to snapshot `version` for every client. */

@@ -18,6 +18,7 @@ import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
 import { JoinThrottle } from "./auth/JoinThrottle.ts";
+import { RecoveryService } from "./sessions/RecoveryService.ts";
 import { SessionService } from "./sessions/SessionService.ts";
 import { ChatService } from "./chat/ChatService.ts";
 import { type BlockStore, SqlBlockStore } from "./stores/BlockStore.ts";
@@ -46,6 +47,8 @@ export const MATCHMAKING_PASS_MS = 500;
 export const LEADERBOARD_PASS_MS = 5_000;
 /** How often results journaled during a database outage are retried. */
 export const RESULT_DRAIN_MS = 2_000;
+/** How often a process looks for orphaned matches of its region. */
+export const RECOVERY_PASS_MS = 1_000;
 
 export interface Stores {
   players: PlayerStore;
@@ -81,6 +84,7 @@ export interface Services {
   chat: ChatService;
   blocks: BlockStore;
   sessions: SessionService;
+  recovery: RecoveryService;
   admission: JoinThrottle;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
@@ -192,6 +196,14 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       .catch((error: unknown) => log.warn({ err: error }, "could not record this process' region"));
   }, 200);
 
+  const recovery = new RecoveryService(
+    stores.sessions,
+    stores.players,
+    matchSigner,
+    config.region,
+    log.child({ component: "recovery" }),
+  );
+  recovery.start(RECOVERY_PASS_MS);
   const blocks = new SqlBlockStore(db);
   const chat = new ChatService(stores.players, stores.chat, blocks, presence, redis);
 
@@ -203,6 +215,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     chat,
     blocks,
     sessions: new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" })),
+    recovery,
     matchSigner,
     results,
     resultStore,
@@ -221,6 +234,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     async close() {
       matchmaker.stop();
       leaderboards.stop();
+      recovery.stop();
       results.stop();
       clearInterval(registration);
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());

@@ -20,11 +20,13 @@ export interface LaunchedMatch {
 export class ArenaLauncher {
   constructor(private readonly signer: MatchSigner) {}
 
+  /** `placeOn`: a process id to create the arena on when it is live (operations and tests); else placement decides. */
   async launch(match: {
     mode: MatchSpec["mode"];
     region: string;
     roster: RosterEntry[];
     seed?: number;
+    placeOn?: string;
   }): Promise<LaunchedMatch> {
     const spec: MatchSpec = {
       sessionId: newId(),
@@ -33,7 +35,8 @@ export class ArenaLauncher {
       seed: match.seed ?? randomInt(0, 2 ** 31),
       roster: match.roster,
     };
-    const room = await matchMaker.createRoom(RoomName.Arena, this.signer.sign(spec));
+    const options = { ...this.signer.sign(spec), ...(match.placeOn === undefined ? {} : { placeOn: match.placeOn }) };
+    const room = await matchMaker.createRoom(RoomName.Arena, options);
     const seats = new Map<string, SeatReservation>();
     for (const entry of spec.roster) {
       if (entry.bot) continue;

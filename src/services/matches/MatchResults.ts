@@ -22,6 +22,8 @@ export interface MatchResult {
   endedAt: number;
   /** False when any seat was a bot: such matches change no rating. */
   rated: boolean;
+  /** The session epoch of the process that ran the match: a result from a fenced (superseded) process is refused. */
+  epoch?: number;
   players: MatchResultPlayer[];
 }
 

@@ -37,6 +37,9 @@ export class RegionPlacement {
     const stats = await matchMaker.stats.fetchAll();
     const announced = stats.filter((process) => regions[process.processId] !== undefined);
     const live = (announced.length > 0 ? announced : stats).sort((a, b) => a.roomCount - b.roomCount || a.ccu - b.ccu);
+    // An explicit target (operations, tests) wins when that process has announced itself.
+    const placeOn = clientOptions.placeOn;
+    if (typeof placeOn === "string" && regions[placeOn] !== undefined) return placeOn;
     const wanted =
       roomName === RoomName.Arena ? (clientOptions.match as { region?: string } | undefined)?.region : undefined;
     if (wanted !== undefined) {

@@ -31,6 +31,14 @@ export class MatchResultStore {
 
   async record(result: MatchResult): Promise<RecordOutcome> {
     return this.db.transaction(async (tx): Promise<RecordOutcome> => {
+      if (result.epoch !== undefined) {
+        const [session] = await tx.query<{ epoch: number }>(
+          "SELECT epoch FROM game_sessions WHERE id = $1 FOR UPDATE",
+          [result.sessionId],
+        );
+        // Another process took this match over: this result comes from a stalled process and must not count.
+        if (session !== undefined && session.epoch !== result.epoch) return { recorded: false, changes: [], ranks: [] };
+      }
       await tx.execute(
         `INSERT INTO game_sessions (id, game_type, mode, region, status, started_at, ended_at)
          VALUES ($1, 'arena', $2, $3, 'ended', $4, $5)

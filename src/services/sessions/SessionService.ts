@@ -11,6 +11,9 @@ import type { MatchSpec } from "../matches/MatchTicket.ts";
 import type { GameSessionStore, SessionQuery, SessionRecord, SnapshotRecord } from "../stores/GameSessionStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
 
+/** How long a match's lease lasts without renewal; rooms renew every second. */
+export const SESSION_LEASE_MS = 3_000;
+
 export class SessionService {
   constructor(
     private readonly sessions: GameSessionStore,
@@ -34,6 +37,7 @@ export class SessionService {
         mode: spec.mode,
         region: spec.region,
         serverId,
+        leaseUntil: new Date(Date.now() + SESSION_LEASE_MS),
         players: spec.roster.map((entry) => ({
           playerId: entry.playerId,
           username: entry.username,
@@ -60,9 +64,23 @@ export class SessionService {
     });
   }
 
-  /** Stores a versioned snapshot of a live match (the room serialised it; this only writes). */
-  saveSnapshot(sessionId: string, version: number, tick: number, state: Buffer): Promise<void> {
-    return this.attempt("snapshot", sessionId, () => this.sessions.saveSnapshot({ sessionId, version, tick, state }));
+  /** Stores a versioned snapshot of a live match, if `epoch` still holds it (the room serialised it). */
+  saveSnapshot(sessionId: string, version: number, tick: number, state: Buffer, epoch: number): Promise<void> {
+    return this.attempt("snapshot", sessionId, () =>
+      this.sessions.saveSnapshot({ sessionId, version, tick, state }, epoch),
+    );
+  }
+
+  /** Renews the match's lease; false when the session was taken over by another process (fenced). */
+  async renewLease(sessionId: string, epoch: number): Promise<boolean> {
+    try {
+      return await this.sessions.renewLease(sessionId, epoch, new Date(Date.now() + SESSION_LEASE_MS));
+    } catch (error) {
+      // The database is unreachable: keep playing; the lease may lapse and the match be claimed elsewhere, which
+      // the next successful renewal will tell.
+      this.log.warn({ err: error, sessionId }, "could not renew the session lease");
+      return true;
+    }
   }
 
   snapshot(sessionId: string, version?: number): Promise<SnapshotRecord | undefined> {
@@ -102,7 +120,14 @@ export class SessionService {
     const room = await matchMaker.getRoomById(sessionId);
     if (room === undefined)
       throw new AppError(ErrorCode.Unavailable, "the match is not running on any process", { retryAfterSec: 2 });
-    return { seat: await matchMaker.reserveSeatFor(room, {}, player) };
+    try {
+      return { seat: await matchMaker.reserveSeatFor(room, {}, player) };
+    } catch (error) {
+      // The listing still names a process that died; recovery recreates the match on a live one within seconds.
+      throw new AppError(ErrorCode.Unavailable, `the match is being recovered (${(error as Error).message})`, {
+        retryAfterSec: 1,
+      });
+    }
   }
 
   get(id: string): Promise<SessionRecord | undefined> {

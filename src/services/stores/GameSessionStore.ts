@@ -24,6 +24,8 @@ export interface SessionRecord {
 }
 
 export interface NewSession {
+  /** Until when the creating process holds the session (renewed by it; lapsed = orphaned). */
+  leaseUntil?: Date;
   id: string;
   gameType: string;
   mode: string;
@@ -57,8 +59,17 @@ export interface GameSessionStore {
   markActive(id: string, at: Date): Promise<boolean>;
   /** any → ended, once; returns false when it had already ended. */
   markEnded(id: string, at: Date): Promise<boolean>;
-  /** Stores a snapshot; a version already stored for the session is refused (returns false). */
-  saveSnapshot(snapshot: Omit<SnapshotRecord, "createdAt">): Promise<boolean>;
+  /**
+   * Stores a snapshot if `epoch` is still the session's epoch (a fenced process writes nothing); a version already
+   * stored is refused. Returns whether it was stored.
+   */
+  saveSnapshot(snapshot: Omit<SnapshotRecord, "createdAt">, epoch?: number): Promise<boolean>;
+  /** Extends the session's lease while `epoch` holds it; false when fenced (another process claimed it) or ended. */
+  renewLease(id: string, epoch: number, until: Date): Promise<boolean>;
+  /** Live sessions of `region` whose lease lapsed before `now`: their process is gone or stalled. */
+  orphans(region: string, now: Date): Promise<Array<{ id: string; epoch: number }>>;
+  /** Takes an orphan over: epoch + 1, new server and lease, if nobody did first. */
+  claim(id: string, epoch: number, serverId: string, until: Date): Promise<boolean>;
   /** The newest snapshot, or the given version. */
   getSnapshot(sessionId: string, version?: number): Promise<SnapshotRecord | undefined>;
 }
@@ -98,8 +109,8 @@ export class SqlGameSessionStore implements GameSessionStore {
   async create(session: NewSession): Promise<SessionRecord> {
     await this.db.transaction(async (tx) => {
       await tx.execute(
-        `INSERT INTO game_sessions (id, game_type, mode, region, server_id) VALUES ($1, $2, $3, $4, $5)`,
-        [session.id, session.gameType, session.mode, session.region, session.serverId],
+        `INSERT INTO game_sessions (id, game_type, mode, region, server_id, lease_expires_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [session.id, session.gameType, session.mode, session.region, session.serverId, session.leaseUntil ?? null],
       );
       for (const player of session.players) {
         await tx.execute(
@@ -174,11 +185,38 @@ export class SqlGameSessionStore implements GameSessionStore {
     return count === 1;
   }
 
-  async saveSnapshot(snapshot: Omit<SnapshotRecord, "createdAt">): Promise<boolean> {
+  async saveSnapshot(snapshot: Omit<SnapshotRecord, "createdAt">, epoch?: number): Promise<boolean> {
     const count = await this.db.execute(
-      `INSERT INTO state_snapshots (session_id, version, tick, state) VALUES ($1, $2, $3, $4)
+      `INSERT INTO state_snapshots (session_id, version, tick, state)
+       SELECT $1, $2, $3, $4 WHERE $5::integer IS NULL OR EXISTS (SELECT 1 FROM game_sessions WHERE id = $1 AND epoch = $5)
        ON CONFLICT (session_id, version) DO NOTHING`,
-      [snapshot.sessionId, snapshot.version, snapshot.tick, snapshot.state],
+      [snapshot.sessionId, snapshot.version, snapshot.tick, snapshot.state, epoch ?? null],
+    );
+    return count === 1;
+  }
+
+  async renewLease(id: string, epoch: number, until: Date): Promise<boolean> {
+    const count = await this.db.execute(
+      "UPDATE game_sessions SET lease_expires_at = $3 WHERE id = $1 AND epoch = $2 AND status <> 'ended'",
+      [id, epoch, until],
+    );
+    return count === 1;
+  }
+
+  async orphans(region: string, now: Date): Promise<Array<{ id: string; epoch: number }>> {
+    return this.db.query<{ id: string; epoch: number }>(
+      `SELECT id, epoch FROM game_sessions
+        WHERE status <> 'ended' AND region = $1 AND lease_expires_at IS NOT NULL AND lease_expires_at < $2
+        ORDER BY created_at LIMIT 100`,
+      [region, now],
+    );
+  }
+
+  async claim(id: string, epoch: number, serverId: string, until: Date): Promise<boolean> {
+    const count = await this.db.execute(
+      `UPDATE game_sessions SET epoch = epoch + 1, server_id = $3, lease_expires_at = $4
+        WHERE id = $1 AND epoch = $2 AND status <> 'ended'`,
+      [id, epoch, serverId, until],
     );
     return count === 1;
   }
