@@ -108,7 +108,13 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   /** Keeps this process' claim on the match; a lost claim (another process took it over) stops the match here. */
   private async renewLease(): Promise<void> {
     if (this.resultSent) return;
-    if (await this.context.arena.sessions.renewLease(this.roomId, this.epoch)) return;
+    if (await this.context.arena.sessions.renewLease(this.roomId, this.epoch)) {
+      // A recovered match shares its room id with the room of the process it replaced; if that process comes back
+      // (stalled, not dead) and disposes its room, it removes the shared listing. Re-publishing ours each second
+      // keeps the match findable (for rejoins) within a second of that.
+      if (this.epoch > 0) await this.setMetadata(this.metadata ?? {});
+      return;
+    }
     this.resultSent = true;
     this.log.warn({ epoch: this.epoch }, "the match was taken over by another process; stopping here");
     for (const client of [...this.clients]) client.leave(CloseCode.MayTryReconnect, "the match moved; rejoin it");

@@ -118,4 +118,77 @@ describe("crash recovery [postgres, redis]", function () {
     const results = await a.services.db.query("SELECT 1 FROM match_results WHERE session_id = $1", [sessionId]);
     assert.equal(results.length, 1, "exactly one result");
   });
+
+  it("SIGSTOP then SIGCONT: the stalled process finds itself fenced and stops; the match continues elsewhere, one result", async () => {
+    await b.stop();
+    b = await startPeer(a, { ...env, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    const redis = new Redis(TEST_REDIS_URL);
+    let peerId: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const regions = await redis.hgetall("arena:process:region");
+      const stats = await matchMaker.stats.fetchAll();
+      peerId = Object.keys(regions).find((id) => id !== matchMaker.processId && stats.some((s) => s.processId === id));
+      if (peerId !== undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    redis.disconnect();
+    assert.ok(peerId);
+    const player = await registerPlayer(a);
+    const launched = await a.services.arenas.launch({
+      mode: "duel",
+      region: "us",
+      placeOn: peerId,
+      roster: [
+        { playerId: player.player.id, username: player.player.username, team: 0, bot: false },
+        { playerId: "bot:1", username: "bot 1", team: 1, bot: true },
+      ],
+    });
+    const sessionId = launched.sessionId;
+    const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
+      launched.seats.get(player.player.id)!,
+    );
+    room.onMessage("*", () => {});
+    room.reconnection.enabled = false;
+    const deadline = Date.now() + 15_000;
+    while ((await a.services.sessions.snapshot(sessionId, 2)) === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    b.running.child.kill("SIGSTOP");
+    // Wait until the surviving process has claimed the match (epoch 1), then let the stalled one run again.
+    for (let i = 0; i < 100; i++) {
+      const [row] = await a.services.db.query<{ epoch: number }>("SELECT epoch FROM game_sessions WHERE id = $1", [
+        sessionId,
+      ]);
+      if (row!.epoch === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const left = nextLeave(room);
+    b.running.child.kill("SIGCONT");
+    const code = await left;
+    assert.ok([4010, 1006, 4002].includes(code), `the stalled process let the client go (${code})`);
+    const [row] = await a.services.db.query<{ epoch: number; server_id: string }>(
+      "SELECT epoch, server_id FROM game_sessions WHERE id = $1",
+      [sessionId],
+    );
+    assert.equal(row!.epoch, 1);
+    assert.equal(row!.server_id, matchMaker.processId);
+
+    let answer: Response;
+    for (let i = 0; ; i++) {
+      answer = await postJson(a, `/sessions/${sessionId}/rejoin`, {}, { token: player.accessToken });
+      if (answer.status !== 503 || i > 40) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(answer.status, 200);
+    const back = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
+      (await jsonBody(answer)).seat,
+    );
+    back.onMessage("*", () => {});
+    const end = await back.waitForMessage("matchEnd", 30_000);
+    assert.equal(end.sessionId, sessionId);
+    // Give the resumed process time to try (and fail) to write anything.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const results = await a.services.db.query("SELECT 1 FROM match_results WHERE session_id = $1", [sessionId]);
+    assert.equal(results.length, 1, "exactly one result: the fenced process wrote none");
+  });
 });
