@@ -2,7 +2,7 @@
  * Builds every service from the resolved configuration: the database (PostgreSQL or PGlite, migrated), the stores,
  * and presence/driver (Redis or in-process). Called once, by the composition root (src/index.ts) or by a test.
  */
-import { LocalDriver, LocalPresence, type matchMaker, type Presence } from "@colyseus/core";
+import { LocalDriver, LocalPresence, matchMaker, type Presence } from "@colyseus/core";
 import { RedisDriver } from "@colyseus/redis-driver";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -119,6 +119,19 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     presence = observed;
     driver = new RedisDriver(driverClient);
     redis = ownClient;
+    // Room listings live in Redis: when it comes back after a restart (empty), Colyseus would not know its rooms
+    // any more. Every reconnection re-publishes this process' missing listings.
+    let connectedBefore = false;
+    driverClient.on("ready", () => {
+      if (!connectedBefore) {
+        connectedBefore = true;
+        return;
+      }
+      matchMaker
+        .restoreMissingRoomCaches()
+        .then(() => redisLog.info("room listings re-published after a Redis reconnection"))
+        .catch((error: unknown) => redisLog.warn({ err: error }, "could not re-publish room listings"));
+    });
     redisConnections = () => ({
       ...observed.connectionStates(),
       driver: driverClient.status,

@@ -3,8 +3,10 @@
  * within 2 s naming the dependency, the process stays up, and readiness returns by itself when they come back.
  */
 import assert from "node:assert/strict";
+import { matchMaker } from "@colyseus/core";
+import { Redis } from "ioredis";
 import { TcpProxy } from "../helpers/tcpProxy.ts";
-import { bootTestServer, jsonBody, type TestServer } from "../helpers/server.ts";
+import { bootTestServer, jsonBody, registerPlayer, type TestServer } from "../helpers/server.ts";
 
 async function readyz(
   server: TestServer,
@@ -87,6 +89,46 @@ describe("readiness through dependency outages", function () {
       await proxy.restore();
       await until(server, 200, 15_000);
     } finally {
+      await server.close();
+      await proxy.stop();
+    }
+  });
+});
+
+describe("room listings after a Redis restart", function () {
+  this.timeout(60_000);
+
+  it("are re-published within 5 s when Redis comes back empty", async () => {
+    const proxy = new TcpProxy("127.0.0.1", 6379);
+    await proxy.start();
+    const server = await bootTestServer({
+      database: "pglite",
+      redis: true,
+      env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/9` },
+    });
+    const direct = new Redis("redis://127.0.0.1:6379/9");
+    try {
+      const [p1, p2] = [await registerPlayer(server), await registerPlayer(server)];
+      const { sessionId } = await server.services.arenas.launch({
+        mode: "duel",
+        region: "local",
+        roster: [p1, p2].map((p, i) => ({ playerId: p.player.id, username: p.player.username, team: i, bot: false })),
+      });
+      assert.ok(await matchMaker.getRoomById(sessionId), "listed");
+      // Redis "restarts": connections drop and it comes back without data.
+      await proxy.cut();
+      await direct.flushdb();
+      await proxy.restore();
+      const started = Date.now();
+      let listed = false;
+      while (!listed && Date.now() - started < 5000) {
+        listed = (await direct.hexists("roomcaches", sessionId)) === 1;
+        if (!listed) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.ok(listed, "the arena's listing is back");
+      process.stdout.write(`      (re-published ${Date.now() - started} ms after Redis returned)\n`);
+    } finally {
+      direct.disconnect();
       await server.close();
       await proxy.stop();
     }
