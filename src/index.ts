@@ -51,6 +51,13 @@ async function main(): Promise<void> {
     transport: new WebSocketTransport({ server: http.createServer() }),
     gracefullyShutdown: true,
   });
+  // Before Colyseus closes the rooms: take no new work, so this process neither matches players nor claims the
+  // matches its arenas are about to hand off.
+  server.onBeforeShutdown(() => {
+    log.info("shutting down: stopping matchmaking and recovery; handing live matches off");
+    services.matchmaker.stop();
+    services.recovery.stop();
+  });
   server.onShutdown(async () => {
     log.info("shutting down: closing the database and Redis");
     await services.close();

@@ -101,7 +101,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.handle(ClientMessage.Chat, ArenaChatMessage, (client, message) => this.chat(client, message));
     this.setFixedTimestep(() => this.tick(), game.tickRateHz);
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
-    this.clock.setInterval(() => this.takeSnapshot(), game.snapshotIntervalMs);
+    this.clock.setInterval(() => void this.takeSnapshot(), game.snapshotIntervalMs);
     this.clock.setInterval(() => void this.renewLease(), LEASE_RENEW_MS);
   }
 

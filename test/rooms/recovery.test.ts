@@ -191,4 +191,66 @@ describe("crash recovery [postgres, redis]", function () {
     const results = await a.services.db.query("SELECT 1 FROM match_results WHERE session_id = $1", [sessionId]);
     assert.equal(results.length, 1, "exactly one result: the fenced process wrote none");
   });
+
+  it("SIGTERM hands the live match off: the process exits 0, another continues the match, the player rejoins", async () => {
+    await b.stop();
+    b = await startPeer(a, { ...env, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    const redis = new Redis(TEST_REDIS_URL);
+    let peerId: string | undefined;
+    for (let i = 0; i < 50; i++) {
+      const regions = await redis.hgetall("arena:process:region");
+      const stats = await matchMaker.stats.fetchAll();
+      peerId = Object.keys(regions).find((id) => id !== matchMaker.processId && stats.some((s) => s.processId === id));
+      if (peerId !== undefined) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    redis.disconnect();
+    assert.ok(peerId);
+    const player = await registerPlayer(a);
+    const launched = await a.services.arenas.launch({
+      mode: "duel",
+      region: "us",
+      placeOn: peerId,
+      roster: [
+        { playerId: player.player.id, username: player.player.username, team: 0, bot: false },
+        { playerId: "bot:1", username: "bot 1", team: 1, bot: true },
+      ],
+    });
+    const sessionId = launched.sessionId;
+    const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
+      launched.seats.get(player.player.id)!,
+    );
+    room.onMessage("*", () => {});
+    room.reconnection.enabled = false;
+    await new Promise<void>((resolve) => {
+      const check = (state: unknown) => {
+        if ((state as { phase?: string }).phase !== "active") return;
+        room.onStateChange.remove(check);
+        resolve();
+      };
+      room.onStateChange(check);
+    });
+    const left = nextLeave(room);
+    const terminatedAt = Date.now();
+    b.running.child.kill("SIGTERM");
+    assert.equal(await left, 4001, "closed with ServerShutdown");
+    assert.equal((await b.running.exited).code, 0, "the process exits 0");
+
+    let answer: Response;
+    for (let i = 0; ; i++) {
+      answer = await postJson(a, `/sessions/${sessionId}/rejoin`, {}, { token: player.accessToken });
+      if (answer.status !== 503 || i > 40) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(answer.status, 200);
+    const back = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
+      (await jsonBody(answer)).seat,
+    );
+    back.onMessage("*", () => {});
+    process.stdout.write(`      (player back ${Date.now() - terminatedAt} ms after SIGTERM)\n`);
+    const end = await back.waitForMessage("matchEnd", 30_000);
+    assert.equal(end.sessionId, sessionId);
+    const results = await a.services.db.query("SELECT 1 FROM match_results WHERE session_id = $1", [sessionId]);
+    assert.equal(results.length, 1);
+  });
 });

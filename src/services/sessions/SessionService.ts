@@ -71,6 +71,11 @@ export class SessionService {
     );
   }
 
+  /** Hands the match over: its lease lapses now, so a process of the region claims it at its next pass. */
+  releaseLease(sessionId: string, epoch: number): Promise<void> {
+    return this.attempt("hand-off", sessionId, () => this.sessions.releaseLease(sessionId, epoch));
+  }
+
   /** Renews the match's lease; false when the session was taken over by another process (fenced). */
   async renewLease(sessionId: string, epoch: number): Promise<boolean> {
     try {

@@ -66,6 +66,8 @@ export interface GameSessionStore {
   saveSnapshot(snapshot: Omit<SnapshotRecord, "createdAt">, epoch?: number): Promise<boolean>;
   /** Extends the session's lease while `epoch` holds it; false when fenced (another process claimed it) or ended. */
   renewLease(id: string, epoch: number, until: Date): Promise<boolean>;
+  /** Gives the lease up at once (a graceful shutdown hands the match to another process). */
+  releaseLease(id: string, epoch: number): Promise<boolean>;
   /** Live sessions of `region` whose lease lapsed before `now`: their process is gone or stalled. */
   orphans(region: string, now: Date): Promise<Array<{ id: string; epoch: number }>>;
   /** Takes an orphan over: epoch + 1, new server and lease, if nobody did first. */
@@ -199,6 +201,14 @@ export class SqlGameSessionStore implements GameSessionStore {
     const count = await this.db.execute(
       "UPDATE game_sessions SET lease_expires_at = $3 WHERE id = $1 AND epoch = $2 AND status <> 'ended'",
       [id, epoch, until],
+    );
+    return count === 1;
+  }
+
+  async releaseLease(id: string, epoch: number): Promise<boolean> {
+    const count = await this.db.execute(
+      "UPDATE game_sessions SET lease_expires_at = now() - interval '1 second' WHERE id = $1 AND epoch = $2 AND status <> 'ended'",
+      [id, epoch],
     );
     return count === 1;
   }
