@@ -12,10 +12,10 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-export async function startPeer(server: TestServer, env: Record<string, string> = {}): Promise<Peer> {
+export async function startPeer(server: TestServer, env: Record<string, string> = {}, port = PORT): Promise<Peer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-peer-"));
   const running = start({
-    PORT: String(PORT),
+    PORT: String(port),
     DATA_DIR: dataDir,
     DATABASE_URL: server.config.databaseUrl!,
     REDIS_URL: TEST_REDIS_URL,
@@ -27,7 +27,7 @@ export async function startPeer(server: TestServer, env: Record<string, string> 
   await listening(running);
   return {
     running,
-    url: `http://127.0.0.1:${PORT}`,
+    url: `http://127.0.0.1:${port}`,
     async stop() {
       await stop(running);
       fs.rmSync(dataDir, { recursive: true, force: true });
