@@ -254,3 +254,91 @@ describe("crash recovery [postgres, redis]", function () {
     assert.equal(results.length, 1);
   });
 });
+
+describe("a lone process of its region restores its matches at the next start [postgres, redis]", function () {
+  this.timeout(90_000);
+  let a: TestServer;
+  let b: Peer;
+  const peerEnv = {
+    REGION: "us",
+    REGIONS: "us,local",
+    BOT_FILL_SEC: "0",
+    MATCH_DURATION_SEC: "12",
+    SNAPSHOT_INTERVAL_MS: "300",
+  };
+
+  before(async () => {
+    // The test process serves another region, so only the peer itself may take its matches back.
+    a = await bootTestServer({
+      database: "postgres",
+      redis: true,
+      env: { REGION: "local", REGIONS: "local,us", PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+    });
+    b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+  });
+  after(async () => {
+    await b.stop();
+    await a.close();
+  });
+
+  it("SIGTERM snapshots the match; the restarted process claims and restores it; the player rejoins; one result", async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    let peerId: string | undefined;
+    for (let i = 0; i < 50 && peerId === undefined; i++) {
+      const regions = await redis.hgetall("arena:process:region");
+      peerId = Object.keys(regions).find((id) => regions[id] === "us");
+      if (peerId === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    redis.disconnect();
+    assert.ok(peerId);
+    const player = await registerPlayer(a);
+    const launched = await a.services.arenas.launch({
+      mode: "duel",
+      region: "us",
+      placeOn: peerId,
+      roster: [
+        { playerId: player.player.id, username: player.player.username, team: 0, bot: false },
+        { playerId: "bot:1", username: "bot 1", team: 1, bot: true },
+      ],
+    });
+    const sessionId = launched.sessionId;
+    const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
+      launched.seats.get(player.player.id)!,
+    );
+    room.onMessage("*", () => {});
+    room.reconnection.enabled = false;
+    const deadline = Date.now() + 15_000;
+    while ((await a.services.sessions.snapshot(sessionId, 2)) === undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const left = nextLeave(room);
+    b.running.child.kill("SIGTERM");
+    assert.equal(await left, 4001);
+    assert.equal((await b.running.exited).code, 0);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(
+      (await postJson(a, `/sessions/${sessionId}/rejoin`, {}, { token: player.accessToken })).status,
+      503,
+      "nobody runs it meanwhile",
+    );
+
+    const restartedAt = Date.now();
+    b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    let answer: Response;
+    for (let i = 0; ; i++) {
+      answer = await postJson(a, `/sessions/${sessionId}/rejoin`, {}, { token: player.accessToken });
+      if (answer.status !== 503 || i > 60) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(answer.status, 200);
+    const seat = (await jsonBody(answer)).seat;
+    assert.equal(seat.publicAddress, `127.0.0.1:${PORT}`, "restored on the restarted process");
+    const back = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat);
+    back.onMessage("*", () => {});
+    process.stdout.write(`      (player back ${Date.now() - restartedAt} ms after the restart began)\n`);
+    const end = await back.waitForMessage("matchEnd", 30_000);
+    assert.equal(end.sessionId, sessionId);
+    const results = await a.services.db.query("SELECT 1 FROM match_results WHERE session_id = $1", [sessionId]);
+    assert.equal(results.length, 1);
+  });
+});
