@@ -178,6 +178,15 @@ async function main(): Promise<void> {
           cpuMsPerSecPerPlayer: perPlayer(arena),
           bytesPerSecPerClient: bytesPerClient(arena),
           processRssMb: arena.rssMb,
+          snapshots: (() => {
+            const taken = arena.snapshots as { count: number; totalMs: number; bytes: number };
+            return {
+              perSecond: Math.round((taken.count / ((arena.wallMs as number) / 1000)) * 10) / 10,
+              serialiseMsEach: Math.round((taken.totalMs / Math.max(1, taken.count)) * 1000) / 1000,
+              bytes: taken.bytes,
+              shareOfServerCpu: Math.round((taken.totalMs / (arena.cpuMs as number)) * 10000) / 10000,
+            };
+          })(),
           interestManagement: (() => {
             const interest = arena.interest as { refreshes: number; totalMs: number };
             return {

@@ -45,6 +45,8 @@ async function main(): Promise<void> {
         const room = matchMaker.getLocalRoomById(message.roomId);
         const interest = (room as unknown as Partial<ArenaRoom> | undefined)?.interestStats;
         const interestBefore = interest === undefined ? undefined : { ...interest };
+        const snapshots = (room as unknown as Partial<ArenaRoom> | undefined)?.snapshotStats;
+        const snapshotsBefore = snapshots === undefined ? undefined : { ...snapshots };
         const cpuBefore = process.cpuUsage();
         const bytesBefore = bytesSent;
         const messagesBefore = messagesSent;
@@ -59,6 +61,14 @@ async function main(): Promise<void> {
           messagesSent: messagesSent - messagesBefore,
           clients: room?.clients.length ?? 0,
           rssMb: Math.round(process.memoryUsage().rss / 1e6),
+          snapshots:
+            snapshots === undefined || snapshotsBefore === undefined
+              ? undefined
+              : {
+                  count: snapshots.count - snapshotsBefore.count,
+                  totalMs: Math.round((snapshots.totalMs - snapshotsBefore.totalMs) * 100) / 100,
+                  bytes: snapshots.bytes,
+                },
           interest:
             interest === undefined || interestBefore === undefined
               ? undefined
