@@ -5,41 +5,20 @@
  * `npm run test:chaos` runs it alone; it is also part of `npm test`.
  */
 import assert from "node:assert/strict";
-import { matchMaker } from "@colyseus/core";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
-import { Redis } from "ioredis";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
+import { announcedPeers, rejoinWhenRunning } from "../helpers/recovery.ts";
 import {
   bootTestServer,
   jsonBody,
-  postJson,
   type Registered,
   registerPlayer,
   TEST_PORT,
-  TEST_REDIS_URL,
   type TestServer,
 } from "../helpers/server.ts";
 
 const PORTS = [2571, 2572] as const;
 const ENV = { REGION: "us", REGIONS: "us", BOT_FILL_SEC: "0", MATCH_DURATION_SEC: "15", SNAPSHOT_INTERVAL_MS: "300" };
-
-async function peerIds(count: number): Promise<string[]> {
-  const redis = new Redis(TEST_REDIS_URL);
-  try {
-    for (let i = 0; i < 100; i++) {
-      const regions = await redis.hgetall("arena:process:region");
-      const stats = await matchMaker.stats.fetchAll();
-      const ids = Object.keys(regions).filter(
-        (id) => id !== matchMaker.processId && stats.some((s) => s.processId === id),
-      );
-      if (ids.length >= count) return ids;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error("peers did not announce themselves");
-  } finally {
-    redis.disconnect();
-  }
-}
 
 function phase(room: ClientRoom, wanted: string): Promise<void> {
   return new Promise((resolve) => {
@@ -71,7 +50,7 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
   });
 
   it("the other match is unaffected; the killed one resumes with its player; one result each", async () => {
-    const ids = await peerIds(2);
+    const ids = await announcedPeers(2);
     const players: Registered[] = [];
     const sessions: string[] = [];
     const rooms: ClientRoom[] = [];
@@ -118,17 +97,7 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
     assert.ok(tickAfter - tickBefore >= 45, `the other match ran on: ${tickBefore} → ${tickAfter}`);
     assert.equal(survivorRoom.connection.isOpen, true);
 
-    let answer: Response;
-    for (let i = 0; ; i++) {
-      answer = await postJson(
-        a,
-        `/sessions/${sessions[victimIndex]}/rejoin`,
-        {},
-        { token: players[victimIndex]!.accessToken },
-      );
-      if (answer.status !== 503 || i > 60) break;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const answer = await rejoinWhenRunning(a, sessions[victimIndex]!, players[victimIndex]!);
     assert.equal(answer.status, 200);
     const back = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
       (await jsonBody(answer)).seat,
