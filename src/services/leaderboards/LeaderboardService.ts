@@ -8,6 +8,7 @@ import type { Logger } from "../../logger.ts";
 import type { Queryable } from "../db/Database.ts";
 import type { RankedEntry, RankIndex } from "./RankIndex.ts";
 import type { Board, BoardDefinition, SqlLeaderboardStore, StoredEntry } from "./LeaderboardStore.ts";
+import { Periodic } from "../Periodic.ts";
 
 export const MODES = ["duel", "ffa", "squad"] as const;
 
@@ -42,7 +43,10 @@ export interface LeaderboardRow {
 
 export class LeaderboardService {
   private boards = new Map<string, Board>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(
+    () => this.process(Date.now()),
+    (error: unknown) => this.log.warn({ err: error }, "leaderboard pass failed"),
+  );
 
   constructor(
     private readonly store: SqlLeaderboardStore,
@@ -61,15 +65,11 @@ export class LeaderboardService {
   }
 
   start(intervalMs: number): void {
-    this.stop();
-    this.timer = setInterval(() => {
-      this.process(Date.now()).catch((error: unknown) => this.log.warn({ err: error }, "leaderboard pass failed"));
-    }, intervalMs);
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
   /**

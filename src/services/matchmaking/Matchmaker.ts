@@ -20,6 +20,7 @@ import {
   type Ticket,
 } from "./MatchmakerAlgorithm.ts";
 import type { TicketStore } from "./TicketStore.ts";
+import { Periodic } from "../Periodic.ts";
 
 export interface MatchmakerOptions {
   /** This process' id, used as the lease owner. */
@@ -66,7 +67,10 @@ export class Matchmaker {
   /** Leases this process holds, by pool. */
   private readonly leases = new Map<string, string>();
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(
+    () => this.process(Date.now()),
+    (error: unknown) => this.log.warn({ err: error }, "matchmaking pass failed"),
+  );
 
   constructor(
     private readonly store: TicketStore,
@@ -79,15 +83,11 @@ export class Matchmaker {
 
   /** Runs `process(Date.now())` every `intervalMs`; a failed pass is logged and the next one retries. */
   start(intervalMs: number): void {
-    this.stop();
-    this.timer = setInterval(() => {
-      this.process(Date.now()).catch((error: unknown) => this.log.warn({ err: error }, "matchmaking pass failed"));
-    }, intervalMs);
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
   /**

@@ -8,9 +8,13 @@ import type { LeaderboardService } from "../leaderboards/LeaderboardService.ts";
 import type { MatchResult, MatchResultSink, RatingChange } from "../matches/MatchResults.ts";
 import type { MatchResultStore } from "./MatchResultStore.ts";
 import type { ResultJournal } from "./ResultJournal.ts";
+import { Periodic } from "../Periodic.ts";
 
 export class PersistentMatchResults implements MatchResultSink {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(
+    () => this.drain(),
+    (error: unknown) => this.log.debug({ err: error }, "result journal not drained yet"),
+  );
 
   constructor(
     private readonly store: MatchResultStore,
@@ -48,14 +52,10 @@ export class PersistentMatchResults implements MatchResultSink {
   }
 
   start(intervalMs: number): void {
-    this.stop();
-    this.timer = setInterval(() => {
-      this.drain().catch((error: unknown) => this.log.debug({ err: error }, "result journal not drained yet"));
-    }, intervalMs);
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 }

@@ -11,6 +11,7 @@ import type { MatchSigner, MatchSpec } from "../matches/MatchTicket.ts";
 import type { GameSessionStore } from "../stores/GameSessionStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
 import { SESSION_LEASE_MS } from "./SessionService.ts";
+import { Periodic } from "../Periodic.ts";
 
 /** Added to the signed create options of an arena recreated from a snapshot. */
 export interface RestoreOptions {
@@ -19,7 +20,10 @@ export interface RestoreOptions {
 }
 
 export class RecoveryService {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(
+    () => this.process(new Date()),
+    (error: unknown) => this.log.warn({ err: error }, "recovery pass failed"),
+  );
   private running = false;
 
   constructor(
@@ -31,15 +35,11 @@ export class RecoveryService {
   ) {}
 
   start(intervalMs: number): void {
-    this.stop();
-    this.timer = setInterval(() => {
-      this.process(new Date()).catch((error: unknown) => this.log.warn({ err: error }, "recovery pass failed"));
-    }, intervalMs);
+    this.periodic.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+    this.periodic.stop();
   }
 
   /** One pass: claims and restores every orphan of this region. Returns the sessions recovered here. */
