@@ -38,6 +38,14 @@ export interface Config {
   chatShardSize: number;
   /** Room requests (create/join over HTTP) one IP may make per minute. */
   roomJoinsPerMin: number;
+  /** Arena rooms this process accepts; placement skips a full process. 0 = no cap. */
+  maxRooms: number;
+  /** Connected clients this process accepts; joins past it are refused and placement skips it. 0 = no cap. */
+  maxCcu: number;
+  /** Origins allowed to call HTTP routes and open WebSockets; undefined = any origin. */
+  allowedOrigins: string[] | undefined;
+  /** Development aid: delay every WebSocket message both ways by this much (Colyseus' simulateLatency). */
+  simulatedLatencyMs: number;
 }
 
 /** A configuration value that cannot be used. `variable` is the environment variable's name. */
@@ -106,6 +114,31 @@ function secret(env: Env, name: string, required: boolean, minBytes: number): st
   return raw;
 }
 
+/** A comma-separated list of exact origins (`https://game.example.com`), normalised by URL parsing. */
+function origins(env: Env, name: string): string[] | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  return raw.split(",").map((entry) => {
+    const value = entry.trim();
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new ConfigError(name, `must list origins such as https://game.example.com (got "${value}")`);
+    }
+    if ((parsed.protocol !== "http:" && parsed.protocol !== "https:") || parsed.pathname !== "/" || parsed.search) {
+      throw new ConfigError(name, `must list bare http(s) origins without a path (got "${value}")`);
+    }
+    return parsed.origin;
+  });
+}
+
+function simulatedLatency(env: Env, production: boolean): number {
+  const value = integer(env, "SIMULATED_LATENCY_MS", 0, 0, 2000);
+  if (production && value > 0) throw new ConfigError("SIMULATED_LATENCY_MS", "must be 0 when NODE_ENV=production");
+  return value;
+}
+
 /**
  * Parses and validates the environment. Pure: reads only `env` and `cwd`, touches no file.
  * @throws ConfigError naming the first offending variable.
@@ -154,6 +187,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: logLevel as LogLevel,
     chatShardSize: integer(env, "CHAT_SHARD_SIZE", 200, 2, 5000),
     roomJoinsPerMin: integer(env, "ROOM_JOINS_PER_MIN", 60, 1, 1_000_000),
+    maxRooms: integer(env, "MAX_ROOMS", 1000, 0, 1_000_000),
+    maxCcu: integer(env, "MAX_CCU", 5000, 0, 10_000_000),
+    allowedOrigins: origins(env, "ALLOWED_ORIGINS"),
+    simulatedLatencyMs: simulatedLatency(env, production),
   };
 }
 

@@ -63,6 +63,10 @@ async function main(): Promise<void> {
     await services.close();
   });
 
+  if (config.simulatedLatencyMs > 0) {
+    server.simulateLatency(config.simulatedLatencyMs);
+    log.warn({ simulatedLatencyMs: config.simulatedLatencyMs }, "simulating network latency on every WebSocket");
+  }
   await server.listen(config.port);
   log.info(
     {
