@@ -88,7 +88,21 @@ function clamp(value: number, min: number, max: number): number {
   return Math.min(Math.max(value, min), max);
 }
 
-function move(player: PlayerSim, input: Input | undefined, dtSec: number, tuning: Tuning, map: MapDef): void {
+/** What the movement step reads and writes of a player: the server's PlayerSim and the client's prediction. */
+export type MovingBody = Pick<PlayerSim, "x" | "y" | "vx" | "vy" | "angle">;
+
+/**
+ * The movement step of one player for one tick: the stick accelerates (a diagonal no faster than a straight line),
+ * friction damps, speed is capped, obstacles push out (sliding along walls), bounds clamp. Without an input the
+ * player coasts and keeps its aim. Pure: the server's `step` and the browser client's prediction both call it.
+ */
+export function movePlayer(
+  player: MovingBody,
+  input: Input | undefined,
+  dtSec: number,
+  tuning: Tuning,
+  map: MapDef,
+): void {
   let ax = 0;
   let ay = 0;
   if (input !== undefined) {
@@ -251,7 +265,7 @@ export function step(
     const input = inputs.get(id);
     if (input !== undefined) player.ack = input.seq;
     if (!player.alive) continue;
-    move(player, input, dtSec, tuning, map);
+    movePlayer(player, input, dtSec, tuning, map);
     player.fireCooldownMs = Math.max(0, player.fireCooldownMs - dtMs);
     if (allowFire && input?.fire === true && player.fireCooldownMs === 0) fire(world, player, tuning, dtMs, events);
   }

@@ -1,0 +1,351 @@
+/**
+ * One arena match in the browser: the room connection, local input at the server's fixed step, prediction of the
+ * own player, interpolation of everything else, the HUD, match chat, and what happens when the connection drops
+ * (the SDK reconnects by itself; a closed process means POST /sessions/:id/rejoin).
+ */
+import type { Room } from "@colyseus/sdk";
+import { ClientMessage, CloseCode, ServerMessage } from "../../src/protocol.ts";
+import { Interpolator } from "./Interpolator.ts";
+import { Predictor } from "./Predictor.ts";
+import { type DrawnPlayer, draw } from "./render.ts";
+
+/** The server's fixed step (TICK_RATE_HZ, 30 by default): prediction must step at the same dt. */
+export const TICK_MS = 1000 / 30;
+
+/** What the client reads of the decoded `arena` state (docs/API.md). */
+interface PlayerView {
+  playerId: string;
+  username: string;
+  team: number;
+  bot: boolean;
+  x: number;
+  y: number;
+  angle: number;
+  hp: number;
+  kills: number;
+  deaths: number;
+  alive: boolean;
+  ack: number;
+  connected: boolean;
+}
+interface ProjectileView {
+  owner: string;
+  x: number;
+  y: number;
+}
+interface EntityMap<T> {
+  forEach(callback: (value: T, key: string) => void): void;
+  get(key: string): T | undefined;
+}
+export interface ArenaView {
+  phase: string;
+  tick: number;
+  timeLeftMs: number;
+  mode: string;
+  players: EntityMap<PlayerView>;
+  projectiles: EntityMap<ProjectileView>;
+}
+
+export interface MatchResultRow {
+  playerId: string;
+  username: string;
+  team: number;
+  placement: number;
+  kills: number;
+  deaths: number;
+  ratingBefore: number | null;
+  ratingAfter: number | null;
+}
+
+export interface ChatLine {
+  from: string;
+  username: string;
+  text: string;
+  at: number;
+  channel?: string;
+}
+
+export interface MatchEvents {
+  chat(line: ChatLine): void;
+  ended(results: MatchResultRow[]): void;
+  /** The room closed without a result (`code` from CloseCode); `rejoin` asks the app to fetch a new seat. */
+  closed(code: number, reason: string | undefined): void;
+  connection(state: "ok" | "reconnecting"): void;
+}
+
+const MOVE_KEYS: Record<string, [number, number]> = {
+  KeyW: [0, -1],
+  ArrowUp: [0, -1],
+  KeyS: [0, 1],
+  ArrowDown: [0, 1],
+  KeyA: [-1, 0],
+  ArrowLeft: [-1, 0],
+  KeyD: [1, 0],
+  ArrowRight: [1, 0],
+};
+
+/** Debug and test view of the match, published as `window.__arena.match`. */
+export interface MatchDebug {
+  roomId: string;
+  sessionId: string;
+  phase: string;
+  timeLeftMs: number;
+  frame: number;
+  self: { x: number; y: number; serverX: number; serverY: number; hp: number; kills: number; alive: boolean } | null;
+  lastSentSeq: number;
+  lastAck: number;
+  pending: number;
+  others: Array<{ id: string; username: string; bot: boolean; x: number; y: number; serverX: number; serverY: number }>;
+  connection: "ok" | "reconnecting";
+}
+
+export class MatchView {
+  private readonly predictor = new Predictor(TICK_MS);
+  private readonly interpolator = new Interpolator(100);
+  private readonly keys = new Set<string>();
+  private aim = 0;
+  private aimFromMouse = false;
+  private firing = false;
+  private acc = 0;
+  private lastFrame: number | undefined;
+  private lastMove = "0,0";
+  private lastSentSeq = 0;
+  private raf = 0;
+  private frame = 0;
+  private connection: "ok" | "reconnecting" = "ok";
+  private ownTeam = 0;
+  private stopped = false;
+  private readonly detach: Array<() => void> = [];
+  readonly debug: MatchDebug;
+
+  constructor(
+    private readonly room: Room,
+    private readonly canvas: HTMLCanvasElement,
+    private readonly hud: Record<"phase" | "hp" | "kills" | "time" | "net", HTMLElement>,
+    private readonly events: MatchEvents,
+  ) {
+    this.debug = {
+      roomId: room.roomId,
+      sessionId: room.sessionId,
+      phase: "",
+      timeLeftMs: 0,
+      frame: 0,
+      self: null,
+      lastSentSeq: 0,
+      lastAck: 0,
+      pending: 0,
+      others: [],
+      connection: "ok",
+    };
+    room.onStateChange((state) => this.onPatch(state as Partial<ArenaView>));
+    room.onMessage(ServerMessage.Chat, (line: ChatLine) => events.chat(line));
+    room.onMessage(ServerMessage.MatchEnd, (end: { results: MatchResultRow[] }) => events.ended(end.results));
+    room.onMessage(ServerMessage.Error, (error: { code: string; message: string }) => {
+      console.warn("arena refused a message", error);
+    });
+    room.onDrop(() => this.setConnection("reconnecting"));
+    room.onReconnect(() => this.setConnection("ok"));
+    room.onLeave((code, reason) => {
+      this.stop();
+      if (code !== CloseCode.MatchEnded) events.closed(code, reason);
+    });
+    this.listen(window, "keydown", (e) => this.onKey(e as KeyboardEvent, true));
+    this.listen(window, "keyup", (e) => this.onKey(e as KeyboardEvent, false));
+    this.listen(window, "blur", () => this.keys.clear());
+    this.listen(canvas, "mousemove", (e) => this.onMouse(e as MouseEvent));
+    this.listen(canvas, "mousedown", () => {
+      this.firing = true;
+      canvas.focus();
+    });
+    this.listen(window, "mouseup", () => {
+      this.firing = false;
+    });
+    this.raf = requestAnimationFrame((now) => this.onFrame(now));
+  }
+
+  /** Sends a match chat line. */
+  say(channel: "all" | "team", text: string): void {
+    this.room.send(ClientMessage.Chat, { channel, text });
+  }
+
+  /** Leaves the room on purpose (back to the lobby). */
+  async leave(): Promise<void> {
+    this.stop();
+    await this.room.leave(true).catch(() => undefined);
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    cancelAnimationFrame(this.raf);
+    for (const off of this.detach) off();
+  }
+
+  private listen(target: EventTarget, type: string, handler: (e: Event) => void): void {
+    target.addEventListener(type, handler);
+    this.detach.push(() => target.removeEventListener(type, handler));
+  }
+
+  private setConnection(state: "ok" | "reconnecting"): void {
+    this.connection = state;
+    this.debug.connection = state;
+    this.events.connection(state);
+  }
+
+  private onKey(e: KeyboardEvent, down: boolean): void {
+    const target = e.target as HTMLElement | null;
+    if (target !== null && (target.tagName === "INPUT" || target.tagName === "SELECT")) return;
+    if (e.code in MOVE_KEYS || e.code === "Space") {
+      e.preventDefault();
+      if (e.code === "Space") this.firing = down;
+      else if (down) this.keys.add(e.code);
+      else this.keys.delete(e.code);
+    }
+  }
+
+  private onMouse(e: MouseEvent): void {
+    const rect = this.canvas.getBoundingClientRect();
+    const sx = ((e.clientX - rect.left) * this.canvas.width) / rect.width;
+    const sy = ((e.clientY - rect.top) * this.canvas.height) / rect.height;
+    // The camera follows the own player: it is drawn at the centre of the canvas.
+    this.aim = Math.atan2(sy - this.canvas.height / 2, sx - this.canvas.width / 2);
+    this.aimFromMouse = true;
+  }
+
+  private command(): { moveX: number; moveY: number; aim: number; fire: boolean } {
+    let moveX = 0;
+    let moveY = 0;
+    for (const key of this.keys) {
+      const [dx, dy] = MOVE_KEYS[key]!;
+      moveX += dx;
+      moveY += dy;
+    }
+    moveX = Math.max(-1, Math.min(1, moveX));
+    moveY = Math.max(-1, Math.min(1, moveY));
+    // Without a mouse, aim where the player walks.
+    if (!this.aimFromMouse && (moveX !== 0 || moveY !== 0)) this.aim = Math.atan2(moveY, moveX);
+    return { moveX, moveY, aim: this.aim, fire: this.firing };
+  }
+
+  private ownState(): PlayerView | undefined {
+    return (this.room.state as Partial<ArenaView> | undefined)?.players?.get(this.room.sessionId);
+  }
+
+  private stepOnce(command: ReturnType<MatchView["command"]>): void {
+    const own = this.ownState();
+    const input = this.predictor.step(command, own?.alive ?? false);
+    if (this.connection === "ok") this.room.send(ClientMessage.Input, input);
+    this.lastSentSeq = input.seq;
+    this.lastMove = `${command.moveX},${command.moveY}`;
+  }
+
+  private onFrame(now: number): void {
+    if (this.stopped) return;
+    this.raf = requestAnimationFrame((t) => this.onFrame(t));
+    this.frame += 1;
+    this.acc += Math.min(now - (this.lastFrame ?? now), 250);
+    this.lastFrame = now;
+    const command = this.command();
+    // A new stick direction is applied on this very frame: the step borrows the next tick's slot, so inputs still
+    // go out at the tick rate on average (the server refuses a sustained faster stream).
+    if (`${command.moveX},${command.moveY}` !== this.lastMove && this.acc >= 0) {
+      this.stepOnce(command);
+      this.acc -= TICK_MS;
+    }
+    while (this.acc >= TICK_MS) {
+      this.stepOnce(command);
+      this.acc -= TICK_MS;
+    }
+    this.render(now);
+  }
+
+  private onPatch(state: Partial<ArenaView>): void {
+    if (state.players === undefined || state.projectiles === undefined) return;
+    const t = performance.now();
+    const seen = new Set<string>();
+    state.players.forEach((player, key) => {
+      if (key === this.room.sessionId) {
+        this.ownTeam = player.team;
+        this.predictor.reconcile({ x: player.x, y: player.y, ack: player.ack, alive: player.alive });
+        return;
+      }
+      seen.add(key);
+      this.interpolator.record(key, t, player.x, player.y, player.angle);
+    });
+    state.projectiles.forEach((projectile, key) => {
+      seen.add(`p:${key}`);
+      this.interpolator.record(`p:${key}`, t, projectile.x, projectile.y, 0);
+    });
+    this.interpolator.retain(seen);
+  }
+
+  private render(now: number): void {
+    const raw = this.room.state as Partial<ArenaView> | undefined;
+    const ctx = this.canvas.getContext("2d");
+    // Until the first state arrives the decoded root has no collections yet.
+    if (raw?.players === undefined || raw.projectiles === undefined || ctx === null) return;
+    const state = raw as ArenaView;
+    const own = state.players.get(this.room.sessionId);
+    const self = this.predictor.rendered;
+    const players: DrawnPlayer[] = [];
+    const others: MatchDebug["others"] = [];
+    state.players.forEach((p, key) => {
+      const isSelf = key === this.room.sessionId;
+      const at = isSelf ? { ...self, angle: this.predictor.body.angle } : this.interpolator.at(key, now);
+      if (at === undefined) return;
+      players.push({
+        id: key,
+        username: p.username,
+        x: at.x,
+        y: at.y,
+        angle: at.angle,
+        hp: p.hp,
+        team: p.team,
+        alive: p.alive,
+        self: isSelf,
+        connected: p.connected,
+      });
+      if (!isSelf)
+        others.push({ id: key, username: p.username, bot: p.bot, x: at.x, y: at.y, serverX: p.x, serverY: p.y });
+    });
+    const projectiles: Array<{ x: number; y: number; own: boolean }> = [];
+    state.projectiles.forEach((p, key) => {
+      const at = this.interpolator.at(`p:${key}`, now);
+      if (at !== undefined) projectiles.push({ x: at.x, y: at.y, own: p.owner === own?.playerId });
+    });
+    const banner =
+      state.phase === "waiting"
+        ? "waiting for players"
+        : state.phase === "countdown"
+          ? `starting in ${Math.ceil(state.timeLeftMs / 1000)}`
+          : own !== undefined && !own.alive
+            ? "respawning…"
+            : undefined;
+    draw(ctx, { camera: self, players, projectiles, banner }, this.ownTeam);
+
+    this.hud.phase.textContent = state.phase;
+    this.hud.hp.textContent = `hp ${own?.hp ?? 0}`;
+    this.hud.kills.textContent = `kills ${own?.kills ?? 0} · deaths ${own?.deaths ?? 0}`;
+    this.hud.time.textContent = `${formatTime(state.timeLeftMs)} left`;
+    this.hud.net.textContent = this.connection === "ok" ? "" : "connection lost: reconnecting…";
+
+    Object.assign(this.debug, {
+      phase: state.phase,
+      timeLeftMs: state.timeLeftMs,
+      frame: this.frame,
+      self:
+        own === undefined
+          ? null
+          : { x: self.x, y: self.y, serverX: own.x, serverY: own.y, hp: own.hp, kills: own.kills, alive: own.alive },
+      lastSentSeq: this.lastSentSeq,
+      lastAck: this.predictor.lastAck,
+      pending: this.predictor.pendingCount,
+      others,
+    });
+  }
+}
+
+function formatTime(ms: number): string {
+  const sec = Math.ceil(ms / 1000);
+  return `${Math.floor(sec / 60)}:${String(sec % 60).padStart(2, "0")}`;
+}

@@ -1,0 +1,113 @@
+/**
+ * Client-side prediction of the own player with the server's own movement step (`movePlayer` from src/logic/), at
+ * the server's fixed dt. Each local input is applied at once and kept until the server's `ack` covers it; on every
+ * patch the prediction restarts from the authoritative position at `ack` and replays the inputs still pending.
+ *
+ * The state carries positions but not velocities, so the velocity at `ack` is the one this client predicted for
+ * that input. Whatever the replay moves the prediction by (a tick the server coasted, float32 rounding) becomes a
+ * visual offset that shrinks a little at each step: the rendered player never jumps on a patch.
+ */
+import { ARENA_MAP } from "../../src/logic/maps.ts";
+import { type MovingBody, movePlayer } from "../../src/logic/simulation.ts";
+import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
+import type { Input } from "../../src/logic/types.ts";
+
+/** Corrections larger than this are a teleport (respawn, rollback, rejoin): taken at once, not smoothed. */
+const SNAP_DISTANCE = 120;
+/** Fraction of the visual offset kept per step (about 0.2 s to fade out at 30 Hz). */
+const OFFSET_KEEP = 0.8;
+
+interface Pending {
+  input: Input;
+  /** The predicted body after this input. */
+  after: MovingBody;
+}
+
+export class Predictor {
+  readonly body: MovingBody = { x: 0, y: 0, vx: 0, vy: 0, angle: 0 };
+  /** Visual offset added to `body` when rendering (what reconciliation moved the prediction by). */
+  readonly offset = { x: 0, y: 0 };
+  private pending: Pending[] = [];
+  private nextSeq = 1;
+  private started = false;
+  /** The last `ack` reconciled against. */
+  lastAck = 0;
+  /** How many inputs were predicted but not yet acknowledged. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  constructor(
+    private readonly dtMs: number,
+    private readonly tuning = DEFAULT_TUNING,
+    private readonly map = ARENA_MAP,
+  ) {}
+
+  /** Where to draw the own player. */
+  get rendered(): { x: number; y: number } {
+    return { x: this.body.x + this.offset.x, y: this.body.y + this.offset.y };
+  }
+
+  /** Predicts one step of `command` and returns the numbered input to send. */
+  step(command: Omit<Input, "seq">, alive: boolean): Input {
+    const input: Input = { ...command, seq: this.nextSeq++ };
+    if (alive && this.started) movePlayer(this.body, input, this.dtMs / 1000, this.tuning, this.map);
+    else this.body.angle = input.aim;
+    this.pending.push({ input, after: { ...this.body } });
+    if (this.pending.length > 120) this.pending.shift();
+    this.offset.x *= OFFSET_KEEP;
+    this.offset.y *= OFFSET_KEEP;
+    return input;
+  }
+
+  /** Applies an authoritative patch of the own player: position and the last input seq the server applied. */
+  reconcile(server: { x: number; y: number; ack: number; alive: boolean }): void {
+    if (!this.started) {
+      // First state (or after a rejoin): continue numbering after what the server has seen.
+      this.started = true;
+      this.nextSeq = Math.max(this.nextSeq, server.ack + 1);
+      Object.assign(this.body, { x: server.x, y: server.y, vx: 0, vy: 0 });
+      this.lastAck = server.ack;
+      return;
+    }
+    const before = this.rendered;
+    const acked = this.pending.find((entry) => entry.input.seq === server.ack);
+    this.pending = this.pending.filter((entry) => entry.input.seq > server.ack);
+    this.lastAck = server.ack;
+    if (!server.alive) {
+      Object.assign(this.body, { x: server.x, y: server.y, vx: 0, vy: 0 });
+      this.pending = [];
+      this.offset.x = 0;
+      this.offset.y = 0;
+      return;
+    }
+    this.body.x = server.x;
+    this.body.y = server.y;
+    if (acked !== undefined) {
+      this.body.vx = acked.after.vx;
+      this.body.vy = acked.after.vy;
+    }
+    for (const entry of this.pending) {
+      movePlayer(this.body, entry.input, this.dtMs / 1000, this.tuning, this.map);
+      entry.after = { ...this.body };
+    }
+    const dx = before.x - this.body.x;
+    const dy = before.y - this.body.y;
+    if (Math.hypot(dx, dy) > SNAP_DISTANCE) {
+      this.offset.x = 0;
+      this.offset.y = 0;
+    } else {
+      this.offset.x = dx;
+      this.offset.y = dy;
+    }
+  }
+
+  /** Forgets everything (a new match, or a rejoin with a new seat). */
+  reset(): void {
+    this.pending = [];
+    this.started = false;
+    this.offset.x = 0;
+    this.offset.y = 0;
+    this.lastAck = 0;
+  }
+}

@@ -1,0 +1,412 @@
+/**
+ * The browser client: log in (guest or account), pick region and mode, search with live status, play, see the
+ * result; lobby chat, match chat, leaderboards. It reaches the server through the public contract only: HTTP, the
+ * Colyseus SDK and the protocol module (src/protocol.ts). `window.__arena` exposes what it shows, for tests and
+ * debugging.
+ */
+import { Client, type Room } from "@colyseus/sdk";
+import { CloseCode, RoomName, ServerMessage } from "../../src/protocol.ts";
+import { Api, ApiError, type Player } from "./api.ts";
+import { type ChatLine, type MatchDebug, type MatchResultRow, MatchView } from "./MatchView.ts";
+
+type Screen = "login" | "lobby" | "search" | "match" | "end" | "leaderboard";
+
+interface SearchStatus {
+  waitedMs: number;
+  ratingWindow: number;
+  queued: number;
+}
+
+/** What the page shows, for tests and for the console. */
+interface ArenaDebug {
+  screen: Screen;
+  player: Player | null;
+  search: SearchStatus | null;
+  match: MatchDebug | null;
+  matchChat: ChatLine[];
+  lobbyChat: ChatLine[];
+  results: MatchResultRow[] | null;
+  notice: string;
+}
+
+const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
+  const element = document.querySelector<T>(selector);
+  if (element === null) throw new Error(`missing ${selector}`);
+  return element;
+};
+
+const api = new Api();
+const sdk = new Client(location.origin);
+api.onToken = (token) => {
+  sdk.auth.token = token ?? "";
+};
+
+const debug: ArenaDebug = {
+  screen: "login",
+  player: null,
+  search: null,
+  match: null,
+  matchChat: [],
+  lobbyChat: [],
+  results: null,
+  notice: "",
+};
+(window as unknown as { __arena: ArenaDebug }).__arena = debug;
+
+let player: Player | undefined;
+let searchRoom: Room | undefined;
+let lobbyRoom: Room | undefined;
+let match: MatchView | undefined;
+let screenBeforeLeaderboard: Screen = "login";
+
+function show(screen: Screen): void {
+  for (const section of document.querySelectorAll<HTMLElement>(".screen")) {
+    section.hidden = section.id !== `screen-${screen}`;
+  }
+  debug.screen = screen;
+  $("#nav-lobby").hidden = player === undefined || screen === "match" || screen === "search" || screen === "lobby";
+  $("#nav-logout").hidden = player === undefined || screen === "match";
+  $("#nav-leaderboard").hidden = screen === "match";
+}
+
+function notify(text: string): void {
+  debug.notice = text;
+  $("#notice").textContent = text;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+async function signedIn(me: Player): Promise<void> {
+  player = me;
+  debug.player = me;
+  $("#whoami").textContent = `${me.username}${me.guest ? " (guest)" : ""} · rating ${Math.round(me.rating)}`;
+  const region = $<HTMLInputElement>("#region");
+  if (region.value === "") region.value = me.region;
+  $("#regions").innerHTML = `<option value="${me.region}"></option>`;
+  void joinLobbyChat();
+  if (me.currentSessionId !== null && (await rejoin(me.currentSessionId))) return;
+  show("lobby");
+}
+
+async function refreshPlayer(): Promise<void> {
+  const me = await api.me().catch(() => undefined);
+  if (me === undefined) return;
+  player = me;
+  debug.player = me;
+  $("#whoami").textContent = `${me.username}${me.guest ? " (guest)" : ""} · rating ${Math.round(me.rating)}`;
+}
+
+// ---- login ----
+
+$("#guest").addEventListener("click", () => {
+  notify("");
+  api.guest().then(signedIn, (error) => notify(`guest login failed: ${errorText(error)}`));
+});
+$("#account-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  notify("");
+  const username = $<HTMLInputElement>("#username").value;
+  const password = $<HTMLInputElement>("#password").value;
+  api.login(username, password).then(signedIn, (error) => notify(`login failed: ${errorText(error)}`));
+});
+$("#register").addEventListener("click", () => {
+  notify("");
+  const username = $<HTMLInputElement>("#username").value;
+  const password = $<HTMLInputElement>("#password").value;
+  api.register(username, password).then(signedIn, (error) => notify(`registration failed: ${errorText(error)}`));
+});
+$("#nav-logout").addEventListener("click", () => {
+  void (async () => {
+    await leaveSearch();
+    await lobbyRoom?.leave().catch(() => undefined);
+    lobbyRoom = undefined;
+    await api.logout();
+    player = undefined;
+    debug.player = null;
+    $("#whoami").textContent = "";
+    show("login");
+  })();
+});
+
+// ---- lobby chat ----
+
+function appendChat(list: HTMLElement, line: ChatLine): void {
+  const item = document.createElement("li");
+  const channel = line.channel === "team" ? "[team] " : "";
+  item.textContent = `${channel}${line.username}: ${line.text}`;
+  if (line.from === player?.id) item.className = "me";
+  list.append(item);
+  while (list.children.length > 100) list.firstElementChild?.remove();
+  list.scrollTop = list.scrollHeight;
+}
+
+async function joinLobbyChat(): Promise<void> {
+  if (lobbyRoom !== undefined) return;
+  const log = $("#lobby-chat .chat-log");
+  try {
+    lobbyRoom = await sdk.joinOrCreate(RoomName.Chat, { channel: "global" });
+  } catch (error) {
+    notify(`lobby chat unavailable: ${errorText(error)}`);
+    return;
+  }
+  log.replaceChildren();
+  debug.lobbyChat = [];
+  lobbyRoom.onMessage(ServerMessage.History, (history: { messages: ChatLine[] }) => {
+    for (const line of history.messages) {
+      debug.lobbyChat.push(line);
+      appendChat(log, line);
+    }
+  });
+  lobbyRoom.onMessage(ServerMessage.Message, (line: ChatLine) => {
+    debug.lobbyChat.push(line);
+    appendChat(log, line);
+  });
+  lobbyRoom.onMessage(ServerMessage.Error, (error: { message: string }) => notify(`chat: ${error.message}`));
+  lobbyRoom.onLeave(() => {
+    lobbyRoom = undefined;
+  });
+}
+
+$("#lobby-chat .chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $<HTMLInputElement>("#lobby-chat input");
+  if (input.value.trim() === "" || lobbyRoom === undefined) return;
+  lobbyRoom.send("message", { text: input.value });
+  input.value = "";
+});
+
+// ---- matchmaking ----
+
+$("#search-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void search();
+});
+
+async function search(): Promise<void> {
+  notify("");
+  const mode = $<HTMLSelectElement>("#mode").value;
+  const region = $<HTMLInputElement>("#region").value.trim();
+  debug.search = null;
+  $("#search-status").textContent = "joining the queue…";
+  show("search");
+  let room: Room;
+  try {
+    room = await sdk.joinOrCreate(RoomName.Matchmaking, { mode, ...(region === "" ? {} : { region }) });
+  } catch (error) {
+    notify(`could not search: ${errorText(error)}`);
+    show("lobby");
+    return;
+  }
+  searchRoom = room;
+  room.onMessage(ServerMessage.Status, (status: SearchStatus) => {
+    debug.search = status;
+    $("#search-status").textContent =
+      `waited ${Math.round(status.waitedMs / 1000)} s · rating window ±${Math.round(status.ratingWindow)} · ` +
+      `${status.queued} searching`;
+  });
+  room.onMessage(ServerMessage.Seat, (seat: unknown) => {
+    searchRoom = undefined;
+    void room.leave().catch(() => undefined);
+    void enterMatch(() => sdk.consumeSeatReservation(seat as never));
+  });
+  room.onMessage(ServerMessage.Error, (error: { message: string }) => notify(error.message));
+  room.onLeave((code) => {
+    if (searchRoom !== room) return;
+    searchRoom = undefined;
+    if (code !== CloseCode.NormalLeave) notify(`the search stopped (${code})`);
+    show("lobby");
+  });
+}
+
+async function leaveSearch(): Promise<void> {
+  const room = searchRoom;
+  searchRoom = undefined;
+  await room?.leave().catch(() => undefined);
+}
+
+$("#cancel").addEventListener("click", () => {
+  void leaveSearch().then(() => show("lobby"));
+});
+
+// ---- the match ----
+
+async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
+  let room: Room;
+  try {
+    room = await connect();
+  } catch (error) {
+    notify(`could not join the match: ${errorText(error)}`);
+    show("lobby");
+    return false;
+  }
+  match?.stop();
+  debug.matchChat = [];
+  debug.results = null;
+  $("#match-chat .chat-log").replaceChildren();
+  const view = new MatchView(
+    room,
+    $<HTMLCanvasElement>("#canvas"),
+    { phase: $("#hud-phase"), hp: $("#hud-hp"), kills: $("#hud-kills"), time: $("#hud-time"), net: $("#hud-net") },
+    {
+      chat: (line) => {
+        debug.matchChat.push(line);
+        appendChat($("#match-chat .chat-log"), line);
+      },
+      ended: (results) => {
+        debug.results = results;
+        showResults(results);
+      },
+      closed: (code, reason) => void matchClosed(room.roomId, code, reason),
+      connection: (state) => notify(state === "ok" ? "" : "connection lost: reconnecting…"),
+    },
+  );
+  match = view;
+  debug.match = view.debug;
+  show("match");
+  $("#canvas").focus();
+  return true;
+}
+
+/** Continues a live match after a reload or a server hand-off: a fresh seat from POST /sessions/:id/rejoin. */
+async function rejoin(sessionId: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const seat = await api.rejoin(sessionId);
+      return await enterMatch(() => sdk.consumeSeatReservation(seat as never));
+    } catch (error) {
+      // 503: the match is being recovered on another process; anything else (409 ended, 403) is final.
+      if (!(error instanceof ApiError) || error.status !== 503) return false;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  return false;
+}
+
+async function matchClosed(sessionId: string, code: number, reason: string | undefined): Promise<void> {
+  match = undefined;
+  if (code === CloseCode.ServerShutdown || code === CloseCode.MayTryReconnect) {
+    notify("the server moved the match: rejoining…");
+    if (await rejoin(sessionId)) {
+      notify("");
+      return;
+    }
+  }
+  if (debug.screen === "end") return;
+  if (code === CloseCode.MatchCancelled) notify("too few players arrived: the match was cancelled, search again");
+  else if (code !== CloseCode.NormalLeave) notify(`left the match (${code}${reason ? `: ${reason}` : ""})`);
+  show("lobby");
+}
+
+$("#match-chat .chat-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $<HTMLInputElement>("#match-chat input");
+  const channel = $<HTMLSelectElement>("#match-chat .chat-channel").value as "all" | "team";
+  if (input.value.trim() !== "") match?.say(channel, input.value);
+  input.value = "";
+  $("#canvas").focus();
+});
+
+window.addEventListener("keydown", (event) => {
+  if (event.key === "Enter" && debug.screen === "match" && document.activeElement?.tagName !== "INPUT") {
+    event.preventDefault();
+    $<HTMLInputElement>("#match-chat input").focus();
+  }
+});
+
+function showResults(results: MatchResultRow[]): void {
+  const body = $("#end-results tbody");
+  body.replaceChildren();
+  const sorted = [...results].sort((a, b) => a.placement - b.placement);
+  for (const row of sorted) {
+    const tr = document.createElement("tr");
+    const rating =
+      row.ratingBefore === null || row.ratingAfter === null
+        ? "unrated"
+        : `${Math.round(row.ratingBefore)} → ${Math.round(row.ratingAfter)} (${signed(row.ratingAfter - row.ratingBefore)})`;
+    for (const text of [String(row.placement), row.username, String(row.kills), String(row.deaths), rating]) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    if (row.playerId === player?.id) tr.className = "me";
+    body.append(tr);
+  }
+  const mine = results.find((row) => row.playerId === player?.id);
+  $("#end-summary").textContent =
+    mine === undefined
+      ? ""
+      : `You placed #${mine.placement} with ${mine.kills} kills and ${mine.deaths} deaths.` +
+        (mine.ratingBefore !== null && mine.ratingAfter !== null
+          ? ` Rating ${signed(mine.ratingAfter - mine.ratingBefore)}.`
+          : " Bot matches are unrated.");
+  show("end");
+  void refreshPlayer();
+}
+
+function signed(value: number): string {
+  const rounded = Math.round(value);
+  return rounded >= 0 ? `+${rounded}` : String(rounded);
+}
+
+$("#end-back").addEventListener("click", () => {
+  void match?.leave();
+  match = undefined;
+  show("lobby");
+});
+
+// ---- leaderboards ----
+
+$("#nav-leaderboard").addEventListener("click", () => {
+  if (debug.screen !== "leaderboard") screenBeforeLeaderboard = debug.screen;
+  show("leaderboard");
+  void loadBoards();
+});
+$("#nav-lobby").addEventListener("click", () => show(player === undefined ? "login" : "lobby"));
+$("#board").addEventListener("change", () => void loadBoard($<HTMLSelectElement>("#board").value));
+
+async function loadBoards(): Promise<void> {
+  try {
+    const boards = await api.boards();
+    const select = $<HTMLSelectElement>("#board");
+    const current = select.value;
+    select.replaceChildren(
+      ...boards.map((board) => {
+        const option = document.createElement("option");
+        option.value = board.id;
+        option.textContent = board.title;
+        return option;
+      }),
+    );
+    if (current !== "") select.value = current;
+    await loadBoard(select.value || "rating");
+  } catch (error) {
+    notify(`leaderboards unavailable: ${errorText(error)}`);
+    show(screenBeforeLeaderboard);
+  }
+}
+
+async function loadBoard(id: string): Promise<void> {
+  const entries = await api.board(id);
+  const body = $("#board-entries tbody");
+  body.replaceChildren(
+    ...entries.map((entry) => {
+      const tr = document.createElement("tr");
+      for (const text of [String(entry.rank), entry.username, String(Math.round(entry.score))]) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        tr.append(td);
+      }
+      if (entry.playerId === player?.id) tr.className = "me";
+      return tr;
+    }),
+  );
+}
+
+// ---- start ----
+
+show("login");
+void api.resume().then((me) => (me === undefined ? undefined : signedIn(me)));

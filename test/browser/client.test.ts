@@ -1,0 +1,328 @@
+/**
+ * The browser client end to end, in headless Chromium (Debian `chromium` driven by playwright-core) against the
+ * real server on PGlite: guests log in, are matched, see each other move, chat, play a bot match to its end screen
+ * (rejoining after a reload on the way), and predict their own movement under 150 ms of simulated latency.
+ * Screenshots go to test-artifacts/ (gitignored).
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { buildClient } from "../../scripts/buildClient.ts";
+import { bootTestServer, type TestServer } from "../helpers/server.ts";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
+
+/** The part of `window.__arena` (client/src/main.ts) these tests read. */
+interface ArenaDebug {
+  screen: string;
+  player: { id: string; username: string } | null;
+  search: { waitedMs: number; ratingWindow: number; queued: number } | null;
+  match: {
+    roomId: string;
+    phase: string;
+    timeLeftMs: number;
+    frame: number;
+    self: { x: number; y: number; serverX: number; serverY: number; hp: number; alive: boolean } | null;
+    lastSentSeq: number;
+    lastAck: number;
+    others: Array<{ id: string; username: string; bot: boolean; x: number; y: number }>;
+  } | null;
+  matchChat: Array<{ username: string; text: string }>;
+  results: Array<{
+    playerId: string;
+    username: string;
+    placement: number;
+    ratingBefore: number | null;
+    ratingAfter: number | null;
+  }> | null;
+  notice: string;
+}
+
+interface Player {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+async function arena(page: Page): Promise<ArenaDebug> {
+  return (await page.evaluate("window.__arena")) as ArenaDebug;
+}
+
+async function waitForScreen(page: Page, screen: string, timeoutMs = 15_000): Promise<void> {
+  await waitForArena(page, (state) => state.screen === screen, `screen ${screen}`, timeoutMs);
+}
+
+/** Polls `window.__arena` until `predicate` holds (the page's CSP forbids eval, so Playwright's string predicates). */
+async function waitForArena(
+  page: Page,
+  predicate: (state: ArenaDebug) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<ArenaDebug> {
+  const deadline = Date.now() + timeoutMs;
+  let state = await arena(page);
+  while (!predicate(state)) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; the page shows ${JSON.stringify(state)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    state = await arena(page);
+  }
+  return state;
+}
+
+/** Holds the keys that move `page`'s own player toward (x, y) until it is within `within` u or time runs out. */
+async function walkTo(page: Page, x: number, y: number, timeoutMs: number, within = 25): Promise<void> {
+  const held = new Set<string>();
+  const deadline = Date.now() + timeoutMs;
+  try {
+    while (Date.now() < deadline) {
+      const self = (await arena(page)).match?.self;
+      if (self === null || self === undefined) throw new Error("no own player");
+      if (Math.hypot(self.x - x, self.y - y) < within) return;
+      const want = new Set<string>();
+      if (x - self.x > within / 2) want.add("KeyD");
+      if (self.x - x > within / 2) want.add("KeyA");
+      if (y - self.y > within / 2) want.add("KeyS");
+      if (self.y - y > within / 2) want.add("KeyW");
+      for (const key of held) if (!want.has(key)) await page.keyboard.up(key);
+      for (const key of want) if (!held.has(key)) await page.keyboard.down(key);
+      held.clear();
+      for (const key of want) held.add(key);
+      await page.waitForTimeout(50);
+    }
+  } finally {
+    for (const key of held) await page.keyboard.up(key);
+  }
+}
+
+describe("browser client (headless Chromium)", function () {
+  this.timeout(90_000);
+  let server: TestServer;
+  let browser: Browser;
+  const open: Player[] = [];
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    await buildClient();
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await bootTestServer({
+      database: "pglite",
+      redis: false,
+      env: { BOT_FILL_SEC: "3", MATCH_DURATION_SEC: "10", RECONNECT_WINDOW_SEC: "20" },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--mute-audio"] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  afterEach(async () => {
+    for (const player of open.splice(0)) await player.context.close();
+  });
+
+  /** A fresh browser profile on the client page, logged in as a new guest, in the lobby. */
+  async function guest(): Promise<Player> {
+    const context = await browser.newContext({ viewport: { width: 1320, height: 820 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    const player = { context, page, errors };
+    open.push(player);
+    await page.goto(server.baseUrl);
+    await page.click("#guest");
+    await waitForScreen(page, "lobby");
+    return player;
+  }
+
+  it("serves the client at / with its assets", async () => {
+    const res = await fetch(`${server.baseUrl}/`);
+    assert.equal(res.status, 200);
+    const html = await res.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, "index.html references a built script");
+    const asset = await fetch(`${server.baseUrl}${script}`);
+    assert.equal(asset.status, 200);
+    assert.match(asset.headers.get("content-type") ?? "", /javascript/);
+    assert.equal((await fetch(`${server.baseUrl}/no-such-page`)).status, 404);
+  });
+
+  it("two guests are matched in a duel, see each other move and chat", async () => {
+    const [a, b] = [await guest(), await guest()];
+    await Promise.all([a.page.click("#find"), b.page.click("#find")]);
+    await Promise.all([waitForScreen(a.page, "match"), waitForScreen(b.page, "match")]);
+    await Promise.all([a, b].map((p) => waitForArena(p.page, (state) => state.match?.self != null, "the own player")));
+    const [stateA, stateB] = [await arena(a.page), await arena(b.page)];
+    assert.equal(stateA.match!.roomId, stateB.match!.roomId);
+
+    // Duel spawns are opposite corners, out of each other's 900 u view: both walk along obstacle-free lanes
+    // towards the middle until they see each other.
+    await Promise.all(
+      [a, b].map(async (p) => {
+        const self = (await arena(p.page)).match!.self!;
+        const lane = self.x < 1200 ? 850 : 1550;
+        await walkTo(p.page, lane, self.y, 6_000);
+        await walkTo(p.page, lane, self.y < 900 ? 800 : 1000, 6_000);
+      }),
+    );
+    await Promise.all(
+      [a, b].map((p) =>
+        waitForArena(p.page, (state) => state.match?.others.length === 1, "the opponent in view", 5_000),
+      ),
+    );
+
+    // Each sees the other move: while one walks, the other's view of it follows its own (predicted) position.
+    for (const [mover, watcher] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const before = (await arena(watcher.page)).match!.others[0]!;
+      const start = (await arena(mover.page)).match!.self!;
+      await walkTo(mover.page, start.x, start.y < 900 ? start.y + 150 : start.y - 150, 3_000, 10);
+      // Once the mover stands still, the watcher's picture of it (interpolated 100 ms behind) settles on it.
+      await mover.page.waitForTimeout(300);
+      const moverNow = (await arena(mover.page)).match!.self!;
+      const seen = await waitForArena(
+        watcher.page,
+        (state) => {
+          const other = state.match?.others[0];
+          return other !== undefined && Math.hypot(other.x - moverNow.x, other.y - moverNow.y) < 3;
+        },
+        `the watcher to draw the mover at (${moverNow.x}, ${moverNow.y})`,
+        3_000,
+      );
+      const after = seen.match!.others[0]!;
+      assert.ok(Math.abs(after.y - before.y) > 100, `the watcher saw ${before.y} → ${after.y}`);
+    }
+
+    await a.page.fill("#match-chat input", "hello from the browser");
+    await a.page.press("#match-chat input", "Enter");
+    await waitForArena(
+      b.page,
+      (state) => state.matchChat.some((line) => line.text === "hello from the browser"),
+      "the chat line",
+      5_000,
+    );
+    assert.match((await b.page.textContent("#match-chat .chat-log")) ?? "", /hello from the browser/);
+
+    // The canvas shows the own player at its centre (the camera follows it), in the own-player colour.
+    const centre = (await a.page.evaluate(`(() => {
+      const canvas = document.querySelector("#canvas");
+      return Array.from(canvas.getContext("2d").getImageData(canvas.width / 2, canvas.height / 2, 1, 1).data);
+    })()`)) as number[];
+    assert.deepEqual(centre.slice(0, 3), [0x8b, 0xe9, 0xfd]);
+    const shot = path.join(ARTIFACTS, "duel.png");
+    await a.page.screenshot({ path: shot });
+    assert.ok(statSync(shot).size > 10_000);
+    assert.deepEqual([...a.errors, ...b.errors], []);
+  });
+
+  it("a lone player gets a bot match, rejoins it after a reload and plays it to the end screen", async () => {
+    const p = await guest();
+    await p.page.click("#find");
+    await waitForScreen(p.page, "search");
+    await waitForArena(p.page, (state) => state.search !== null, "a search status", 5_000);
+    const status = (await arena(p.page)).search!;
+    assert.ok(status.ratingWindow > 0);
+    assert.match((await p.page.textContent("#search-status")) ?? "", /rating window ±\d+/);
+    await waitForScreen(p.page, "match");
+    await waitForArena(p.page, (state) => state.match?.phase === "active", "the active phase", 10_000);
+    const roomId = (await arena(p.page)).match!.roomId;
+
+    await p.page.reload();
+    await waitForScreen(p.page, "match");
+    await waitForArena(p.page, (state) => state.match?.self != null, "the own player");
+    const rejoined = await arena(p.page);
+    assert.equal(rejoined.match!.roomId, roomId);
+    assert.ok(rejoined.match!.others.some((other) => other.bot) || rejoined.match!.timeLeftMs > 0);
+    assert.match((await p.page.textContent("#hud-time")) ?? "", /\d:\d\d left/);
+
+    await waitForScreen(p.page, "end", 20_000);
+    const end = await arena(p.page);
+    const me = end.results!.find((row) => row.playerId === end.player!.id);
+    assert.ok(me, "the results list the player");
+    assert.ok(end.results!.length >= 2);
+    // Bot matches are unrated: the player's rating is unchanged, bots have none.
+    assert.equal(me.ratingAfter, me.ratingBefore);
+    assert.ok(end.results!.some((row) => row.playerId !== me.playerId && row.ratingBefore === null));
+    assert.match((await p.page.textContent("#end-summary")) ?? "", /You placed #\d/);
+    assert.equal(await p.page.locator("#end-results tbody tr").count(), end.results!.length);
+    await p.page.screenshot({ path: path.join(ARTIFACTS, "bot-match-end.png") });
+    assert.deepEqual(p.errors, []);
+  });
+
+  it("with 150 ms of latency the own player moves on the first frame and never snaps back in a straight run", async () => {
+    server.colyseus.server.simulateLatency(150);
+    try {
+      const p = await guest();
+      await p.page.click("#find");
+      await waitForScreen(p.page, "match", 20_000);
+      await waitForArena(p.page, (state) => state.match?.self != null, "the own player");
+      const start = (await arena(p.page)).match!.self!;
+      const key = start.x < 1200 ? "KeyD" : "KeyA";
+      const dir = start.x < 1200 ? 1 : -1;
+
+      // Sample every frame in the page, and the frame at which the key went down.
+      await p.page.evaluate(`(() => {
+        const samples = [];
+        window.__samples = samples;
+        window.addEventListener("keydown", () => { window.__keyFrame ??= samples.length; window.__keyAt ??= performance.now(); });
+        const sample = (t) => {
+          const m = window.__arena.match;
+          samples.push({ t, x: m.self.x, serverX: m.self.serverX, ack: m.lastAck, seq: m.lastSentSeq });
+          if (samples.length < 600) requestAnimationFrame(sample);
+        };
+        requestAnimationFrame(sample);
+      })()`);
+      await p.page.waitForTimeout(200);
+      await p.page.keyboard.down(key);
+      await p.page.waitForTimeout(900);
+      await p.page.keyboard.up(key);
+      await p.page.waitForTimeout(700);
+      const { samples, keyFrame, keyAt } = (await p.page.evaluate(
+        "({ samples: window.__samples, keyFrame: window.__keyFrame, keyAt: window.__keyAt })",
+      )) as {
+        samples: Array<{ t: number; x: number; serverX: number; ack: number; seq: number }>;
+        keyFrame: number;
+        keyAt: number;
+      };
+      const before = samples[keyFrame - 1]!;
+      const first = samples[keyFrame]!;
+      // The first frame after the key press already shows the move, long before the server acknowledges it.
+      assert.ok((first.x - before.x) * dir > 1, `first frame moved ${first.x - before.x} u`);
+      assert.ok(first.ack < first.seq, `ack ${first.ack} < seq ${first.seq} on the first frame`);
+      const movingSeq = first.seq;
+      const acked = samples.find((s) => s.ack >= movingSeq);
+      assert.ok(acked, "the server acknowledged the first moving input");
+      assert.ok(acked.t - keyAt > 120, `the ack came ${Math.round(acked.t - keyAt)} ms after the key press`);
+
+      // No snap-back: the rendered position never moves backwards during the run and its coast, although the
+      // prediction was reconciled against many acks meanwhile.
+      const run = samples.slice(keyFrame);
+      for (let i = 1; i < run.length; i++) {
+        const dx = (run[i]!.x - run[i - 1]!.x) * dir;
+        assert.ok(dx > -0.5, `frame ${i}: moved ${dx} u backwards`);
+      }
+      assert.ok(run[run.length - 1]!.ack - first.ack > 20, "acks kept arriving during the run");
+      const last = run[run.length - 1]!;
+      assert.ok((last.x - first.x) * dir > 200, `ran ${last.x - first.x} u`);
+      // The prediction for each acknowledged input is where the server put the player for it: the client ran the
+      // server's own movement step (the server's position arrives ~RTT later, so compare by seq, not by time).
+      const errors = run
+        .filter((s) => s.ack >= movingSeq)
+        .map((s) => {
+          const predicted = samples.findLast((other) => other.seq === s.ack);
+          return predicted === undefined ? Number.POSITIVE_INFINITY : Math.abs(predicted.x - s.serverX);
+        })
+        .sort((x, y) => x - y);
+      const median = errors[Math.floor(errors.length / 2)]!;
+      assert.ok(median < 0.5, `median prediction error ${median} u`);
+      assert.deepEqual(p.errors, []);
+    } finally {
+      server.colyseus.server.simulateLatency(0);
+    }
+  });
+});
