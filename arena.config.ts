@@ -3,8 +3,11 @@
  * side effects: importing this file opens nothing and listens nowhere. `src/index.ts` turns the definition into a
  * listening server; tests hand it to `@colyseus/testing`'s `boot()` (the shape is @colyseus/tools' ConfigOptions).
  */
+import type http from "node:http";
 import { defineRoom, type RegisteredHandler, type ServerOptions } from "@colyseus/core";
+import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Application } from "express";
+import { upgradeOriginGuard } from "./src/http/originPolicy.ts";
 import { installHttp } from "./src/http/installHttp.ts";
 import { RoomName } from "./src/protocol.ts";
 import { ArenaRoom } from "./src/rooms/ArenaRoom.ts";
@@ -17,7 +20,11 @@ export interface ArenaServerDefinition {
   rooms: Record<string, RegisteredHandler>;
   options: ServerOptions;
   initializeExpress: (app: Application) => void;
+  initializeTransport: (options: { server: http.Server }) => WebSocketTransport;
 }
+
+/** Largest WebSocket frame a client may send; a bigger one closes its connection (close code 1009). */
+export const MAX_WS_PAYLOAD_BYTES = 4 * 1024;
 
 /** Room classes by name. A class with a static `matchOn` shares rooms only between equal join options. */
 export type RoomClasses = Record<string, new () => BaseRoom>;
@@ -37,6 +44,9 @@ export function roomContext(services: Services): RoomContext {
     matchmaking: { matchmaker: services.matchmaker },
     chat: { service: services.chat, regions: config.regions, shardSize: config.chatShardSize },
     admission: services.admission,
+    capacity: { load: services.load, loadChanged: () => services.placement.loadChanged() },
+    metrics: services.metrics,
+    allowedOrigins: config.allowedOrigins,
     arena: {
       signer: services.matchSigner,
       sessions: services.sessions,
@@ -73,5 +83,11 @@ export function defineArena(services: Services, extraRooms: RoomClasses = {}): A
       selectProcessIdToCreateRoom: services.placement.select,
     },
     initializeExpress: (app) => installHttp(app, services),
+    initializeTransport: ({ server }) =>
+      new WebSocketTransport({
+        server,
+        maxPayload: MAX_WS_PAYLOAD_BYTES,
+        beforeUpgrade: upgradeOriginGuard(services.config.allowedOrigins),
+      }),
   };
 }

@@ -15,6 +15,8 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.Internal]: 500,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.ServerFull]: 503,
+  [ErrorCode.OriginNotAllowed]: 403,
 };
 
 export class AppError extends Error {

@@ -5,7 +5,6 @@
  */
 import http from "node:http";
 import { defineServer } from "@colyseus/core";
-import { WebSocketTransport } from "@colyseus/ws-transport";
 import { defineArena } from "../arena.config.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { resolveDevSecrets } from "./devSecrets.ts";
@@ -48,7 +47,7 @@ async function main(): Promise<void> {
     rooms: definition.rooms,
     ...definition.options,
     express: definition.initializeExpress,
-    transport: new WebSocketTransport({ server: http.createServer() }),
+    transport: definition.initializeTransport({ server: http.createServer() }),
     gracefullyShutdown: true,
   });
   // Before Colyseus closes the rooms: take no new work, so this process neither matches players nor claims the
@@ -57,6 +56,8 @@ async function main(): Promise<void> {
     log.info("shutting down: stopping matchmaking and recovery; handing live matches off");
     services.matchmaker.stop();
     services.recovery.stop();
+    services.placement.stop();
+    void services.placement.unregister().catch(() => undefined);
   });
   server.onShutdown(async () => {
     log.info("shutting down: closing the database and Redis");

@@ -26,6 +26,10 @@ export const ErrorCode = {
   RateLimited: "RATE_LIMITED",
   Internal: "INTERNAL",
   Unavailable: "UNAVAILABLE",
+  /** Every process is at MAX_CCU (HTTP matchmaking answers 503 with this in the message). */
+  ServerFull: "SERVER_FULL",
+  /** The request's Origin is not in ALLOWED_ORIGINS. */
+  OriginNotAllowed: "ORIGIN_NOT_ALLOWED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -36,6 +40,8 @@ export const RoomErrorCode = {
   Spam: "SPAM",
   Muted: "MUTED",
   Internal: "INTERNAL",
+  /** A match was formed but no server of its region has room (MAX_ROOMS/MAX_CCU); the search goes on. */
+  RegionFull: "REGION_FULL",
 } as const;
 export type RoomErrorCode = (typeof RoomErrorCode)[keyof typeof RoomErrorCode];
 

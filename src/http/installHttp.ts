@@ -13,6 +13,8 @@ import { authRoutes } from "./authRoutes.ts";
 import { clientRoutes } from "./clientRoutes.ts";
 import { errorHandler, notFound } from "./errorHandling.ts";
 import { leaderboardRoutes } from "./leaderboardRoutes.ts";
+import { loginMetrics, metricsRoute } from "./metricsRoutes.ts";
+import { originGuard } from "./originPolicy.ts";
 import { playerRoutes } from "./playerRoutes.ts";
 import { sessionRoutes } from "./sessionRoutes.ts";
 
@@ -31,7 +33,10 @@ export function installHttp(app: Application, services: Services): void {
       strictTransportSecurity: services.config.nodeEnv === "production",
     }),
   );
+  app.use(originGuard(services.config.allowedOrigins));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+
+  app.get("/metrics", metricsRoute(services.metrics));
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", uptimeSec: Math.round(process.uptime()) });
@@ -55,7 +60,7 @@ export function installHttp(app: Application, services: Services): void {
     });
   });
 
-  app.use("/auth", authRoutes(services.auth));
+  app.use("/auth", loginMetrics(services.metrics), authRoutes(services.auth));
   app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
   app.use("/sessions", sessionRoutes(services.sessions, services.auth));

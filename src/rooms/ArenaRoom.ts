@@ -46,6 +46,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private epoch = 0;
   /** Serialisation cost of snapshots so far (the write itself is asynchronous, off the tick). */
   readonly snapshotStats = { count: 0, totalMs: 0, bytes: 0 };
+  /** Seats here were promised when the matchmaker placed the match: they do not count as new sessions (MAX_CCU). */
+  override readonly newSessions = false;
 
   override async onCreate(options: unknown): Promise<void> {
     const { signer, game } = this.context.arena;
@@ -215,10 +217,12 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
 
   private tick(): void {
     if (this.resultSent) return;
+    const startedAt = performance.now();
     const { started, ended, removedProjectiles } = this.match.tick((key) => this.inputQueue.next(key));
     if (started) void this.context.arena.sessions.started(this.roomId, new Date());
     for (const key of removedProjectiles) this.views.dropProjectile(key);
     if (this.state.tick % VIEW_REFRESH_TICKS === 0) this.views.refresh();
+    this.context.metrics.tickDuration.observe({ room: this.roomName }, (performance.now() - startedAt) / 1000);
     if (ended) void this.finish();
   }
 
@@ -279,8 +283,10 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     if (this.resultSent) return;
     const started = performance.now();
     const bytes = Buffer.from(JSON.stringify(this.match.snapshot()));
+    const elapsedMs = performance.now() - started;
     this.snapshotStats.count += 1;
-    this.snapshotStats.totalMs += performance.now() - started;
+    this.snapshotStats.totalMs += elapsedMs;
+    this.context.metrics.snapshotDuration.observe(elapsedMs / 1000);
     this.snapshotStats.bytes = bytes.length;
     this.snapshotVersion += 1;
     void this.context.arena.sessions.saveSnapshot(

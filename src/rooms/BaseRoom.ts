@@ -17,10 +17,14 @@ import {
   type RoomOptions,
   ServerError,
 } from "@colyseus/core";
+import type { Socket } from "node:net";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
+import { originAllowed } from "../http/originPolicy.ts";
 import type { Logger } from "../logger.ts";
-import { CloseCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
+import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, RoomName, ServerMessage } from "../protocol.ts";
+import type { Metrics } from "../services/Metrics.ts";
+import type { ProcessLoad } from "../services/matches/ProcessLoad.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
 import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
 import type { ChatService } from "../services/chat/ChatService.ts";
@@ -40,6 +44,11 @@ export interface RoomContext {
   chat: { service: ChatService; regions: readonly string[]; shardSize: number };
   /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
   admission: JoinThrottle;
+  /** This process' rooms and clients, and its caps; `loadChanged` republishes the load for placement. */
+  capacity: { load: ProcessLoad; loadChanged(): void };
+  metrics: Metrics;
+  /** ALLOWED_ORIGINS; undefined = any origin. */
+  allowedOrigins: readonly string[] | undefined;
 }
 
 /** Game settings the arena reads from the configuration. */
@@ -88,6 +97,18 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   private wildcardInstalled = false;
 
   protected messageLimits: MessageLimits = { maxPerSecond: 60, maxStrikes: 10 };
+
+  /**
+   * Colyseus' own per-client frame budget, checked before any decoding: a client past it is disconnected. Set
+   * above {@link messageLimits} (which answers with a documented close code first) as the hard backstop.
+   */
+  override maxMessagesPerSecond = 120;
+
+  /**
+   * Whether joins to this room count as new sessions against MAX_CCU. The arena's seats were promised by the
+   * matchmaker when it placed the match, so they are honoured even on a process at its cap.
+   */
+  readonly newSessions: boolean = true;
 
   /**
    * Every client is registered with {@link LiveConnections}, so logout and bans can close it from any process.
@@ -219,6 +240,9 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
      * and ban are checked before a seat is reserved. Unauthenticated clients can create no room and reserve no seat.
      */
     static async onAuth(token: string, _options: unknown, authContext: AuthContext): Promise<PlayerAuth> {
+      if (!originAllowed(authContext.headers.get("origin"), context.allowedOrigins)) {
+        throw new ServerError(403, `${ErrorCode.OriginNotAllowed}: this origin may not use the server`);
+      }
       const retryAfterSec = await context.admission.admit(authContext.ip);
       if (retryAfterSec !== undefined)
         throw new ServerError(429, `too many room requests; retry in ${retryAfterSec} s`);
@@ -231,6 +255,61 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
       }
     }
   };
-  Object.defineProperty(Bound, "name", { value: RoomClass.name });
-  return Bound as unknown as C;
+  const { load, loadChanged } = context.capacity;
+  // Load accounting and caps wrap the room's own lifecycle, whatever its class does.
+  const Counted = class extends Bound {
+    override async onCreate(options: unknown): Promise<void> {
+      if (this.roomName === RoomName.Arena && load.arenasFull()) {
+        throw new ServerError(503, `this server hosts MAX_ROOMS (${load.caps.maxRooms}) arenas already`);
+      }
+      load.add(this);
+      loadChanged();
+      try {
+        await super.onCreate?.(options);
+      } catch (error) {
+        load.remove(this);
+        loadChanged();
+        throw error;
+      }
+    }
+
+    override async onJoin(client: Client, options?: unknown, auth?: unknown): Promise<void> {
+      // The joining client is already counted: the cap refuses the first client past MAX_CCU.
+      if (this.newSessions && load.overCcu()) {
+        throw new ServerError(503, `${ErrorCode.ServerFull}: this server is full (MAX_CCU ${load.caps.maxCcu})`);
+      }
+      context.metrics.trackSocket(socketOf(client), this.roomName);
+      loadChanged();
+      await super.onJoin?.(client, options, auth);
+    }
+
+    override async onReconnect(client: Client): Promise<void> {
+      context.metrics.trackSocket(socketOf(client), this.roomName);
+      await super.onReconnect?.(client);
+    }
+
+    override async onLeave(client: Client, code?: number): Promise<void> {
+      try {
+        await super.onLeave?.(client, code);
+      } finally {
+        loadChanged();
+      }
+    }
+
+    override async onDispose(): Promise<void> {
+      try {
+        await super.onDispose?.();
+      } finally {
+        load.remove(this);
+        loadChanged();
+      }
+    }
+  };
+  Object.defineProperty(Counted, "name", { value: RoomClass.name });
+  return Counted as unknown as C;
+}
+
+/** The TCP socket under a client's WebSocket (the `ws` library keeps it as `_socket`), for byte accounting. */
+function socketOf(client: Client): Socket | undefined {
+  return (client.ref as { _socket?: Socket } | undefined)?._socket;
 }

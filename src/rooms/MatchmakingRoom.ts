@@ -5,7 +5,7 @@
  * heartbeat: if this process dies, they expire.
  */
 import { type Client, ServerError } from "@colyseus/core";
-import { MatchmakingJoinOptions, ServerMessage } from "../protocol.ts";
+import { MatchmakingJoinOptions, RoomErrorCode, ServerMessage } from "../protocol.ts";
 import {
   AlreadyQueuedError,
   type SeatDelivery,
@@ -37,6 +37,11 @@ export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAut
     const { matchmaker } = this.context.matchmaking;
     // Listen before queueing, so a match formed at once still reaches this client.
     const onSeat = (delivery: SeatDelivery) => {
+      if ("refused" in delivery) {
+        // Its match could not start (the region is full): the player is told and keeps searching.
+        this.sendError(client, RoomErrorCode.RegionFull, delivery.refused.message);
+        return;
+      }
       this.searching.delete(client.sessionId);
       client.send(ServerMessage.Seat, delivery.seat);
     };

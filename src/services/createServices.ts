@@ -30,7 +30,10 @@ import { MatchResultStore } from "./results/MatchResultStore.ts";
 import { PersistentMatchResults } from "./results/PersistentMatchResults.ts";
 import { FileResultJournal, RedisResultJournal } from "./results/ResultJournal.ts";
 import { MatchSigner } from "./matches/MatchTicket.ts";
+import { ProcessLoad } from "./matches/ProcessLoad.ts";
 import { RegionPlacement } from "./matches/RegionPlacement.ts";
+import { Metrics } from "./Metrics.ts";
+import { ObservedDatabase } from "./db/ObservedDatabase.ts";
 import { Matchmaker } from "./matchmaking/Matchmaker.ts";
 import { DEFAULT_SCHEDULE } from "./matchmaking/MatchmakerAlgorithm.ts";
 import { InMemoryTicketStore, RedisTicketStore } from "./matchmaking/TicketStore.ts";
@@ -49,6 +52,8 @@ export const LEADERBOARD_PASS_MS = 5_000;
 export const RESULT_DRAIN_MS = 2_000;
 /** How often a process looks for orphaned matches of its region. */
 export const RECOVERY_PASS_MS = 1_000;
+/** How often a process republishes its load and sweeps processes that stopped answering. */
+export const PLACEMENT_PASS_MS = 1_000;
 
 export interface Stores {
   players: PlayerStore;
@@ -81,6 +86,9 @@ export interface Services {
   arenas: ArenaLauncher;
   matchmaker: Matchmaker;
   placement: RegionPlacement;
+  /** This process' rooms and clients, counted exactly, with its caps (MAX_ROOMS, MAX_CCU). */
+  load: ProcessLoad;
+  metrics: Metrics;
   chat: ChatService;
   blocks: BlockStore;
   sessions: SessionService;
@@ -90,15 +98,30 @@ export interface Services {
   close(): Promise<void>;
 }
 
-function redisClient(url: string, log: Logger, name: string): Redis {
+function redisClient(url: string, log: Logger, name: string, metrics: Metrics): Redis {
   const client = new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableReadyCheck: true });
-  // Without a listener ioredis reports every failed reconnect as unhandled; a Redis outage is a readiness fact here.
-  client.on("error", (error: Error) => log.warn({ err: error.message, client: name }, "Redis connection error"));
+  observeRedis(client, log, name, metrics);
   return client;
 }
 
+function observeRedis(
+  client: { on(event: "error", listener: (error: Error) => void): unknown },
+  log: Logger,
+  name: string,
+  metrics: Metrics,
+): void {
+  // Without a listener ioredis reports every failed reconnect as unhandled; a Redis outage is a readiness fact here.
+  client.on("error", (error: Error) => {
+    metrics.redisErrors.inc({ client: name });
+    log.warn({ err: error.message, client: name }, "Redis connection error");
+  });
+}
+
 export async function createServices(config: ResolvedConfig, log: Logger): Promise<Services> {
-  const db = await openDatabase(config, log.child({ component: "database" }));
+  const metrics = new Metrics({ region: config.region, processId: () => matchMaker.processId });
+  const db = new ObservedDatabase(await openDatabase(config, log.child({ component: "database" })), (kind) =>
+    metrics.databaseErrors.inc({ kind }),
+  );
   try {
     const report = await migrate(db);
     log.info({ database: db.kind, applied: report.applied, schemaVersion: report.current }, "database ready");
@@ -113,9 +136,10 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   let redisConnections: () => Record<string, string> = () => ({});
   if (config.redisUrl !== undefined) {
     const redisLog = log.child({ component: "redis" });
-    const observed = new ObservedRedisPresence(redisClient(config.redisUrl, redisLog, "arena-presence"));
-    const driverClient = redisClient(config.redisUrl, redisLog, "arena-driver");
-    const ownClient = redisClient(config.redisUrl, redisLog, "arena-services");
+    const observed = new ObservedRedisPresence(redisClient(config.redisUrl, redisLog, "arena-presence", metrics));
+    for (const [name, client] of Object.entries(observed.connections())) observeRedis(client, redisLog, name, metrics);
+    const driverClient = redisClient(config.redisUrl, redisLog, "arena-driver", metrics);
+    const ownClient = redisClient(config.redisUrl, redisLog, "arena-services", metrics);
     presence = observed;
     driver = new RedisDriver(driverClient);
     redis = ownClient;
@@ -184,8 +208,9 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   );
   results.start(RESULT_DRAIN_MS);
   const arenas = new ArenaLauncher(matchSigner);
+  const ticketStore = redis === undefined ? new InMemoryTicketStore() : new RedisTicketStore(redis);
   const matchmaker = new Matchmaker(
-    redis === undefined ? new InMemoryTicketStore() : new RedisTicketStore(redis),
+    ticketStore,
     arenas,
     presence,
     stores.players,
@@ -198,16 +223,36 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       leaseTtlMs: 3_000,
     },
     log.child({ component: "matchmaker" }),
+    {
+      matched: (mode, region, waitedMs) => {
+        for (const ms of waitedMs) metrics.timeToMatch.observe({ mode, region }, ms / 1000);
+      },
+      refused: (region, reason) => metrics.matchesRefused.inc({ region, reason }),
+    },
   );
   matchmaker.start(MATCHMAKING_PASS_MS);
-  const placement = new RegionPlacement(presence, config.region, log.child({ component: "placement" }));
-  // Colyseus assigns the process id while the server starts; record the region as soon as it exists.
+  const load = new ProcessLoad({ maxRooms: config.maxRooms, maxCcu: config.maxCcu });
+  const placement = new RegionPlacement(presence, config.region, load, log.child({ component: "placement" }));
+  // Colyseus assigns the process id while the server starts; announce the region and caps as soon as it exists.
   const registration = setInterval(() => {
     placement
       .register()
       .then((done) => done && clearInterval(registration))
       .catch((error: unknown) => log.warn({ err: error }, "could not record this process' region"));
   }, 200);
+  placement.start(PLACEMENT_PASS_MS);
+  metrics.observe({
+    clientsByRoom: () => load.clientsByRoom(),
+    roomsByType: () => load.roomsByType(),
+    queueDepths: async () => {
+      const depths: Array<{ region: string; mode: string; depth: number }> = [];
+      for (const pool of await ticketStore.pools()) {
+        const [region = "", mode = ""] = pool.split(":");
+        depths.push({ region, mode, depth: await ticketStore.size(pool) });
+      }
+      return depths;
+    },
+  });
 
   const recovery = new RecoveryService(
     stores.sessions,
@@ -236,6 +281,8 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     arenas,
     matchmaker,
     placement,
+    load,
+    metrics,
     admission: new JoinThrottle(redis, config.roomJoinsPerMin),
     presence,
     driver,
@@ -250,6 +297,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       recovery.stop();
       results.stop();
       clearInterval(registration);
+      placement.stop();
       if (redis !== undefined) await redis.quit().catch(() => redis?.disconnect());
       await db.close();
     },

@@ -1,55 +1,220 @@
 /**
- * Region-aware placement of arena rooms: every process records the region it serves in presence; when Colyseus
- * must pick a process to create an `arena` room, it takes the least loaded process (fewest rooms, then fewest
- * clients) among those serving the match's region. Other rooms, and regions no live process serves, fall back to
- * the least loaded process overall (logged).
+ * Where rooms are created across processes. Every process announces in presence the region it serves and its caps
+ * (MAX_ROOMS arenas, MAX_CCU clients). When Colyseus must pick a process to create a room, placement considers only
+ * live processes — those whose IPC channel is subscribed in presence right now, so a killed process drops out as
+ * soon as its Redis connection does — and:
+ * - an `arena` goes to the least loaded process *of the match's region* that is under both caps; when there is none,
+ *   creation fails with {@link RegionFullError} (the matchmaker tells the players and keeps them queued) rather
+ *   than overloading a process or sending players to another region;
+ * - other rooms (matchmaking, chat) go to the least loaded process under MAX_CCU in any region, else
+ *   {@link ServerFullError}.
+ * `process(now)` also sweeps dead processes: Colyseus' health check removes their stats and room listings, so no
+ * client is ever sent to them, and their announcements are deleted.
  */
-import { matchMaker, type Presence } from "@colyseus/core";
+import { matchMaker, type Presence, ServerError } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
 import { RoomName } from "../../protocol.ts";
+import { Periodic } from "../Periodic.ts";
+import type { Caps, ProcessLoad } from "./ProcessLoad.ts";
 
-const REGIONS_KEY = "arena:process:region";
+/** processId → region (read by tools and tests; kept as a plain hash). */
+export const REGIONS_KEY = "arena:process:region";
+/** processId → JSON {@link Caps} and its load (`arenas`, `ccu`), republished as the load changes. */
+export const CAPS_KEY = "arena:process:caps";
+/** Debounce of load publication after a room opens or closes. */
+const PUBLISH_DELAY_MS = 50;
+/** Colyseus subscribes every process to `p:<processId>`; a subscribed channel means a live process. */
+const PROCESS_CHANNEL_PREFIX = "p:";
+
+/** No process of the match's region can take it (all at a cap, or none running). HTTP/room status 503. */
+export class RegionFullError extends ServerError {
+  constructor(
+    readonly region: string,
+    readonly reason: "full" | "none",
+  ) {
+    super(
+      503,
+      reason === "full"
+        ? `every server of region ${region} is full (MAX_ROOMS/MAX_CCU); try again shortly`
+        : `no server of region ${region} is running`,
+    );
+    this.name = "RegionFullError";
+  }
+}
+
+/** Every live process is at MAX_CCU. */
+export class ServerFullError extends ServerError {
+  constructor() {
+    super(503, "every server is full (MAX_CCU); try again shortly");
+    this.name = "ServerFullError";
+  }
+}
+
+export interface ProcessView {
+  processId: string;
+  region: string;
+  caps: Caps;
+  ccu: number;
+  arenas: number;
+}
 
 export class RegionPlacement {
   private registeredAs: string | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private readonly periodic = new Periodic(
+    () => this.process(),
+    (error: unknown) => this.log.warn({ err: error }, "process sweep failed"),
+  );
 
   constructor(
     private readonly presence: Presence,
     private readonly region: string,
+    private readonly load: ProcessLoad,
     private readonly log: Logger,
   ) {}
 
-  /** Records this process' region once Colyseus has given it a process id. Idempotent. */
+  start(intervalMs: number): void {
+    this.periodic.start(intervalMs);
+  }
+
+  stop(): void {
+    this.periodic.stop();
+    clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
+  }
+
+  /** Records this process' region and caps once Colyseus has given it a process id. Idempotent. */
   async register(): Promise<boolean> {
     const processId = matchMaker.processId;
     if (processId === undefined || processId === this.registeredAs) return processId !== undefined;
     await this.presence.hset(REGIONS_KEY, processId, this.region);
     this.registeredAs = processId;
+    await this.publishLoad();
     return true;
+  }
+
+  /** Publishes this process' caps and current load for the placement decisions of every process. */
+  async publishLoad(): Promise<void> {
+    if (this.registeredAs === undefined) return;
+    const { caps } = this.load;
+    await this.presence.hset(
+      CAPS_KEY,
+      this.registeredAs,
+      JSON.stringify({ ...caps, arenas: this.load.arenas, ccu: this.load.ccu }),
+    );
+  }
+
+  /** A room opened or closed, or a client came or went: publish the new load shortly (coalescing bursts). */
+  loadChanged(): void {
+    if (this.publishTimer !== undefined) return;
+    this.publishTimer = setTimeout(() => {
+      this.publishTimer = undefined;
+      this.publishLoad().catch((error: unknown) =>
+        this.log.warn({ err: error }, "could not publish this process' load"),
+      );
+    }, PUBLISH_DELAY_MS);
+  }
+
+  /** Withdraws this process' announcement (graceful shutdown). */
+  async unregister(): Promise<void> {
+    if (this.registeredAs === undefined) return;
+    await this.presence.hdel(REGIONS_KEY, this.registeredAs);
+    await this.presence.hdel(CAPS_KEY, this.registeredAs);
+    this.registeredAs = undefined;
+  }
+
+  /** Registers, then sweeps processes that are gone: their stats, room listings and announcements. */
+  async process(): Promise<string[]> {
+    if (!(await this.register())) return [];
+    await this.publishLoad();
+    const live = await this.liveProcessIds();
+    const [stats, regions] = await Promise.all([matchMaker.stats.fetchAll(), this.presence.hgetall(REGIONS_KEY)]);
+    const suspects = new Set([...stats.map((entry) => entry.processId), ...Object.keys(regions ?? {})]);
+    const swept: string[] = [];
+    for (const processId of suspects) {
+      if (live.has(processId)) continue;
+      // Colyseus pings it over IPC; on no answer it removes its stats and room listings.
+      const alive = await matchMaker.healthCheckProcessId(processId);
+      if (alive) continue;
+      await this.presence.hdel(REGIONS_KEY, processId);
+      await this.presence.hdel(CAPS_KEY, processId);
+      swept.push(processId);
+    }
+    if (swept.length > 0) this.log.warn({ processIds: swept }, "removed processes that stopped answering");
+    return swept;
+  }
+
+  /** Live, announced processes with their caps and load (this process' own load counted exactly). */
+  async processes(): Promise<ProcessView[]> {
+    await this.register();
+    const [live, regions, published] = await Promise.all([
+      this.liveProcessIds(),
+      this.presence.hgetall(REGIONS_KEY),
+      this.presence.hgetall(CAPS_KEY),
+    ]);
+    const views: ProcessView[] = [];
+    for (const processId of live) {
+      const region = regions?.[processId];
+      if (region === undefined) continue;
+      if (processId === matchMaker.processId) {
+        views.push({ processId, region, caps: this.load.caps, ccu: this.load.ccu, arenas: this.load.arenas });
+      } else {
+        views.push({ processId, region, ...parseLoad(published?.[processId]) });
+      }
+    }
+    return views;
   }
 
   /** The `selectProcessIdToCreateRoom` of the server options. */
   readonly select = async (roomName: string, clientOptions: Record<string, unknown>): Promise<string> => {
-    await this.register();
-    const regions = await this.presence.hgetall(REGIONS_KEY);
-    // Only processes that announced a region are candidates: a stats entry left by a process that is gone (and
-    // never re-registered) would otherwise attract every room while answering none.
-    const stats = await matchMaker.stats.fetchAll();
-    const announced = stats.filter((process) => regions[process.processId] !== undefined);
-    const live = (announced.length > 0 ? announced : stats).sort((a, b) => a.roomCount - b.roomCount || a.ccu - b.ccu);
-    // An explicit target (operations, tests) wins when that process has announced itself.
+    const candidates = (await this.processes()).sort((a, b) => a.ccu - b.ccu || a.arenas - b.arenas);
+    // An explicit target (operations, tests) wins when that process is live.
     const placeOn = clientOptions.placeOn;
-    if (typeof placeOn === "string" && regions[placeOn] !== undefined) return placeOn;
-    const wanted =
-      roomName === RoomName.Arena ? (clientOptions.match as { region?: string } | undefined)?.region : undefined;
-    if (wanted !== undefined) {
-      const inRegion = live.find((process) => regions[process.processId] === wanted);
-      if (inRegion !== undefined) return inRegion.processId;
-      this.log.warn(
-        { region: wanted },
-        "no live process serves this region; placing the arena on the least loaded process",
-      );
+    if (typeof placeOn === "string" && candidates.some((process) => process.processId === placeOn)) return placeOn;
+
+    if (roomName === RoomName.Arena) {
+      const region = (clientOptions.match as { region?: string } | undefined)?.region ?? this.region;
+      const inRegion = candidates.filter((process) => process.region === region);
+      if (inRegion.length === 0) throw new RegionFullError(region, "none");
+      const open = inRegion.find((process) => !arenasFull(process) && !ccuFull(process));
+      if (open === undefined) throw new RegionFullError(region, "full");
+      return open.processId;
     }
-    return live[0]?.processId ?? matchMaker.processId;
+    const open = candidates.find((process) => !ccuFull(process));
+    if (open !== undefined) return open.processId;
+    if (candidates.length > 0) throw new ServerFullError();
+    // Nothing announced yet (this process is still starting): create here.
+    return matchMaker.processId;
   };
+
+  private async liveProcessIds(): Promise<Set<string>> {
+    const channels = await this.presence.channels(`${PROCESS_CHANNEL_PREFIX}*`);
+    const live = new Set(channels.map((channel) => channel.slice(PROCESS_CHANNEL_PREFIX.length)));
+    if (matchMaker.processId !== undefined) live.add(matchMaker.processId);
+    return live;
+  }
+}
+
+/** A peer's published caps and load; a peer that has not published yet counts as empty and uncapped. */
+function parseLoad(raw: string | undefined): Pick<ProcessView, "caps" | "ccu" | "arenas"> {
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(raw ?? "{}") as Record<string, unknown>;
+  } catch {
+    // treated as empty below
+  }
+  const count = (value: unknown) => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+  return {
+    caps: { maxRooms: count(parsed.maxRooms), maxCcu: count(parsed.maxCcu) },
+    ccu: count(parsed.ccu),
+    arenas: count(parsed.arenas),
+  };
+}
+
+function arenasFull(process: ProcessView): boolean {
+  return process.caps.maxRooms > 0 && process.arenas >= process.caps.maxRooms;
+}
+
+function ccuFull(process: ProcessView): boolean {
+  return process.caps.maxCcu > 0 && process.ccu >= process.caps.maxCcu;
 }

@@ -8,6 +8,7 @@
 import type { Presence } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
 import type { ArenaLauncher, SeatReservation } from "../matches/ArenaLauncher.ts";
+import { RegionFullError } from "../matches/RegionPlacement.ts";
 import type { RosterEntry } from "../matches/MatchTicket.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
 import {
@@ -36,10 +37,19 @@ export interface MatchmakerOptions {
   leaseTtlMs: number;
 }
 
-export interface SeatDelivery {
-  sessionId: string;
-  seat: SeatReservation;
+/** What a searching player's channel carries: its seat, or why its formed match could not start (it stays queued). */
+export type SeatDelivery =
+  | { sessionId: string; seat: SeatReservation }
+  | { refused: { region: string; message: string } };
+
+/** What the matchmaker reports to the metrics. */
+export interface MatchmakerObserver {
+  matched(mode: Mode, region: string, waitedMs: readonly number[]): void;
+  refused(region: string, reason: RegionFullError["reason"]): void;
 }
+
+/** How long a pool whose region had no room waits before forming matches again. */
+export const REGION_FULL_BACKOFF_MS = 2_000;
 
 /** How long a cancelled match's players keep their place in the queue. */
 export const REMEMBER_WAIT_MS = 60_000;
@@ -66,6 +76,8 @@ export class AlreadyQueuedError extends Error {
 export class Matchmaker {
   /** Leases this process holds, by pool. */
   private readonly leases = new Map<string, string>();
+  /** Pools whose region was full, until when they rest. */
+  private readonly restingUntil = new Map<string, number>();
   private running = false;
   private readonly periodic = new Periodic(
     () => this.process(Date.now()),
@@ -79,6 +91,7 @@ export class Matchmaker {
     private readonly players: PlayerStore,
     private readonly options: MatchmakerOptions,
     private readonly log: Logger,
+    private readonly observer?: MatchmakerObserver,
   ) {}
 
   /** Runs `process(Date.now())` every `intervalMs`; a failed pass is logged and the next one retries. */
@@ -150,6 +163,7 @@ export class Matchmaker {
           continue;
         }
         this.leases.set(pool, lease);
+        if ((this.restingUntil.get(pool) ?? 0) > now) continue;
         const tickets = await this.store.list(pool, now);
         for (const match of matchPool(tickets, now, this.options.schedule, this.options.botFillSec)) {
           const ids = match.teams.flat().map((t) => t.playerId);
@@ -159,8 +173,12 @@ export class Matchmaker {
             break;
           }
           if (claim === "missing") continue; // someone cancelled meanwhile: the others stay queued
-          await this.launch(match, now);
-          formed.push(match);
+          if (await this.launch(match, now)) {
+            formed.push(match);
+          } else {
+            this.restingUntil.set(pool, now + REGION_FULL_BACKOFF_MS);
+            break;
+          }
         }
       }
       return formed;
@@ -197,8 +215,11 @@ export class Matchmaker {
     return seats.map((seat, i) => (balanced ? seat : { ...seat, team: squad ? i % 2 : i }));
   }
 
-  /** Launches the arena and delivers seats; on failure the players go back to the front of the queue. */
-  private async launch(match: FormedMatch, now: number): Promise<void> {
+  /**
+   * Launches the arena and delivers seats; on failure the players go back to the front of the queue. False when
+   * the match's region has no room: its players are told, and the pool rests a moment.
+   */
+  private async launch(match: FormedMatch, now: number): Promise<boolean> {
     const tickets = match.teams.flat();
     try {
       const launched = await this.launcher.launch({
@@ -226,12 +247,32 @@ export class Matchmaker {
         },
         "match formed",
       );
-    } catch (error) {
-      this.log.error(
-        { err: error, mode: match.mode, region: match.region },
-        "could not start a match; requeueing its players",
+      this.observer?.matched(
+        match.mode,
+        match.region,
+        tickets.map((ticket) => now - ticket.enqueuedAt),
       );
+      return true;
+    } catch (error) {
       for (const ticket of tickets) await this.store.add(ticket, this.options.ticketTtlMs, now);
+      if (!(error instanceof RegionFullError)) {
+        this.log.error(
+          { err: error, mode: match.mode, region: match.region },
+          "could not start a match; requeueing its players",
+        );
+        return true;
+      }
+      this.log.warn(
+        { mode: match.mode, region: match.region, reason: error.reason },
+        "no server of the region can host the match; its players stay queued",
+      );
+      this.observer?.refused(match.region, error.reason);
+      for (const ticket of tickets) {
+        await this.presence.publish(seatChannel(ticket.playerId), {
+          refused: { region: match.region, message: error.message },
+        } satisfies SeatDelivery);
+      }
+      return false;
     }
   }
 }

@@ -1,0 +1,189 @@
+/**
+ * The process' Prometheus metrics (prom-client), served at GET /metrics. One registry per process, built by the
+ * composition root and handed to whoever records: rooms (ticks, snapshots, sockets), the matchmaker (time to match),
+ * the HTTP edge (logins), the database and Redis wrappers (errors). Gauges that describe live state (CCU, rooms,
+ * queue depth) are computed at scrape time from their source, so they cannot drift.
+ *
+ * Names are documented in docs/OBSERVABILITY.md; dashboards and alerts depend on them: add, never rename.
+ */
+import type { Socket } from "node:net";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export const METRIC_PREFIX = "arena_";
+
+/** Live state the gauges read at scrape time. */
+export interface MetricSources {
+  /** Connected clients of this process, by room type. */
+  clientsByRoom(): Map<string, number>;
+  /** Rooms hosted by this process, by room type. */
+  roomsByType(): Map<string, number>;
+  /** Searching tickets per matchmaking pool (`region`, `mode`). */
+  queueDepths(): Promise<Array<{ region: string; mode: string; depth: number }>>;
+}
+
+/** Login outcomes as the HTTP edge sees them. */
+export type LoginOutcome = "success" | "failure" | "throttled";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly tickDuration: Histogram<"room">;
+  readonly snapshotDuration: Histogram;
+  readonly timeToMatch: Histogram<"mode" | "region">;
+  readonly logins: Counter<"method" | "outcome">;
+  readonly databaseErrors: Counter<"kind">;
+  readonly redisErrors: Counter<"client">;
+  readonly matchesRefused: Counter<"region" | "reason">;
+  private readonly bytesSent: Counter<"room">;
+  private readonly clientSendRate: Histogram<"room">;
+  private sources: MetricSources | undefined;
+  /** Bytes already counted per live socket, so each scrape adds only what was written since the last one. */
+  private readonly liveSockets = new Map<Socket, { room: string; counted: number; since: number }>();
+
+  constructor(labels: { region: string; processId?: () => string | undefined }) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ region: labels.region });
+    // Process CPU, RSS, heap, GC and event-loop delay (nodejs_eventloop_lag_*), sampled every 10 ms.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+
+    const self = this;
+    new Gauge({
+      name: `${METRIC_PREFIX}ccu`,
+      help: "Clients connected to this process, by room type",
+      labelNames: ["room"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [room, count] of self.sources?.clientsByRoom() ?? []) this.set({ room }, count);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}rooms`,
+      help: "Rooms hosted by this process, by room type",
+      labelNames: ["type"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, count] of self.sources?.roomsByType() ?? []) this.set({ type }, count);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}matchmaking_queue_depth`,
+      help: "Players searching for a match, by pool (shared by all processes: aggregate with max, not sum)",
+      labelNames: ["mode", "pool_region"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const pool of (await self.sources?.queueDepths()) ?? []) {
+          this.set({ mode: pool.mode, pool_region: pool.region }, pool.depth);
+        }
+      },
+    });
+    this.tickDuration = new Histogram({
+      name: `${METRIC_PREFIX}tick_duration_seconds`,
+      help: "Wall time of one simulation tick",
+      labelNames: ["room"],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05],
+      registers,
+    });
+    this.snapshotDuration = new Histogram({
+      name: `${METRIC_PREFIX}snapshot_duration_seconds`,
+      help: "Time a match snapshot blocks its room (serialisation; the write is asynchronous)",
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+      registers,
+    });
+    this.timeToMatch = new Histogram({
+      name: `${METRIC_PREFIX}matchmaking_time_to_match_seconds`,
+      help: "Time from a player's ticket to its match being formed",
+      labelNames: ["mode", "region"],
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
+    this.matchesRefused = new Counter({
+      name: `${METRIC_PREFIX}matchmaking_refused_total`,
+      help: "Matches formed but not started because no process of their region had room",
+      labelNames: ["region", "reason"],
+      registers,
+    });
+    this.logins = new Counter({
+      name: `${METRIC_PREFIX}logins_total`,
+      help: "Login attempts at the HTTP edge, by method (register, login, guest, refresh) and outcome",
+      labelNames: ["method", "outcome"],
+      registers,
+    });
+    this.databaseErrors = new Counter({
+      name: `${METRIC_PREFIX}database_errors_total`,
+      help: "Failed database calls: connection (unreachable, timeout) or statement (SQL error)",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.redisErrors = new Counter({
+      name: `${METRIC_PREFIX}redis_errors_total`,
+      help: "Redis connection errors, by connection",
+      labelNames: ["client"],
+      registers,
+    });
+    this.bytesSent = new Counter({
+      name: `${METRIC_PREFIX}ws_bytes_sent_total`,
+      help: "Bytes written to room clients' WebSockets (framing included), by room type",
+      labelNames: ["room"],
+      registers,
+      collect() {
+        self.countLiveSockets();
+      },
+    });
+    this.clientSendRate = new Histogram({
+      name: `${METRIC_PREFIX}client_bytes_per_second`,
+      help: "Average bytes per second sent to one client over its connection, observed when it closes",
+      labelNames: ["room"],
+      buckets: [250, 500, 1000, 2000, 3000, 5000, 10_000, 20_000, 50_000],
+      registers,
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}process_info`,
+      help: "This process (value 1), labelled with its Colyseus process id",
+      labelNames: ["process_id"],
+      registers,
+      collect() {
+        this.reset();
+        const processId = labels.processId?.();
+        if (processId !== undefined) this.set({ process_id: processId }, 1);
+      },
+    });
+  }
+
+  /** Connects the scrape-time gauges to their sources (once the services exist). */
+  observe(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  /**
+   * Counts what is written to a client's socket from now until it closes. `socket` is the TCP socket under the
+   * client's WebSocket; a reconnected client is tracked again on its new socket.
+   */
+  trackSocket(socket: Socket | undefined, room: string): void {
+    if (socket === undefined || this.liveSockets.has(socket)) return;
+    this.liveSockets.set(socket, { room, counted: socket.bytesWritten, since: performance.now() });
+    const started = socket.bytesWritten;
+    socket.once("close", () => {
+      const entry = this.liveSockets.get(socket);
+      if (entry === undefined) return;
+      this.liveSockets.delete(socket);
+      this.bytesSent.inc({ room }, socket.bytesWritten - entry.counted);
+      const seconds = (performance.now() - entry.since) / 1000;
+      if (seconds >= 1) this.clientSendRate.observe({ room }, (socket.bytesWritten - started) / seconds);
+    });
+  }
+
+  /** The text exposition of every metric. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private countLiveSockets(): void {
+    for (const [socket, entry] of this.liveSockets) {
+      const written = socket.bytesWritten;
+      if (written > entry.counted) this.bytesSent.inc({ room: entry.room }, written - entry.counted);
+      entry.counted = written;
+    }
+  }
+}
