@@ -22,14 +22,21 @@ export interface Scene {
   banner: string | undefined;
 }
 
-const TEAM_COLOURS = ["#ff5555", "#50fa7b", "#bd93f9", "#f1fa8c", "#ffb86b", "#8be9fd", "#ff79c6", "#6272a4"];
+/** Screen pixels per world unit. */
+export const ZOOM = 0.6;
+
+const TEAM_COLOURS = ["#ff5555", "#ff9e64", "#bd93f9", "#f1fa8c", "#ffb86b", "#a3be8c", "#ff79c6", "#6272a4"];
 
 export function draw(ctx: CanvasRenderingContext2D, scene: Scene, ownTeam: number): void {
   const { width, height } = ctx.canvas;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.fillStyle = "#0d0f14";
   ctx.fillRect(0, 0, width, height);
-  ctx.translate(Math.round(width / 2 - scene.camera.x), Math.round(height / 2 - scene.camera.y));
+  // Zoomed out so that most of the 900 u view radius fits: the opponents the server sends are on screen.
+  const zoom = ZOOM;
+  ctx.translate(width / 2, height / 2);
+  ctx.scale(zoom, zoom);
+  ctx.translate(-scene.camera.x, -scene.camera.y);
 
   ctx.fillStyle = "#161a22";
   ctx.fillRect(0, 0, ARENA_MAP.width, ARENA_MAP.height);
@@ -59,7 +66,7 @@ export function draw(ctx: CanvasRenderingContext2D, scene: Scene, ownTeam: numbe
   }
 
   const r = DEFAULT_TUNING.playerRadius;
-  ctx.font = "13px system-ui, sans-serif";
+  ctx.font = "20px system-ui, sans-serif";
   ctx.textAlign = "center";
   for (const p of scene.players) {
     ctx.globalAlpha = p.alive ? (p.connected ? 1 : 0.5) : 0.2;
