@@ -1,0 +1,159 @@
+/**
+ * Three processes on one Redis and one PostgreSQL, in two regions: eu (this process, MAX_ROOMS=2, and a peer,
+ * MAX_ROOMS=1) and us (a peer). Players entering through different processes are matched together; arenas land
+ * only on processes of their region; caps hold; a killed process drops out of listings and placement at once.
+ */
+import assert from "node:assert/strict";
+import { matchMaker } from "@colyseus/core";
+import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import { RoomErrorCode, RoomName } from "../../src/protocol.ts";
+import { RegionFullError } from "../../src/services/matches/RegionPlacement.ts";
+import { PORT } from "../helpers/childServer.ts";
+import { type Peer, startPeer } from "../helpers/peer.ts";
+import { bootTestServer, type Registered, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
+
+const PORT_US = PORT + 1;
+const address = (port: number) => `127.0.0.1:${port}`;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, withinMs = 15_000): Promise<T> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.fail(`${what} within ${withinMs} ms`);
+}
+
+describe("scale-out: three processes, two regions [postgres, redis]", function () {
+  this.timeout(120_000);
+  let eu1: TestServer;
+  let eu2: Peer;
+  let us: Peer;
+  const ids: Record<string, string> = {};
+  const open: ClientRoom[] = [];
+
+  before(async () => {
+    const shared = { BOT_FILL_SEC: "0", REGIONS: "eu,us", MATCH_DURATION_SEC: "60" };
+    eu1 = await bootTestServer({
+      database: "postgres",
+      redis: true,
+      env: { ...shared, REGION: "eu", MAX_ROOMS: "2", PUBLIC_ADDRESS: address(TEST_PORT) },
+    });
+    [eu2, us] = await Promise.all([
+      startPeer(eu1, { ...shared, REGION: "eu", MAX_ROOMS: "1", PUBLIC_ADDRESS: address(PORT) }, PORT),
+      startPeer(eu1, { ...shared, REGION: "us", MAX_ROOMS: "2", PUBLIC_ADDRESS: address(PORT_US) }, PORT_US),
+    ]);
+    const processes = await until("three processes announced", async () => {
+      const seen = await eu1.services.placement.processes();
+      return seen.length === 3 ? seen : undefined;
+    });
+    ids.eu1 = matchMaker.processId;
+    ids.eu2 = processes.find((p) => p.region === "eu" && p.processId !== ids.eu1)!.processId;
+    ids.us = processes.find((p) => p.region === "us")!.processId;
+    assert.deepEqual(processes.find((p) => p.processId === ids.eu2)!.caps, { maxRooms: 1, maxCcu: 5000 });
+  });
+  after(async () => {
+    // Rooms of the killed process never answer a leave: bound the wait.
+    const settle = (room: ClientRoom) =>
+      Promise.race([room.leave().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
+    await Promise.all(open.map(settle));
+    await Promise.all([eu2?.stop(), us?.stop()]);
+    await eu1?.close();
+  });
+
+  async function search(port: number, player: Registered, region: string): Promise<ClientRoom> {
+    const sdk = new ColyseusSDK(`ws://${address(port)}`);
+    sdk.auth.token = player.accessToken;
+    const room = await sdk.joinOrCreate(RoomName.Matchmaking, { mode: "duel", region });
+    room.onMessage("*", () => {});
+    open.push(room);
+    return room;
+  }
+
+  it("players entering through different processes are matched together, in their region's processes", async () => {
+    const [a, b, c, d] = await Promise.all(Array.from({ length: 4 }, () => registerPlayer(eu1)));
+    const searches = [
+      await search(TEST_PORT, a!, "eu"),
+      await search(PORT, b!, "eu"),
+      await search(TEST_PORT, c!, "us"),
+      await search(PORT_US, d!, "us"),
+    ];
+    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 20_000)));
+    const arenas = await Promise.all(
+      seats.map((seat) => new ColyseusSDK(`ws://${address(TEST_PORT)}`).consumeSeatReservation(seat)),
+    );
+    open.push(...arenas);
+    for (const arena of arenas) arena.onMessage("*", () => {});
+    assert.equal(arenas[0]!.roomId, arenas[1]!.roomId, "the eu players entered through eu1 and eu2 and share a duel");
+    assert.equal(arenas[2]!.roomId, arenas[3]!.roomId, "the us players entered through eu1 and us and share a duel");
+    assert.ok(
+      [address(TEST_PORT), address(PORT)].includes((seats[0] as { publicAddress: string }).publicAddress),
+      "eu arena on an eu process",
+    );
+    assert.equal((seats[2] as { publicAddress: string }).publicAddress, address(PORT_US), "us arena on the us process");
+    const listings = await matchMaker.query({ name: RoomName.Arena });
+    assert.equal(listings.length, 2);
+    assert.equal(listings.find((room) => room.roomId === arenas[2]!.roomId)!.processId, ids.us);
+  });
+
+  it("eu arenas fill eu1 (MAX_ROOMS=2) and eu2 (MAX_ROOMS=1) and no more; the next is refused, not overflowed", async () => {
+    const [p, q] = await Promise.all([registerPlayer(eu1), registerPlayer(eu1)]);
+    const roster = [p!, q!].map((x, i) => ({
+      playerId: x.player.id,
+      username: x.player.username,
+      team: i,
+      bot: false,
+    }));
+    const euArenas = async () =>
+      (await matchMaker.query({ name: RoomName.Arena })).filter((room) => room.processId !== ids.us).length;
+    // One eu arena runs already; two more fit. Each placement waits for the previous one's published load.
+    for (let created = await euArenas(); created < 3; created = await euArenas()) {
+      await eu1.services.arenas.launch({ mode: "duel", region: "eu", roster });
+      await until("the new load published", async () => ((await euArenas()) > created ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    const refused = await eu1.services.arenas.launch({ mode: "duel", region: "eu", roster }).then(
+      () => assert.fail("a fourth eu arena was created"),
+      (error: unknown) => error,
+    );
+    assert.ok(refused instanceof RegionFullError && refused.reason === "full", String(refused));
+    const byProcess = new Map<string, number>();
+    for (const room of await matchMaker.query({ name: RoomName.Arena })) {
+      byProcess.set(room.processId, (byProcess.get(room.processId) ?? 0) + 1);
+    }
+    assert.equal(byProcess.get(ids.eu1), 2, "eu1 at its cap");
+    assert.equal(byProcess.get(ids.eu2), 1, "eu2 at its cap");
+    assert.equal(byProcess.get(ids.us), 1, "us untouched by eu placements");
+  });
+
+  it("a killed process' listings disappear and no client is sent to it", async () => {
+    const before = await matchMaker.query({ processId: ids.us });
+    assert.ok(before.length >= 1, "the us process held rooms");
+    us.running.child.kill("SIGKILL");
+    await until("the killed process swept", async () => {
+      const [listings, stats, processes] = await Promise.all([
+        matchMaker.query({ processId: ids.us }),
+        matchMaker.stats.fetchAll(),
+        eu1.services.placement.processes(),
+      ]);
+      const gone =
+        listings.length === 0 &&
+        !stats.some((entry) => entry.processId === ids.us) &&
+        !processes.some((entry) => entry.processId === ids.us);
+      return gone ? true : undefined;
+    });
+    // A us match now has nowhere to go: the players are told, and nobody gets a seat on the dead process.
+    const [p, q] = await Promise.all([registerPlayer(eu1), registerPlayer(eu1)]);
+    const searches = [await search(TEST_PORT, p!, "us"), await search(PORT, q!, "us")];
+    const errors = await Promise.all(searches.map((room) => room.waitForMessage("error", 10_000)));
+    for (const error of errors) {
+      assert.equal(error.code, RoomErrorCode.RegionFull);
+      assert.match(error.message, /no server of region us is running/);
+    }
+    const seatsSent: unknown[] = [];
+    for (const room of searches) room.onMessage("seat", (seat) => seatsSent.push(seat));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.deepEqual(seatsSent, []);
+  });
+});
