@@ -1,7 +1,7 @@
 /**
  * The baseline for the arena benchmark: what a plain Colyseus room does to move the same number of players — a
  * `move` message sets a velocity, a 30 Hz simulation integrates it, every client sees every player, patches at
- * 20 Hz. No validation, interest management, projectiles or lag compensation.
+ * 20 Hz. No validation, interest management, projectiles or lag compensation. Hosted by loadtest/benchHost.ts.
  */
 import { type Client, Room } from "@colyseus/core";
 import { MapSchema, Schema, type } from "@colyseus/schema";
@@ -22,7 +22,9 @@ export class VanillaState extends Schema {
 export class VanillaRoom extends Room<{ state: VanillaState }> {
   override maxClients = 1000;
 
-  override onCreate(): void {
+  /** `size`: players per room (matched with `filterBy(["size"])`), so rooms hold as many as the arenas compared. */
+  override onCreate(options: { size?: number }): void {
+    if (typeof options?.size === "number" && options.size > 0) this.maxClients = options.size;
     this.setState(new VanillaState());
     this.patchRate = 50;
     this.onMessage("input", (client: Client, message: { seq: number; moveX: number; moveY: number; aim: number }) => {

@@ -7,6 +7,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { defineServer, type Server } from "@colyseus/core";
+import type { Application } from "express";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { defineArena } from "../arena.config.ts";
 import { loadConfig, type ResolvedConfig } from "../src/config.ts";
@@ -19,7 +20,11 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
-export async function startBenchServer(port = 2590, extend?: (server: Server) => void): Promise<BenchServer> {
+export async function startBenchServer(
+  port = 2590,
+  extend?: (server: Server) => void,
+  extendExpress?: (app: Application, services: Services) => void,
+): Promise<BenchServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-bench-"));
   const config = loadConfig({
     ...process.env,
@@ -34,7 +39,10 @@ export async function startBenchServer(port = 2590, extend?: (server: Server) =>
   const server: Server = defineServer({
     rooms: definition.rooms,
     ...definition.options,
-    express: definition.initializeExpress,
+    express: (app) => {
+      extendExpress?.(app, services);
+      definition.initializeExpress(app);
+    },
     transport: new WebSocketTransport({ server: http.createServer() }),
     gracefullyShutdown: false,
   });
@@ -57,9 +65,9 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Writes a benchmark's figures to loadtest/results/<name>.json and returns the path. */
+/** Writes a benchmark's figures to bench/results/<name>.json and returns the path. */
 export function writeResults(name: string, figures: Record<string, unknown>): string {
-  const dir = path.join(import.meta.dirname, "results");
+  const dir = path.join(import.meta.dirname, "..", "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
   const record = {

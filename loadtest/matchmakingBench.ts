@@ -1,5 +1,5 @@
 /**
- * Matchmaking benchmark. Prints and writes loadtest/results/matchmaking.json:
+ * Matchmaking benchmark. Prints and writes bench/results/matchmaking.json:
  *  1. ticket ingest per second into Redis (RedisTicketStore.add, 64 in flight);
  *  2. one matching pass over 100,000 queued tickets (8 regions × 3 modes, ratings ~ N(1500, 300)): reading the
  *     pools from Redis, forming matches (the pure algorithm), and claiming them;

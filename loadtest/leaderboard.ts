@@ -1,27 +1,29 @@
 /**
- * Leaderboard benchmark: a board of 1,000,000 entries (BENCH_ENTRIES), then through HTTP the rank query
- * (`/leaderboards/rating/players/:id`) and the top 100 (`/leaderboards/rating?limit=100`), p50/p99 and requests/s
- * with 16 in flight, and the p50/p99 of a score submit (PostgreSQL transaction + rank index update).
- *
- *   npm run bench:leaderboard                          # PGlite + in-process order-statistic index
- *   DATABASE_URL=... REDIS_URL=... npm run bench:leaderboard   # PostgreSQL + Redis sorted sets
- * With DATABASE_URL the benchmark writes players and entries into that database: give it a scratch one.
+ * The `leaderboard` scenario: a board of `entries` (1,000,000 by default), then through HTTP the rank query
+ * (`/leaderboards/rating/players/:id`), the top 100 (`/leaderboards/rating?limit=100`) and the 11 around a player,
+ * p50/p99 and requests/s with 16 in flight, and the p50/p99 of a score submit (database transaction + rank index
+ * update). The server runs in this process (loadtest/benchServer.ts), on PGlite + the in-process order-statistic
+ * index, or on PostgreSQL + Redis sorted sets when DATABASE_URL and REDIS_URL are set (it writes players and entries
+ * into that database: give it a scratch one).
  */
-import { burst, percentile, startBenchServer, summarise, writeResults } from "./benchServer.ts";
+import { burst, percentile, startBenchServer, summarise } from "./benchServer.ts";
 
-const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 4000);
 const CONCURRENCY = 16;
 
-async function main(): Promise<void> {
-  const server = await startBenchServer(2592);
+export async function leaderboard(
+  entries: number,
+  requests: number,
+  port: number,
+  log: (line: string) => void,
+): Promise<Record<string, unknown>> {
+  const server = await startBenchServer(port);
   try {
     const { db, leaderboards } = server.services;
     const loadStarted = performance.now();
     const board = leaderboards.get("rating")!;
     // In chunks, so no statement runs into the pool's statement timeout.
-    for (let from = 1; from <= ENTRIES; from += 100_000) {
-      const to = Math.min(ENTRIES, from + 99_999);
+    for (let from = 1; from <= entries; from += 100_000) {
+      const to = Math.min(entries, from + 99_999);
       await db.execute(
         `INSERT INTO players (id, username, region)
          SELECT 'lb' || i, 'lb_' || i, 'local' FROM generate_series($1::int, $2::int) AS i ON CONFLICT DO NOTHING`,
@@ -39,27 +41,25 @@ async function main(): Promise<void> {
     const indexStarted = performance.now();
     await leaderboards.process(Date.now(), true);
     const indexMs = performance.now() - indexStarted;
-    process.stdout.write(
-      `loaded ${ENTRIES} entries in ${Math.round(insertedMs)} ms, index built in ${Math.round(indexMs)} ms\n`,
-    );
+    log(`loaded ${entries} entries in ${Math.round(insertedMs)} ms, index built in ${Math.round(indexMs)} ms`);
 
     const rank = summarise(
-      await burst(REQUESTS, CONCURRENCY, (i) =>
-        fetch(`${server.url}/leaderboards/rating/players/lb${1 + ((i * 7919) % ENTRIES)}`),
+      await burst(requests, CONCURRENCY, (i) =>
+        fetch(`${server.url}/leaderboards/rating/players/lb${1 + ((i * 7919) % entries)}`),
       ),
     );
     const top = summarise(
-      await burst(REQUESTS, CONCURRENCY, () => fetch(`${server.url}/leaderboards/rating?limit=100`)),
+      await burst(requests, CONCURRENCY, () => fetch(`${server.url}/leaderboards/rating?limit=100`)),
     );
     const around = summarise(
-      await burst(REQUESTS, CONCURRENCY, (i) =>
-        fetch(`${server.url}/leaderboards/rating/around/lb${1 + ((i * 104729) % ENTRIES)}?limit=11`),
+      await burst(requests, CONCURRENCY, (i) =>
+        fetch(`${server.url}/leaderboards/rating/around/lb${1 + ((i * 104729) % entries)}?limit=11`),
       ),
     );
 
     const submits: number[] = [];
     for (let i = 0; i < 1000; i++) {
-      const playerId = `lb${1 + ((i * 15485863) % ENTRIES)}`;
+      const playerId = `lb${1 + ((i * 15485863) % entries)}`;
       const t0 = performance.now();
       const pending = await db.transaction((tx) =>
         leaderboards.submit(tx, "rating", playerId, 1000 + (i % 1000), new Date()),
@@ -69,10 +69,10 @@ async function main(): Promise<void> {
     }
     submits.sort((a, b) => a - b);
 
-    const figures = {
+    return {
       database: db.kind,
       rankIndex: server.services.redis === undefined ? "in-process order-statistic treap" : "Redis sorted set",
-      entries: ENTRIES,
+      entries: entries,
       loadIntoDatabaseMs: Math.round(insertedMs),
       buildIndexMs: Math.round(indexMs),
       httpConcurrency: CONCURRENCY,
@@ -85,19 +85,7 @@ async function main(): Promise<void> {
         p99Ms: Math.round(percentile(submits, 99) * 100) / 100,
       },
     };
-    const file = writeResults(
-      `leaderboard-${db.kind}-${server.services.redis === undefined ? "memory" : "redis"}`,
-      figures,
-    );
-    process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${file}\n`);
   } finally {
     await server.close();
   }
 }
-
-main()
-  .then(() => process.exit(0))
-  .catch((error: unknown) => {
-    process.stderr.write(`leaderboard benchmark failed: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  });

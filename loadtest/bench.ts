@@ -1,0 +1,193 @@
+/**
+ * `npm run bench`: a short run of every scenario (about three minutes on a 2-core machine), each writing
+ * bench/results/<name>.json, then bench/results/SUMMARY.md: every performance target with the measured figure,
+ * how far it is from the target, and the figures' conditions. Longer runs: `npm run loadtest -- <scenario>`.
+ * Exits non-zero when a scenario failed to run (a missed target is reported, not an error).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { WindowFigures } from "./lib/Measure.ts";
+import {
+  type Figures as Run,
+  machine,
+  parseOptions,
+  RESULTS_DIR,
+  runScenario,
+  summaryTable,
+  windowsOf,
+  writeFigures,
+} from "./loadtest.ts";
+
+/** The runs of `npm run bench`: name → the same flags `npm run loadtest` takes. */
+const RUNS: Array<[string, string[]]> = [
+  ["rooms-8", ["rooms", "--room-size", "8", "--players", "400", "--duration", "8", "--baselines"]],
+  ["rooms-100", ["rooms", "--room-size", "100", "--players", "100", "--duration", "8", "--baselines"]],
+  ["steady-30hz", ["steady", "--players", "600", "--duration", "8", "--patch-hz", "30"]],
+  ["churn", ["churn", "--players", "200", "--duration", "16"]],
+  ["reconnect-storm", ["reconnect-storm", "--players", "200", "--duration", "8"]],
+  ["matchmaking-flood", ["matchmaking-flood", "--tickets-per-sec", "50", "--duration", "5"]],
+  ["leaderboard", ["leaderboard", "--entries", "100000"]],
+];
+
+interface Target {
+  figure: string;
+  target: string;
+  limit: number;
+  op: "<=" | ">=";
+  value: (runs: Map<string, Run>) => number | undefined;
+  where: string;
+}
+
+const game = (run: Run | undefined) => run?.game as WindowFigures | undefined;
+
+const TARGETS: Target[] = [
+  {
+    figure: "players per server core, 8-player matches, 30 Hz tick / 20 Hz patch",
+    target: "≥ 3,000",
+    limit: 3000,
+    op: ">=",
+    value: (r) => game(r.get("rooms-8"))?.playersPerServerCore,
+    where: "rooms-8",
+  },
+  {
+    figure: "server event-loop delay p99 at that load",
+    target: "≤ 10 ms",
+    limit: 10,
+    op: "<=",
+    value: (r) => game(r.get("rooms-8"))?.serverEventLoopP99Ms,
+    where: "rooms-8",
+  },
+  {
+    figure: "action→update p99, 30 Hz patch, matchmade 4-player matches",
+    target: "≤ 45 ms (with 1,000 players)",
+    limit: 45,
+    op: "<=",
+    value: (r) => game(r.get("steady-30hz"))?.actionLatencyMs.p99 ?? undefined,
+    where: "steady-30hz",
+  },
+  {
+    figure: "bytes/s per client, 8-player matches",
+    target: "≤ 2,000",
+    limit: 2000,
+    op: "<=",
+    value: (r) => game(r.get("rooms-8"))?.bytesInPerClientPerSec,
+    where: "rooms-8",
+  },
+  {
+    figure: "bytes/s per client, 100-player room (interest management)",
+    target: "≤ 5,000",
+    limit: 5000,
+    op: "<=",
+    value: (r) => game(r.get("rooms-100"))?.bytesInPerClientPerSec,
+    where: "rooms-100",
+  },
+  {
+    figure: "server memory per player (RSS growth ÷ players), KB",
+    target: "≤ 48",
+    limit: 48,
+    op: "<=",
+    value: (r) => r.get("rooms-8")?.memoryPerPlayerKb as number | undefined,
+    where: "rooms-8",
+  },
+  {
+    figure: "server CPU per player, arena ÷ vanilla Colyseus room (8 per room)",
+    target: "≤ 1.5×",
+    limit: 1.5,
+    op: "<=",
+    value: (r) => r.get("rooms-8")?.cpuPerPlayerRatioToVanilla as number | undefined,
+    where: "rooms-8",
+  },
+];
+
+function fmt(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return "n/a";
+  return Math.abs(n) >= 100 ? Math.round(n).toLocaleString("en-US") : String(Math.round(n * 100) / 100);
+}
+
+export function targetRows(runs: Map<string, Run>): string[][] {
+  return TARGETS.map((t) => {
+    const value = t.value(runs);
+    const met = value === undefined ? "n/a" : (t.op === "<=" ? value <= t.limit : value >= t.limit) ? "met" : "missed";
+    const distance = value === undefined ? "n/a" : `${(value / t.limit).toFixed(2)}× the target`;
+    return [t.figure, t.target, fmt(value), distance, met, t.where];
+  });
+}
+
+function markdown(runs: Map<string, Run>, wallSec: number): string {
+  const rows = targetRows(runs);
+  const lines = [
+    "# Benchmark summary",
+    "",
+    `\`npm run bench\` on ${new Date().toISOString()}, ${wallSec} s. Machine: ${JSON.stringify(machine())}.`,
+    "Bots and servers share the machine's cores: each window lists the bots' CPU next to the servers'.",
+    "",
+    "| figure | target | measured | distance | | run |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((r) => `| ${r.join(" | ")} |`),
+    "",
+  ];
+  for (const [name, run] of runs) {
+    const windows = windowsOf(run);
+    lines.push(
+      `## ${name}`,
+      "",
+      `\`npm run loadtest -- ${(RUNS.find(([n]) => n === name)?.[1] ?? []).join(" ")}\``,
+      "",
+    );
+    if (windows.length > 0) lines.push("```", summaryTable(windows), "```", "");
+    const extra = Object.entries(run).filter(
+      ([key, value]) =>
+        [
+          "cpuPerPlayerRatioToVanilla",
+          "cpuPerPlayerRatioToEcho",
+          "memoryPerPlayerKb",
+          "reconnectSuccessRate",
+          "dropped",
+          "seated",
+          "searches",
+          "sustainedCcu",
+        ].includes(key) && value !== undefined,
+    );
+    if (extra.length > 0) lines.push(extra.map(([k, v]) => `${k}: ${v}`).join(", "), "");
+    if (name === "leaderboard") {
+      const { rankQuery, top100, around11, scoreSubmit, entries, database } = run as Record<string, unknown>;
+      lines.push(
+        "```",
+        JSON.stringify({ database, entries, rankQuery, top100, around11, scoreSubmit }, null, 1),
+        "```",
+        "",
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const runs = new Map<string, Run>();
+  let failed = false;
+  for (const [name, argv] of RUNS) {
+    process.stdout.write(`\n== ${name}: npm run loadtest -- ${argv.join(" ")}\n`);
+    try {
+      const { scenario, options } = parseOptions(argv);
+      const run = await runScenario(scenario, options);
+      runs.set(name, run);
+      writeFigures(path.join(RESULTS_DIR, `${name}.json`), run);
+      const windows = windowsOf(run);
+      if (windows.length > 0) process.stdout.write(`${summaryTable(windows)}\n`);
+    } catch (error) {
+      failed = true;
+      process.stderr.write(`${name} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    }
+  }
+  const wallSec = Math.round((Date.now() - started) / 1000);
+  const summary = markdown(runs, wallSec);
+  fs.writeFileSync(path.join(RESULTS_DIR, "SUMMARY.md"), summary);
+  process.stdout.write(`\n${summary}\nwritten to bench/results/ (${wallSec} s)\n`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,392 @@
+/**
+ * The bots. Each bot is a guest player on a raw-`ws` connection (lib/ColyseusWire.ts) that sends scripted inputs
+ * at a chosen rate and pings every few seconds. One bot in `decodeEvery` decodes the state it receives and measures
+ * action→update latency (input seq sent → the server's `ack` for it seen in a patch); the others only count bytes.
+ * Inputs of different bots are spread over the input period, so the server sees them arrive as from independent
+ * clients rather than in one burst.
+ *
+ * What a bot can do: log in as a guest; search through the `matchmaking` room and take its arena seat; take a seat
+ * handed out by the bench host (arena of any size), join a `vanilla` baseline room, or talk to the raw echo server;
+ * drop its socket and reconnect with its reconnection token; leave.
+ */
+import type { Schema } from "@colyseus/schema";
+import type { Packr } from "msgpackr";
+import { WebSocket } from "ws";
+import { ClientMessage, CloseCode, type InputMessage, RoomName, ServerMessage } from "../../src/protocol.ts";
+import {
+  createPackr,
+  MatchmakeError,
+  matchmake,
+  roomDataFrame,
+  roomDataHeader,
+  type SeatReservation,
+  seatUrl,
+  type Traffic,
+  WireRoom,
+} from "./ColyseusWire.ts";
+import { Histogram } from "./Histogram.ts";
+
+export interface FleetOptions {
+  inputHz: number;
+  /** One bot in this many decodes state (latency sample); 1 = all. */
+  decodeEvery: number;
+  pingIntervalMs: number;
+  /** A run id, so device ids (and so guest players) are fresh in every run. */
+  runId: string;
+}
+
+/** Figures of one measurement window; {@link Fleet.resetWindow} starts a new one. */
+export class WindowStats {
+  readonly actionLatency = new Histogram();
+  readonly rtt = new Histogram();
+  readonly timeToMatch = new Histogram();
+  readonly joinTime = new Histogram();
+  readonly reconnectTime = new Histogram();
+  readonly errors = new Map<string, number>();
+  readonly closes = new Map<string, number>();
+  inputsSent = 0;
+  bytesOut = 0;
+  matchesEnded = 0;
+  seats = 0;
+  tickets = 0;
+  reconnected = 0;
+  startedAt = performance.now();
+
+  error(kind: string): void {
+    this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+  }
+
+  close(code: number): void {
+    const key = String(code);
+    this.closes.set(key, (this.closes.get(key) ?? 0) + 1);
+  }
+
+  get errorCount(): number {
+    let n = 0;
+    for (const v of this.errors.values()) n += v;
+    return n;
+  }
+}
+
+/** Closes that end a session as designed: a consented leave, the end of a match. */
+const EXPECTED_CLOSES = new Set<number>([CloseCode.NormalLeave, CloseCode.MatchEnded, 1000, 1005]);
+
+/** `finishing`: the match sent `matchEnd`; the bot stops its inputs (as a client would) until the room closes. */
+export type BotState = "idle" | "searching" | "joining" | "playing" | "finishing" | "reconnecting" | "done";
+
+export class Bot {
+  state: BotState = "idle";
+  token: string | undefined;
+  playerId = "";
+  username = "";
+  room: WireRoom | undefined;
+  echo: WebSocket | undefined;
+  host = "";
+  seq = 0;
+  lastAck = 0;
+  /** Send times of the last 64 seqs (decoding bots only). */
+  readonly sentAt: Float64Array | undefined;
+  /** Echo bots: send times in order (the echo preserves order). */
+  readonly echoQueue: number[] = [];
+  phase: number;
+  /** Bumped for every new room, so a late close of an old room does not touch the bot's current one. */
+  generation = 0;
+  onMatchEnd: (() => void) | undefined;
+
+  constructor(
+    readonly index: number,
+    readonly ip: string,
+    readonly decodes: boolean,
+  ) {
+    this.sentAt = decodes ? new Float64Array(64) : undefined;
+    this.phase = (index * 0.618) % (2 * Math.PI);
+  }
+}
+
+export class Fleet {
+  readonly bots: Bot[] = [];
+  window = new WindowStats();
+  /** Every byte every bot received (rooms and echo). */
+  readonly traffic: Traffic = { bytesIn: 0, stateBytesIn: 0, framesIn: 0 };
+  private trafficAtWindowStart: Traffic = { ...this.traffic };
+  private readonly packr: Packr = createPackr();
+  private readonly inputHeader = roomDataHeader(ClientMessage.Input);
+  private inputTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private slot = 0;
+
+  constructor(readonly options: FleetOptions) {}
+
+  /** Creates `count` more bots (not yet logged in). */
+  add(count: number): Bot[] {
+    const added: Bot[] = [];
+    for (let i = 0; i < count; i++) {
+      const index = this.bots.length;
+      const bot = new Bot(index, ipOf(index), index % this.options.decodeEvery === 0);
+      this.bots.push(bot);
+      added.push(bot);
+    }
+    return added;
+  }
+
+  /** POST /auth/guest: a fresh guest player per bot. */
+  async login(bot: Bot, httpUrl: string): Promise<void> {
+    const res = await fetch(`${httpUrl}/auth/guest`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": bot.ip },
+      body: JSON.stringify({ deviceId: `loadtest-${this.options.runId}-${bot.index}-device` }),
+    });
+    if (res.status !== 200) {
+      this.window.error(`login ${res.status}`);
+      throw new Error(`guest login: ${res.status} ${await res.text()}`);
+    }
+    const body = (await res.json()) as { player: { id: string; username: string }; accessToken: string };
+    bot.token = body.accessToken;
+    bot.playerId = body.player.id;
+    bot.username = body.player.username;
+  }
+
+  /**
+   * Searches through the `matchmaking` room of `httpUrl` and resolves with the arena seat (time-to-match is
+   * recorded from the matchmake request to the `seat` message). The bot leaves the matchmaking room once seated.
+   */
+  async search(bot: Bot, httpUrl: string, host: string, mode: string, region: string): Promise<SeatReservation> {
+    bot.state = "searching";
+    const started = performance.now();
+    const seat = await matchmake(httpUrl, "joinOrCreate", RoomName.Matchmaking, { mode, region }, bot.token, bot.ip);
+    this.window.tickets += 1;
+    let resolveSeat!: (seat: SeatReservation) => void;
+    let rejectSeat!: (error: Error) => void;
+    const seated = new Promise<SeatReservation>((resolve, reject) => {
+      resolveSeat = resolve;
+      rejectSeat = reject;
+    });
+    const room = new WireRoom(
+      seat,
+      {
+        onMessage: (type, payload) => {
+          if (type === ServerMessage.Seat) resolveSeat(payload as SeatReservation);
+        },
+        onClose: (code) => rejectSeat(new MatchmakeError(code, `matchmaking closed with ${code}`)),
+      },
+      false,
+      this.traffic,
+    );
+    await room.connect(seatUrl(seat, host, bot.token), {});
+    const arenaSeat = await seated;
+    this.window.timeToMatch.record(performance.now() - started);
+    this.window.seats += 1;
+    room.leave();
+    return arenaSeat;
+  }
+
+  /** Takes a room seat (arena or vanilla) and starts playing: inputs and pings go out from the fleet's timers. */
+  async play(bot: Bot, seat: SeatReservation, host: string): Promise<void> {
+    bot.state = "joining";
+    bot.host = host;
+    const started = performance.now();
+    const room = new WireRoom(seat, this.roomEvents(bot), bot.decodes, this.traffic);
+    bot.room = room;
+    bot.seq = 0;
+    bot.lastAck = 0;
+    await room.connect(seatUrl(seat, host, bot.token), {});
+    this.window.joinTime.record(performance.now() - started);
+    bot.state = "playing";
+  }
+
+  /** Joins a `vanilla` baseline room of `size` players on the bench host and plays there. */
+  async playVanilla(bot: Bot, httpUrl: string, host: string, size: number): Promise<void> {
+    const seat = await matchmake(httpUrl, "joinOrCreate", "vanilla", { size }, undefined, bot.ip);
+    await this.play(bot, seat, host);
+  }
+
+  /** Connects to the raw echo server and "plays" there: the same input frames, echoed back. */
+  playEcho(bot: Bot, echoUrl: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(echoUrl, { perMessageDeflate: false });
+      bot.echo = ws;
+      ws.on("open", () => {
+        bot.state = "playing";
+        resolve();
+      });
+      ws.on("error", (error) => {
+        this.window.error("echo socket");
+        reject(error);
+      });
+      ws.on("message", (data: Buffer) => {
+        this.traffic.bytesIn += data.byteLength;
+        this.traffic.framesIn += 1;
+        const sent = bot.echoQueue.shift();
+        if (sent !== undefined && bot.decodes) this.window.actionLatency.record(performance.now() - sent);
+      });
+      ws.on("close", () => {
+        bot.state = "done";
+      });
+    });
+  }
+
+  /** Drops the bot's socket (no LEAVE_ROOM) and reconnects with its reconnection token; records the time taken. */
+  async dropAndReconnect(bot: Bot): Promise<void> {
+    const old = bot.room;
+    if (old === undefined || bot.state !== "playing") return;
+    bot.state = "reconnecting";
+    const token = old.reconnectionToken;
+    old.drop();
+    const started = performance.now();
+    const room = new WireRoom(old.seat, this.roomEvents(bot), bot.decodes, this.traffic);
+    bot.room = room;
+    // The server may take a moment to see the old socket gone; retry for up to 10 s as the SDK would.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        await room.connect(seatUrl(old.seat, bot.host, bot.token, token), {}, old.decoder);
+        this.window.reconnectTime.record(performance.now() - started);
+        this.window.reconnected += 1;
+        bot.state = "playing";
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    this.window.error("reconnect failed");
+    bot.state = "done";
+  }
+
+  /** Consented leave of every bot's room and echo socket. */
+  leaveAll(): void {
+    for (const bot of this.bots) {
+      if (bot.room !== undefined && !bot.room.closed) {
+        bot.state = "done";
+        bot.room.leave();
+      }
+      if (bot.echo !== undefined) {
+        bot.state = "done";
+        bot.echo.close();
+      }
+    }
+  }
+
+  /** Starts the input and ping timers. */
+  start(): void {
+    const periodMs = 1000 / this.options.inputHz;
+    const slots = Math.max(1, Math.round(periodMs / 4));
+    this.inputTimer = setInterval(() => this.sendSlot(slots), periodMs / slots);
+    const pingSlots = Math.max(1, Math.round(this.options.pingIntervalMs / 50));
+    let pingSlot = 0;
+    this.pingTimer = setInterval(() => {
+      for (let i = pingSlot; i < this.bots.length; i += pingSlots) {
+        const bot = this.bots[i]!;
+        if (bot.state === "playing") bot.room?.ping();
+      }
+      pingSlot = (pingSlot + 1) % pingSlots;
+    }, this.options.pingIntervalMs / pingSlots);
+  }
+
+  stop(): void {
+    clearInterval(this.inputTimer);
+    clearInterval(this.pingTimer);
+  }
+
+  /** Starts a new measurement window: histograms and counters from zero, byte counters re-based. */
+  resetWindow(): WindowStats {
+    const previous = this.window;
+    this.window = new WindowStats();
+    this.trafficAtWindowStart = { ...this.traffic };
+    return previous;
+  }
+
+  /** What every bot received in the current window. */
+  trafficInWindow(): Traffic {
+    return {
+      bytesIn: this.traffic.bytesIn - this.trafficAtWindowStart.bytesIn,
+      stateBytesIn: this.traffic.stateBytesIn - this.trafficAtWindowStart.stateBytesIn,
+      framesIn: this.traffic.framesIn - this.trafficAtWindowStart.framesIn,
+    };
+  }
+
+  /** Bots by state. */
+  census(): Record<BotState, number> {
+    const counts: Record<BotState, number> = {
+      idle: 0,
+      searching: 0,
+      joining: 0,
+      playing: 0,
+      finishing: 0,
+      reconnecting: 0,
+      done: 0,
+    };
+    for (const bot of this.bots) counts[bot.state] += 1;
+    return counts;
+  }
+
+  private sendSlot(slots: number): void {
+    const slot = this.slot;
+    this.slot = (this.slot + 1) % slots;
+    const now = performance.now();
+    for (let i = slot; i < this.bots.length; i += slots) {
+      const bot = this.bots[i]!;
+      if (bot.state !== "playing") continue;
+      bot.seq += 1;
+      const t = bot.seq / this.options.inputHz + bot.phase;
+      const input: InputMessage = {
+        seq: bot.seq,
+        moveX: Math.cos(t),
+        moveY: Math.sin(t * 0.7),
+        aim: t,
+        fire: bot.seq % 8 === bot.index % 8,
+      };
+      const frame = roomDataFrame(this.inputHeader, input, this.packr);
+      this.window.inputsSent += 1;
+      this.window.bytesOut += frame.byteLength;
+      if (bot.echo !== undefined) {
+        if (bot.echo.readyState !== WebSocket.OPEN) continue;
+        bot.echoQueue.push(now);
+        bot.echo.send(frame);
+      } else {
+        if (bot.sentAt !== undefined) bot.sentAt[bot.seq & 63] = now;
+        bot.room?.send(frame);
+      }
+    }
+  }
+
+  private roomEvents(bot: Bot) {
+    const generation = ++bot.generation;
+    return {
+      onState: (state: Schema) => {
+        const players = (state as unknown as { players?: Map<string, { ack: number }> }).players;
+        const ack = players?.get(bot.room!.seat.sessionId)?.ack;
+        if (ack === undefined || ack <= bot.lastAck || bot.sentAt === undefined) return;
+        const now = performance.now();
+        for (let seq = Math.max(bot.lastAck + 1, ack - 63); seq <= ack; seq++) {
+          this.window.actionLatency.record(now - bot.sentAt[seq & 63]!);
+        }
+        bot.lastAck = ack;
+      },
+      onPong: (rttMs: number) => this.window.rtt.record(rttMs),
+      onMessage: (type: string | number, payload: unknown) => {
+        if (type === ServerMessage.MatchEnd && bot.state === "playing") bot.state = "finishing";
+        else if (type === ServerMessage.Error) {
+          const { code, message } = (payload ?? {}) as { code?: string; message?: string };
+          this.window.error(`room error ${code}: ${String(message).slice(0, 60)}`);
+        }
+      },
+      onError: (code: number) => this.window.error(`room ERROR frame ${code}`),
+      onClose: (code: number) => {
+        if (bot.state === "reconnecting" || bot.generation !== generation) return;
+        const wasPlaying = bot.state === "playing" || bot.state === "finishing";
+        bot.state = "done";
+        if (wasPlaying) {
+          this.window.close(code);
+          if (code === CloseCode.MatchEnded) {
+            this.window.matchesEnded += 1;
+            bot.onMatchEnd?.();
+          } else if (!EXPECTED_CLOSES.has(code)) this.window.error(`disconnect ${code}`);
+        }
+      },
+    };
+  }
+}
+
+/** A distinct private IPv4 per bot, sent as X-Forwarded-For (the server trusts it from loopback). */
+export function ipOf(index: number): string {
+  return `10.${100 + ((index >> 16) & 127)}.${(index >> 8) & 255}.${index & 255}`;
+}

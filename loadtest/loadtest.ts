@@ -1,0 +1,271 @@
+/**
+ * The load-test driver: `npm run loadtest -- <scenario> [flags]`. Runs one scenario (loadtest/scenarios.ts),
+ * prints a summary table, writes the figures to a JSON file (bench/results/<scenario>.json unless --out) and exits
+ * non-zero when a threshold given with --max/--min was missed. Loopback only; every run stops by itself.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { leaderboard } from "./leaderboard.ts";
+import type { WindowFigures } from "./lib/Measure.ts";
+import { allPassed, describe, evaluate, parseThreshold, type Threshold } from "./lib/Thresholds.ts";
+import {
+  churn,
+  type Figures,
+  flatten,
+  matchmakingFlood,
+  type RunOptions,
+  ramp,
+  reconnectStorm,
+  rooms,
+  steady,
+} from "./scenarios.ts";
+
+const SCENARIOS = ["steady", "rooms", "ramp", "churn", "reconnect-storm", "matchmaking-flood", "leaderboard"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+export type { Figures };
+
+export const RESULTS_DIR = path.resolve(import.meta.dirname, "..", "bench", "results");
+
+const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
+  --players N          bots (steady, rooms, churn, reconnect-storm)            default 500
+  --duration S         measured seconds                                          default 20
+  --warmup S           seconds between all joined and the window                default 3
+  --processes N        real server processes (src/index.ts), bots spread over them   default 1
+  --mode M             duel | ffa | squad (matchmade scenarios)                 default ffa
+  --room-size N        players per arena in 'rooms' (bench host)                 default 8
+  --input-hz N         inputs per bot per second                                 default 30
+  --tick-hz N / --patch-hz N   server TICK_RATE_HZ / PATCH_RATE_HZ               default 30 / 20
+  --decode-every N     one bot in N decodes state (latency sample)               default 10
+  --baselines          also run the vanilla room and raw ws echo with the same players
+  --ramp-step N --ramp-step-sec S --ramp-max N                                   default 250 / 10 / 6000
+  --drop-share F       share of players dropped in reconnect-storm              default 0.5
+  --tickets-per-sec N  matchmaking-flood arrival rate                            default 100
+  --entries N          leaderboard entries                                       default 1000000
+  --max metric=V / --min metric=V   thresholds (repeatable); metrics: ${Object.keys(
+    flatten({ actionLatencyMs: {}, rttMs: {}, timeToMatchMs: {}, reconnectMs: {} } as unknown as WindowFigures),
+  ).join(", ")}
+  --out FILE           results file                                              default bench/results/<scenario>.json
+  --base-port N        first server port                                         default 2700
+  --redis URL          REDIS_URL for the servers ('none' for in-process)         default redis://127.0.0.1:6379/13
+  --database D         postgres: a scratch database per run on LOADTEST_POSTGRES_URL (default
+                       postgres://postgres@127.0.0.1:5432/postgres); pglite: embedded (one process only); or a URL
+  --quiet / --verbose`;
+
+export function parseOptions(argv: string[]): { scenario: Scenario; options: RunOptions; out: string } {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      players: { type: "string", default: "500" },
+      duration: { type: "string", default: "20" },
+      warmup: { type: "string", default: "3" },
+      processes: { type: "string", default: "1" },
+      mode: { type: "string", default: "ffa" },
+      region: { type: "string", default: "local" },
+      "room-size": { type: "string", default: "8" },
+      "input-hz": { type: "string", default: "30" },
+      "tick-hz": { type: "string", default: "30" },
+      "patch-hz": { type: "string", default: "20" },
+      "decode-every": { type: "string", default: "10" },
+      baselines: { type: "boolean", default: false },
+      "ramp-step": { type: "string", default: "250" },
+      "ramp-step-sec": { type: "string", default: "10" },
+      "ramp-max": { type: "string", default: "6000" },
+      "drop-share": { type: "string", default: "0.5" },
+      "tickets-per-sec": { type: "string", default: "100" },
+      entries: { type: "string", default: "1000000" },
+      max: { type: "string", multiple: true, default: [] },
+      min: { type: "string", multiple: true, default: [] },
+      out: { type: "string" },
+      "base-port": { type: "string", default: "2700" },
+      redis: { type: "string", default: "redis://127.0.0.1:6379/13" },
+      database: { type: "string", default: "postgres" },
+      quiet: { type: "boolean", default: false },
+      verbose: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  const scenario = positionals[0] as Scenario;
+  if (values.help || !SCENARIOS.includes(scenario)) throw new UsageError(USAGE);
+  const num = (name: keyof typeof values) => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a non-negative number`);
+    return value;
+  };
+  const mode = values.mode as RunOptions["mode"];
+  if (!["duel", "ffa", "squad"].includes(mode)) throw new UsageError("--mode must be duel, ffa or squad");
+  const thresholds: Threshold[] = [
+    ...values.max.map((spec) => parseThreshold(spec, "<=")),
+    ...values.min.map((spec) => parseThreshold(spec, ">=")),
+  ];
+  const options: RunOptions = {
+    players: num("players"),
+    durationSec: num("duration"),
+    warmupSec: num("warmup"),
+    processes: Math.max(1, num("processes")),
+    mode,
+    region: values.region,
+    roomSize: Math.max(2, num("room-size")),
+    inputHz: Math.max(1, num("input-hz")),
+    tickHz: num("tick-hz"),
+    patchHz: num("patch-hz"),
+    decodeEvery: Math.max(1, num("decode-every")),
+    baselines: values.baselines,
+    basePort: num("base-port"),
+    redisUrl: values.redis === "none" ? undefined : values.redis,
+    database: values.database,
+    rampStep: Math.max(1, num("ramp-step")),
+    rampStepSec: Math.max(1, num("ramp-step-sec")),
+    rampMax: num("ramp-max"),
+    dropShare: Math.min(1, Math.max(0.01, num("drop-share"))),
+    ticketsPerSec: Math.max(1, num("tickets-per-sec")),
+    entries: Math.max(1, num("entries")),
+    thresholds,
+    quiet: values.quiet,
+    verbose: values.verbose,
+  };
+  return { scenario, options, out: values.out ?? path.join(RESULTS_DIR, `${scenario}.json`) };
+}
+
+export class UsageError extends Error {}
+
+/** Runs one scenario and returns its figures (with the machine and the options). */
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<Figures> {
+  const started = Date.now();
+  const figures = await (async (): Promise<Figures> => {
+    switch (scenario) {
+      case "steady":
+        return steady(options);
+      case "rooms":
+        return rooms(options);
+      case "ramp":
+        return ramp(options);
+      case "churn":
+        return churn(options);
+      case "reconnect-storm":
+        return reconnectStorm(options);
+      case "matchmaking-flood":
+        return matchmakingFlood(options);
+      case "leaderboard":
+        return leaderboard(options.entries, 4000, options.basePort + 60, (line) => {
+          if (!options.quiet) process.stdout.write(`${line}\n`);
+        });
+    }
+  })();
+  return {
+    scenario,
+    at: new Date(started).toISOString(),
+    wallSec: Math.round((Date.now() - started) / 1000),
+    machine: machine(),
+    options: { ...options, thresholds: options.thresholds.map((t) => `${t.metric}${t.op}${t.limit}`) },
+    ...figures,
+  };
+}
+
+export function machine() {
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: os.cpus()[0]?.model,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    note: "bots and servers share these cores: compare botCpuCores with serverCpuCores",
+  };
+}
+
+/** The windows of a scenario's figures, by label, for the summary table and thresholds. */
+export function windowsOf(figures: Figures): WindowFigures[] {
+  const windows: WindowFigures[] = [];
+  for (const key of ["game", "vanilla", "echo"]) {
+    const w = figures[key] as WindowFigures | undefined;
+    if (w !== undefined) windows.push(w);
+  }
+  for (const step of (figures.steps as Array<{ window: WindowFigures }> | undefined) ?? []) windows.push(step.window);
+  return windows;
+}
+
+const cell = (v: number | null | undefined, digits = 1) =>
+  v === null || v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(digits);
+
+/** A fixed-width table of the windows: one row per window. */
+export function summaryTable(windows: readonly WindowFigures[]): string {
+  const header = [
+    "window",
+    "players",
+    "act→upd p50",
+    "p99 ms",
+    "rtt p99",
+    "B/s/client",
+    "srv cores",
+    "ms/s/player",
+    "pl/core",
+    "loop p99",
+    "bot cores",
+    "errors",
+  ];
+  const rows = windows.map((w) => [
+    w.label,
+    String(Math.round(w.playersMean)),
+    cell(w.actionLatencyMs.p50),
+    cell(w.actionLatencyMs.p99),
+    cell(w.rttMs.p99),
+    String(w.bytesInPerClientPerSec),
+    cell(w.serverCpuCores, 2),
+    cell(w.serverCpuMsPerPlayerSec, 3),
+    String(w.playersPerServerCore),
+    cell(w.serverEventLoopP99Ms),
+    cell(w.botCpuCores, 2),
+    String(w.errorCount),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+export function writeFigures(file: string, figures: Figures): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const { scenario, options, out } = parseOptions(process.argv.slice(2));
+  const figures = await runScenario(scenario, options);
+  const windows = windowsOf(figures);
+  if (windows.length > 0) process.stdout.write(`\n${summaryTable(windows)}\n`);
+  else process.stdout.write(`\n${JSON.stringify(figures, null, 2)}\n`);
+  for (const key of ["sustainedCcu", "cpuPerPlayerRatioToVanilla", "cpuPerPlayerRatioToEcho", "memoryPerPlayerKb"]) {
+    if (figures[key] !== undefined) process.stdout.write(`${key}: ${figures[key]}\n`);
+  }
+  // Thresholds apply to the game's window (ramp applied them step by step already).
+  const judged = scenario === "ramp" ? undefined : windows[0];
+  const results = judged === undefined ? [] : evaluate(options.thresholds, { ...flatten(judged), ...extras(figures) });
+  for (const result of results) process.stdout.write(`threshold: ${describe(result)}\n`);
+  writeFigures(out, { ...figures, thresholds: results });
+  process.stdout.write(`written to ${path.relative(process.cwd(), out)}\n`);
+  process.exit(allPassed(results) ? 0 : 1);
+}
+
+/** Run-level figures thresholds may name besides a window's. */
+export function extras(figures: Figures): Record<string, number | undefined> {
+  const pick = (key: string) => (typeof figures[key] === "number" ? (figures[key] as number) : undefined);
+  return {
+    cpuRatio: pick("cpuPerPlayerRatioToVanilla"),
+    memoryPerPlayerKb: pick("memoryPerPlayerKb"),
+    ccu: pick("sustainedCcu"),
+    reconnectSuccessRate: pick("reconnectSuccessRate"),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`load test failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}

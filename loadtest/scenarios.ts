@@ -1,0 +1,440 @@
+/**
+ * The load-test scenarios. Each starts its own servers (real `src/index.ts` processes, or the bench host for rooms
+ * of a chosen size and the baselines), drives a {@link Fleet} of bots, measures windows and returns its figures:
+ *  - steady: N players matched through `matchmaking` for T s (optionally followed by the baselines);
+ *  - rooms: arenas of a chosen size (8, 100) launched on the bench host, then the vanilla room and raw ws echo with
+ *    the same players (the in-run baselines);
+ *  - ramp: players added step by step until a step misses the thresholds; the last good step is the sustained CCU;
+ *  - churn: short matches, every bot searching again when its match ends;
+ *  - reconnect-storm: a share of the players drop their sockets at once and reconnect;
+ *  - matchmaking-flood: searches arriving at a set rate, time to a seat;
+ *  - leaderboard: a board of 1M entries, rank/top/around queries and score submits (in-process).
+ */
+import { randomBytes } from "node:crypto";
+import type { SeatReservation } from "./lib/ColyseusWire.ts";
+import { type Bot, Fleet, type FleetOptions } from "./lib/Fleet.ts";
+import { measureWindow, type WindowFigures } from "./lib/Measure.ts";
+import { type Cluster, readProc, type ServerProcess, startBenchHost, startCluster } from "./lib/Servers.ts";
+import { evaluate, type Threshold } from "./lib/Thresholds.ts";
+
+export interface RunOptions {
+  players: number;
+  durationSec: number;
+  warmupSec: number;
+  processes: number;
+  mode: "duel" | "ffa" | "squad";
+  region: string;
+  roomSize: number;
+  inputHz: number;
+  tickHz: number;
+  patchHz: number;
+  decodeEvery: number;
+  baselines: boolean;
+  basePort: number;
+  redisUrl: string | undefined;
+  /** "postgres" (a scratch database per run), "pglite", or a PostgreSQL URL. */
+  database: string;
+  rampStep: number;
+  rampStepSec: number;
+  rampMax: number;
+  dropShare: number;
+  ticketsPerSec: number;
+  entries: number;
+  thresholds: Threshold[];
+  quiet: boolean;
+  verbose: boolean;
+}
+
+export type Figures = Record<string, unknown>;
+
+const SEATS: Record<RunOptions["mode"], number> = { duel: 2, ffa: 4, squad: 4 };
+const JOIN_CONCURRENCY = 64;
+
+function log(options: RunOptions, line: string): void {
+  if (!options.quiet) process.stdout.write(`${line}\n`);
+}
+
+/** Runs `work` over `items` with at most `concurrency` in flight; failures are counted by the fleet, not thrown. */
+async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!).catch(() => undefined);
+    }),
+  );
+}
+
+function newFleet(options: RunOptions): Fleet {
+  const fleetOptions: FleetOptions = {
+    inputHz: options.inputHz,
+    decodeEvery: options.decodeEvery,
+    pingIntervalMs: 2000,
+    runId: randomBytes(4).toString("hex"),
+  };
+  const fleet = new Fleet(fleetOptions);
+  fleet.start();
+  return fleet;
+}
+
+function serverEnv(options: RunOptions, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TICK_RATE_HZ: String(options.tickHz),
+    PATCH_RATE_HZ: String(options.patchHz),
+    MATCH_DURATION_SEC: String(Math.min(3600, Math.max(60, options.durationSec * 4 + 120))),
+    ...extra,
+  };
+}
+
+async function cluster(options: RunOptions, extra: Record<string, string> = {}): Promise<Cluster> {
+  log(options, `starting ${options.processes} server process(es) (src/index.ts)…`);
+  return startCluster({
+    processes: options.processes,
+    basePort: options.basePort,
+    redisUrl: options.redisUrl,
+    database: options.database,
+    env: serverEnv(options, extra),
+    log: options.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
+}
+
+async function benchHost(options: RunOptions) {
+  log(options, "starting the bench host (server definition + vanilla room + ws echo)…");
+  return startBenchHost(options.basePort + 50, options.database, serverEnv(options), (line) => {
+    if (options.verbose) process.stderr.write(`${line}\n`);
+  });
+}
+
+/** The server a bot talks to: bots are spread round-robin over the processes. */
+function serverOf(bot: Bot, servers: readonly ServerProcess[]): ServerProcess {
+  return servers[bot.index % servers.length]!;
+}
+
+/** Logs in, searches and takes the arena seat, for each bot; resolves when all are playing (or failed). */
+async function fillMatchmade(fleet: Fleet, bots: readonly Bot[], servers: readonly ServerProcess[], o: RunOptions) {
+  await pool(bots, JOIN_CONCURRENCY, async (bot) => {
+    const server = serverOf(bot, servers);
+    if (bot.token === undefined) await fleet.login(bot, server.httpUrl);
+    await searchAndPlay(fleet, bot, server, o);
+  });
+}
+
+async function searchAndPlay(fleet: Fleet, bot: Bot, server: ServerProcess, o: RunOptions): Promise<void> {
+  try {
+    const seat = await fleet.search(bot, server.httpUrl, server.host, o.mode, o.region);
+    await fleet.play(bot, seat, server.host);
+  } catch (error) {
+    bot.state = "done";
+    fleet.window.error(error instanceof Error ? error.name : "join");
+    throw error;
+  }
+}
+
+/** Waits until `count` bots are playing or `timeoutMs` passed. */
+async function waitPlaying(fleet: Fleet, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (fleet.census().playing < count && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+function rssOf(servers: readonly ServerProcess[]): number {
+  return servers.reduce((sum, s) => sum + (readProc(s.pid)?.rssBytes ?? 0), 0);
+}
+
+async function settle(ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The vanilla-room and raw-echo phases with the fleet's bots, measured like the game's phase. */
+async function baselinePhases(
+  fleet: Fleet,
+  host: Awaited<ReturnType<typeof startBenchHost>>,
+  size: number,
+  o: RunOptions,
+): Promise<{ vanilla: WindowFigures; echo: WindowFigures }> {
+  const target = { fleet, servers: [host], statsUrl: `${host.httpUrl}/loadtest/stats` };
+  fleet.leaveAll();
+  await settle(2000);
+  await pool(fleet.bots, JOIN_CONCURRENCY, (bot) => fleet.playVanilla(bot, host.httpUrl, host.host, size));
+  await waitPlaying(fleet, fleet.bots.length, 30_000);
+  await settle(o.warmupSec * 1000);
+  const vanilla = await measureWindow(target, `vanilla ×${size}`, o.durationSec, { quiet: o.quiet });
+  fleet.leaveAll();
+  await settle(2000);
+  await pool(fleet.bots, JOIN_CONCURRENCY, (bot) => fleet.playEcho(bot, host.echoUrl));
+  await settle(o.warmupSec * 1000);
+  const echo = await measureWindow(target, "raw ws echo", o.durationSec, { quiet: o.quiet });
+  fleet.leaveAll();
+  return { vanilla, echo };
+}
+
+function ratio(a: number, b: number): number | undefined {
+  return b > 0 ? Math.round((a / b) * 100) / 100 : undefined;
+}
+
+/** Arena figures with their baselines: the ratios of CPU per player. */
+function withBaselines(game: WindowFigures, baselines?: { vanilla: WindowFigures; echo: WindowFigures }): Figures {
+  if (baselines === undefined) return { game };
+  return {
+    game,
+    vanilla: baselines.vanilla,
+    echo: baselines.echo,
+    cpuPerPlayerRatioToVanilla: ratio(game.serverCpuMsPerPlayerSec, baselines.vanilla.serverCpuMsPerPlayerSec),
+    cpuPerPlayerRatioToEcho: ratio(game.serverCpuMsPerPlayerSec, baselines.echo.serverCpuMsPerPlayerSec),
+  };
+}
+
+/** steady: N players matched through the real matchmaker for T s. */
+export async function steady(o: RunOptions): Promise<Figures> {
+  const servers = await cluster(o);
+  const fleet = newFleet(o);
+  let host: Awaited<ReturnType<typeof startBenchHost>> | undefined;
+  try {
+    const bots = fleet.add(o.players);
+    log(o, `logging in ${o.players} guests…`);
+    await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, serverOf(bot, servers.servers).httpUrl));
+    // Memory per player: the servers' RSS growth from here (accounts exist) to the end of the window.
+    const rssBefore = rssOf(servers.servers);
+    log(o, `matching ${o.players} players (${o.mode}, ${SEATS[o.mode]} per match)…`);
+    const joinStarted = performance.now();
+    await fillMatchmade(fleet, bots, servers.servers, o);
+    await waitPlaying(fleet, o.players, 30_000);
+    const fillSec = (performance.now() - joinStarted) / 1000;
+    const joining = fleet.window;
+    await settle(o.warmupSec * 1000);
+    const game = await measureWindow({ fleet, servers: servers.servers }, `steady ${o.mode}`, o.durationSec, {
+      quiet: o.quiet,
+    });
+    const memoryPerPlayerKb =
+      game.playersMean > 0 ? Math.round((rssOf(servers.servers) - rssBefore) / 1024 / game.playersMean) : undefined;
+    let baselines: { vanilla: WindowFigures; echo: WindowFigures } | undefined;
+    if (o.baselines) {
+      host = await benchHost(o);
+      baselines = await baselinePhases(fleet, host, SEATS[o.mode], o);
+    }
+    return {
+      ...withBaselines(game, baselines),
+      database: servers.database,
+      processes: o.processes,
+      matchSize: SEATS[o.mode],
+      fill: {
+        seconds: Math.round(fillSec * 10) / 10,
+        timeToMatchMs: joining.timeToMatch.summary(),
+        joinMs: joining.joinTime.summary(),
+        errors: Object.fromEntries(joining.errors),
+      },
+      memoryPerPlayerKb,
+    };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await servers.stop();
+    await host?.stop();
+  }
+}
+
+/** rooms: arenas of `roomSize` players launched on the bench host, then the same players in the baselines. */
+export async function rooms(o: RunOptions): Promise<Figures> {
+  const host = await benchHost(o);
+  const fleet = newFleet(o);
+  try {
+    const size = o.roomSize;
+    const count = Math.max(size, Math.floor(o.players / size) * size);
+    const bots = fleet.add(count);
+    log(o, `launching ${count / size} arena(s) of ${size} players on the bench host…`);
+    await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, host.httpUrl));
+    const rssBefore = rssOf([host]);
+    const groups: Bot[][] = [];
+    for (let i = 0; i < bots.length; i += size) groups.push(bots.slice(i, i + size));
+    await pool(groups, 8, async (group) => {
+      const res = await fetch(`${host.httpUrl}/loadtest/launch`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          mode: "ffa",
+          roster: group.map((b) => ({ playerId: b.playerId, username: b.username })),
+        }),
+      });
+      const { seats } = (await res.json()) as { seats: Record<string, SeatReservation> };
+      await Promise.all(group.map((bot) => fleet.play(bot, seats[bot.playerId]!, host.host)));
+    });
+    await waitPlaying(fleet, count, 30_000);
+    await settle(o.warmupSec * 1000 + 3000); // the 3 s countdown, so the window sees active matches
+    const target = { fleet, servers: [host], statsUrl: `${host.httpUrl}/loadtest/stats` };
+    const game = await measureWindow(target, `arena ×${size}`, o.durationSec, { quiet: o.quiet });
+    const memoryPerPlayerKb =
+      game.playersMean > 0 ? Math.round((rssOf([host]) - rssBefore) / 1024 / game.playersMean) : undefined;
+    const baselines = o.baselines ? await baselinePhases(fleet, host, size, o) : undefined;
+    return { ...withBaselines(game, baselines), roomSize: size, rooms: count / size, memoryPerPlayerKb };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await host.stop();
+  }
+}
+
+/**
+ * ramp: start with one step of players and add a step every `rampStepSec` while the last window met the
+ * thresholds; the sustained CCU is the last step that met them.
+ */
+export async function ramp(o: RunOptions): Promise<Figures> {
+  const servers = await cluster(o);
+  const fleet = newFleet(o);
+  const steps: Array<{ players: number; passed: boolean; window: WindowFigures; missed: string[] }> = [];
+  try {
+    let sustained = 0;
+    for (let target = o.rampStep; target <= o.rampMax; target += o.rampStep) {
+      const added = fleet.add(target - fleet.bots.length);
+      await fillMatchmade(fleet, added, servers.servers, o);
+      await waitPlaying(fleet, target, 30_000);
+      await settle(o.warmupSec * 1000);
+      const window = await measureWindow({ fleet, servers: servers.servers }, `ramp ${target}`, o.rampStepSec, {
+        quiet: o.quiet,
+      });
+      const results = evaluate(o.thresholds, flatten(window));
+      const missed = results.filter((r) => r.passed === false).map((r) => `${r.metric}=${r.value}`);
+      const passed = missed.length === 0 && window.playersAtEnd >= target * 0.99;
+      if (window.playersAtEnd < target * 0.99) missed.push(`players=${window.playersAtEnd}/${target}`);
+      steps.push({ players: target, passed, window, missed });
+      log(o, `  ${target} players: ${passed ? "within thresholds" : `missed ${missed.join(", ")}`}`);
+      if (!passed) break;
+      sustained = target;
+    }
+    return {
+      processes: o.processes,
+      database: servers.database,
+      sustainedCcu: sustained,
+      criteria: o.thresholds,
+      steps,
+    };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await servers.stop();
+  }
+}
+
+/** churn: matches of MATCH_DURATION_SEC=10 s; every bot searches again when its match ends. */
+export async function churn(o: RunOptions): Promise<Figures> {
+  const servers = await cluster(o, { MATCH_DURATION_SEC: "10" });
+  const fleet = newFleet(o);
+  try {
+    const bots = fleet.add(o.players);
+    for (const bot of bots) {
+      bot.onMatchEnd = () => {
+        void searchAndPlay(fleet, bot, serverOf(bot, servers.servers), o).catch(() => undefined);
+      };
+    }
+    log(o, `churning ${o.players} players through 10 s matches…`);
+    await fillMatchmade(fleet, bots, servers.servers, o);
+    const window = await measureWindow({ fleet, servers: servers.servers }, "churn", o.durationSec, {
+      quiet: o.quiet,
+    });
+    return { game: window, processes: o.processes, matchDurationSec: 10 };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await servers.stop();
+  }
+}
+
+/** reconnect-storm: N players; after a calm window's worth of warm-up, `dropShare` of them drop at once. */
+export async function reconnectStorm(o: RunOptions): Promise<Figures> {
+  const servers = await cluster(o);
+  const fleet = newFleet(o);
+  try {
+    await fillMatchmade(fleet, fleet.add(o.players), servers.servers, o);
+    await waitPlaying(fleet, o.players, 30_000);
+    await settle(o.warmupSec * 1000 + 3000);
+    const victims = fleet.bots
+      .filter((b) => b.state === "playing")
+      .filter((_, i) => i % Math.round(1 / o.dropShare) === 0);
+    const window = await measureWindow({ fleet, servers: servers.servers }, "reconnect-storm", o.durationSec, {
+      quiet: o.quiet,
+      tick: (second) => {
+        if (second === 2) for (const bot of victims) void fleet.dropAndReconnect(bot);
+      },
+    });
+    return {
+      game: window,
+      dropped: victims.length,
+      reconnected: window.reconnected,
+      reconnectSuccessRate:
+        victims.length === 0 ? undefined : Math.round((window.reconnected / victims.length) * 1000) / 1000,
+      processes: o.processes,
+    };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await servers.stop();
+  }
+}
+
+/** matchmaking-flood: searches at `ticketsPerSec`; each bot leaves once seated (its seat is not consumed). */
+export async function matchmakingFlood(o: RunOptions): Promise<Figures> {
+  const servers = await cluster(o);
+  const fleet = newFleet(o);
+  try {
+    const total = Math.round(o.ticketsPerSec * o.durationSec);
+    const bots = fleet.add(total);
+    log(o, `logging in ${total} guests…`);
+    await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, serverOf(bot, servers.servers).httpUrl));
+    let next = 0;
+    const window = await measureWindow({ fleet, servers: servers.servers }, "matchmaking-flood", o.durationSec + 10, {
+      quiet: o.quiet,
+      tick: (second) => {
+        if (second > o.durationSec) return;
+        const due = Math.min(total, Math.round(o.ticketsPerSec * second));
+        // Spread this second's arrivals over the second.
+        const batch = bots.slice(next, due);
+        next = due;
+        batch.forEach((bot, i) => {
+          setTimeout(
+            () => {
+              const server = serverOf(bot, servers.servers);
+              fleet
+                .search(bot, server.httpUrl, server.host, o.mode, o.region)
+                .then(() => {
+                  bot.state = "done";
+                })
+                .catch((error: unknown) => {
+                  bot.state = "done";
+                  fleet.window.error(error instanceof Error ? error.message.slice(0, 60) : "search");
+                });
+            },
+            (i * 1000) / Math.max(1, batch.length),
+          );
+        });
+      },
+    });
+    return {
+      game: window,
+      offeredTicketsPerSec: o.ticketsPerSec,
+      searches: total,
+      seated: window.timeToMatchMs.count,
+      processes: o.processes,
+    };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await servers.stop();
+  }
+}
+
+/** The named figures thresholds refer to (`--max latency.p99=45`). */
+export function flatten(w: WindowFigures): Record<string, number | undefined> {
+  return {
+    "latency.p50": w.actionLatencyMs.p50 ?? undefined,
+    "latency.p99": w.actionLatencyMs.p99 ?? undefined,
+    "rtt.p99": w.rttMs.p99 ?? undefined,
+    "timeToMatch.p99": w.timeToMatchMs.p99 ?? undefined,
+    "reconnect.p99": w.reconnectMs.p99 ?? undefined,
+    bytesPerClient: w.bytesInPerClientPerSec,
+    "eventLoop.p99": w.serverEventLoopP99Ms,
+    errors: w.errorCount,
+    playersPerCore: w.playersPerServerCore,
+    cpuPerPlayerMs: w.serverCpuMsPerPlayerSec,
+    players: w.playersAtEnd,
+    seatsPerSec: w.seatsPerSec,
+  };
+}
