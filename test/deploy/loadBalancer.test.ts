@@ -1,0 +1,131 @@
+/**
+ * The documented multi-process deployment, end to end on loopback: deploy/cluster.ts starts two real server
+ * processes on one PostgreSQL and one Redis behind nginx with the configuration it generates; clients only ever
+ * talk to nginx — HTTP round-robins across the processes, each seat's PUBLIC_ADDRESS routes the WebSocket to the
+ * process that holds the room.
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import { type Cluster, startCluster } from "../../deploy/cluster.ts";
+import { RoomName } from "../../src/protocol.ts";
+import { PORT } from "../helpers/childServer.ts";
+import { createScratchPostgres, type ScratchPostgres } from "../helpers/databases.ts";
+import { ADMIN_PASSWORD, flushTestRedis, TEST_REDIS_URL } from "../helpers/server.ts";
+
+const NGINX_PORT = Number(process.env.TEST_NGINX_PORT ?? 2580);
+const LB = `127.0.0.1:${NGINX_PORT}`;
+
+function nginxInstalled(): boolean {
+  try {
+    execFileSync("nginx", ["-v"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("deployment: two processes behind nginx [postgres, redis]", function () {
+  this.timeout(90_000);
+  let cluster: Cluster | undefined;
+  let database: ScratchPostgres;
+  const logs: string[] = [];
+
+  before(async function () {
+    // .ci/run installs nginx; elsewhere the suite says why it did not run this.
+    if (!nginxInstalled()) this.skip();
+    database = await createScratchPostgres();
+    await flushTestRedis();
+    cluster = await startCluster({
+      host: "127.0.0.1",
+      nginxPort: NGINX_PORT,
+      backends: [
+        { name: "p1", port: PORT, region: "local" },
+        { name: "p2", port: PORT + 1, region: "local" },
+      ],
+      env: {
+        DATABASE_URL: database.url,
+        REDIS_URL: TEST_REDIS_URL,
+        JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
+        ADMIN_PASSWORD,
+        LOG_LEVEL: "info",
+        BOT_FILL_SEC: "0",
+      },
+      output: (line) => logs.push(line),
+    });
+    for (let i = 0; i < 100; i++) {
+      const ok = await fetch(`http://${LB}/healthz`).then(
+        (res) => res.ok,
+        () => false,
+      );
+      if (ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.fail(`nginx did not answer: ${logs.filter((line) => line.startsWith("[nginx]")).join("\n")}`);
+  });
+  after(async () => {
+    await cluster?.stop();
+    await database?.drop();
+  });
+
+  it("balances HTTP over both processes and refuses bodies over 16 KiB at the edge", async () => {
+    const upstreams = new Set<string>();
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`http://${LB}/healthz`);
+      assert.equal(res.status, 200);
+      upstreams.add(res.headers.get("x-arena-upstream") ?? "");
+    }
+    assert.deepEqual([...upstreams].sort(), [`127.0.0.1:${PORT}`, `127.0.0.1:${PORT + 1}`]);
+    const big = await fetch(`http://${LB}/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ pad: "x".repeat(17 * 1024) }),
+    });
+    assert.equal(big.status, 413);
+  });
+
+  it("two guests log in, are matched and play in one arena, all through nginx", async () => {
+    const tokens: string[] = [];
+    for (const deviceId of ["lb-test-device-0001", "lb-test-device-0002"]) {
+      const res = await fetch(`http://${LB}/auth/guest`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ deviceId }),
+      });
+      assert.equal(res.status, 200);
+      tokens.push(((await res.json()) as { accessToken: string }).accessToken);
+    }
+    const searches: ClientRoom[] = [];
+    for (const token of tokens) {
+      const sdk = new ColyseusSDK(`ws://${LB}`);
+      sdk.auth.token = token;
+      const room = await sdk.joinOrCreate(RoomName.Matchmaking, { mode: "duel" });
+      room.onMessage("*", () => {});
+      searches.push(room);
+    }
+    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 20_000)));
+    await Promise.all(searches.map((room) => room.leave()));
+    for (const seat of seats) {
+      assert.match((seat as { publicAddress: string }).publicAddress, new RegExp(`^${LB}/p[12]$`));
+    }
+    const arenas = await Promise.all(seats.map((seat) => new ColyseusSDK(`ws://${LB}`).consumeSeatReservation(seat)));
+    for (const arena of arenas) arena.onMessage("*", () => {});
+    assert.equal(arenas[0]!.roomId, arenas[1]!.roomId);
+    // Each client receives the match state through nginx, its own player in it (others only when near).
+    const own = await Promise.all(
+      arenas.map(
+        (arena) =>
+          new Promise<string>((resolve) => {
+            const check = () => {
+              const players = (arena.state as { players?: { has(key: string): boolean } }).players;
+              if (players?.has(arena.sessionId)) resolve(arena.sessionId);
+            };
+            arena.onStateChange(check);
+            check();
+          }),
+      ),
+    );
+    assert.deepEqual(own, [arenas[0]!.sessionId, arenas[1]!.sessionId]);
+    await Promise.all(arenas.map((arena) => arena.leave()));
+  });
+});
