@@ -20,13 +20,13 @@ import {
 
 /** The runs of `npm run bench`: name → the same flags `npm run loadtest` takes. */
 const RUNS: Array<[string, string[]]> = [
-  ["rooms-8", ["rooms", "--room-size", "8", "--players", "400", "--duration", "8", "--baselines"]],
-  ["rooms-100", ["rooms", "--room-size", "100", "--players", "100", "--duration", "8", "--baselines"]],
-  ["steady-30hz", ["steady", "--players", "600", "--duration", "8", "--patch-hz", "30"]],
-  ["churn", ["churn", "--players", "200", "--duration", "16"]],
-  ["reconnect-storm", ["reconnect-storm", "--players", "200", "--duration", "8"]],
-  ["matchmaking-flood", ["matchmaking-flood", "--tickets-per-sec", "50", "--duration", "5"]],
-  ["leaderboard", ["leaderboard", "--entries", "100000"]],
+  ["rooms-8", ["rooms", "--room-size", "8", "--players", "400", "--duration", "6", "--warmup", "1", "--baselines"]],
+  ["rooms-100", ["rooms", "--room-size", "100", "--players", "100", "--duration", "6", "--warmup", "1", "--baselines"]],
+  ["steady-30hz", ["steady", "--players", "400", "--duration", "6", "--warmup", "1", "--patch-hz", "30"]],
+  ["churn", ["churn", "--players", "200", "--duration", "15"]],
+  ["reconnect-storm", ["reconnect-storm", "--players", "200", "--duration", "6", "--warmup", "1"]],
+  ["matchmaking-flood", ["matchmaking-flood", "--tickets-per-sec", "40", "--duration", "4"]],
+  ["leaderboard", ["leaderboard", "--entries", "50000"]],
 ];
 
 interface Target {

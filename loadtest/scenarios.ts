@@ -274,6 +274,17 @@ export async function rooms(o: RunOptions): Promise<Figures> {
 }
 
 /**
+ * The ramp's default criteria, when no --max/--min is given: no load-induced degradation. The 45 ms target itself is
+ * out of reach at any load (docs/PERFORMANCE.md explains why), so the ramp looks for the load at which latency,
+ * event-loop delay or errors start to grow: action→update p99 ≤ 150 ms, event-loop p99 ≤ 50 ms, no errors.
+ */
+export const DEFAULT_RAMP_CRITERIA: Threshold[] = [
+  { metric: "latency.p99", op: "<=", limit: 150 },
+  { metric: "eventLoop.p99", op: "<=", limit: 50 },
+  { metric: "errors", op: "<=", limit: 0 },
+];
+
+/**
  * ramp: start with one step of players and add a step every `rampStepSec` while the last window met the
  * thresholds; the sustained CCU is the last step that met them.
  */
@@ -281,6 +292,7 @@ export async function ramp(o: RunOptions): Promise<Figures> {
   const servers = await cluster(o);
   const fleet = newFleet(o);
   const steps: Array<{ players: number; passed: boolean; window: WindowFigures; missed: string[] }> = [];
+  const criteria = o.thresholds.length > 0 ? o.thresholds : DEFAULT_RAMP_CRITERIA;
   try {
     let sustained = 0;
     for (let target = o.rampStep; target <= o.rampMax; target += o.rampStep) {
@@ -291,12 +303,16 @@ export async function ramp(o: RunOptions): Promise<Figures> {
       const window = await measureWindow({ fleet, servers: servers.servers }, `ramp ${target}`, o.rampStepSec, {
         quiet: o.quiet,
       });
-      const results = evaluate(o.thresholds, flatten(window));
+      const results = evaluate(criteria, flatten(window));
       const missed = results.filter((r) => r.passed === false).map((r) => `${r.metric}=${r.value}`);
       const passed = missed.length === 0 && window.playersAtEnd >= target * 0.99;
       if (window.playersAtEnd < target * 0.99) missed.push(`players=${window.playersAtEnd}/${target}`);
       steps.push({ players: target, passed, window, missed });
-      log(o, `  ${target} players: ${passed ? "within thresholds" : `missed ${missed.join(", ")}`}`);
+      log(
+        o,
+        `  ${target} players: ${passed ? "within the criteria" : `missed ${missed.join(", ")}`} ` +
+          `(servers ${window.serverCpuCores} cores, bots ${window.botCpuCores} cores)`,
+      );
       if (!passed) break;
       sustained = target;
     }
@@ -304,7 +320,7 @@ export async function ramp(o: RunOptions): Promise<Figures> {
       processes: o.processes,
       database: servers.database,
       sustainedCcu: sustained,
-      criteria: o.thresholds,
+      criteria: criteria.map((t) => `${t.metric}${t.op}${t.limit}`),
       steps,
     };
   } finally {
@@ -380,7 +396,7 @@ export async function matchmakingFlood(o: RunOptions): Promise<Figures> {
     log(o, `logging in ${total} guests…`);
     await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, serverOf(bot, servers.servers).httpUrl));
     let next = 0;
-    const window = await measureWindow({ fleet, servers: servers.servers }, "matchmaking-flood", o.durationSec + 10, {
+    const window = await measureWindow({ fleet, servers: servers.servers }, "matchmaking-flood", o.durationSec + 6, {
       quiet: o.quiet,
       tick: (second) => {
         if (second > o.durationSec) return;
