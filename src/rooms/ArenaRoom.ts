@@ -158,6 +158,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     if (player !== undefined) player.connected = false;
     this.views.detach(client.sessionId);
     if (this.state.phase === "ended") return;
+    this.log.info(this.who(client), "player dropped; seat held for reconnection");
     // Not awaited: Colyseus settles the reservation itself and calls onLeave when the window expires. The catch
     // keeps a refused reconnection (expired, or a client that never finished joining) from being an unhandled
     // rejection, which would take the process down.
@@ -169,6 +170,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     if (player !== undefined) player.connected = true;
     this.views.attach(client);
     this.views.refresh();
+    this.log.info(this.who(client), "player reconnected");
   }
 
   override onLeave(client: Client<{ auth: PlayerAuth }>): void {
@@ -180,6 +182,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.rttMs.delete(client.sessionId);
     void this.blockLists.detach(client.sessionId);
     this.forgetClient(client);
+    this.log.info(this.who(client), "player left the arena");
   }
 
   /** Match chat: `all` reaches everyone, `team` only the sender's team; never a player who blocked the sender. */

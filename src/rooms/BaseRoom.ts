@@ -154,15 +154,18 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
     const counters = this.countersOf(client);
     counters.strikes += 1;
     if (counters.strikes > this.messageLimits.maxStrikes) {
-      this.log.warn(
-        { sessionId: client.sessionId, reason, strikes: counters.strikes },
-        "kicking client: invalid input",
-      );
+      this.log.warn({ ...this.who(client), reason, strikes: counters.strikes }, "kicking client: invalid input");
       client.leave(CloseCode.KickedInvalidInput, "too many invalid messages");
       return true;
     }
     this.sendError(client, RoomErrorCode.InvalidMessage, reason);
     return false;
+  }
+
+  /** Log context of one client: its session and, once authenticated, its player. */
+  protected who(client: Client): { sessionId: string; playerId?: string } {
+    const playerId = (client.auth as PlayerAuth | undefined)?.playerId;
+    return playerId === undefined ? { sessionId: client.sessionId } : { sessionId: client.sessionId, playerId };
   }
 
   /** Forgets a departed client's counters. Subclasses call it from `onLeave`. */
@@ -178,9 +181,12 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
       this.log.info({ method: methodName, code: cause.code, reason: cause.message }, "request refused");
       return;
     }
-    this.log.error({ err: cause, method: methodName }, "uncaught exception in room; contained");
+    const client = error instanceof OnMessageException ? (error.client as Client | undefined) : undefined;
+    this.log.error(
+      { err: cause, method: methodName, ...(client === undefined ? {} : this.who(client)) },
+      "uncaught exception in room; contained",
+    );
     if (error instanceof OnMessageException) {
-      const client = error.client as Client | undefined;
       if (client !== undefined)
         this.sendError(client, RoomErrorCode.Internal, "the server could not handle that message");
     }
@@ -206,7 +212,7 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
     counters.inWindow += 1;
     if (counters.inWindow > this.messageLimits.maxPerSecond) {
       if (counters.inWindow === this.messageLimits.maxPerSecond + 1) {
-        this.log.warn({ sessionId: client.sessionId }, "kicking client: message flood");
+        this.log.warn(this.who(client), "kicking client: message flood");
         client.leave(CloseCode.KickedFlood, "too many messages");
       }
       return false;

@@ -61,6 +61,7 @@ export interface ProcessView {
 export class RegionPlacement {
   private registeredAs: string | undefined;
   private publishTimer: NodeJS.Timeout | undefined;
+  private sweeping = false;
   private readonly periodic = new Periodic(
     () => this.process(),
     (error: unknown) => this.log.warn({ err: error }, "process sweep failed"),
@@ -125,23 +126,33 @@ export class RegionPlacement {
 
   /** Registers, then sweeps processes that are gone: their stats, room listings and announcements. */
   async process(): Promise<string[]> {
-    if (!(await this.register())) return [];
-    await this.publishLoad();
-    const live = await this.liveProcessIds();
-    const [stats, regions] = await Promise.all([matchMaker.stats.fetchAll(), this.presence.hgetall(REGIONS_KEY)]);
-    const suspects = new Set([...stats.map((entry) => entry.processId), ...Object.keys(regions ?? {})]);
-    const swept: string[] = [];
-    for (const processId of suspects) {
-      if (live.has(processId)) continue;
-      // Colyseus pings it over IPC; on no answer it removes its stats and room listings.
-      const alive = await matchMaker.healthCheckProcessId(processId);
-      if (alive) continue;
-      await this.presence.hdel(REGIONS_KEY, processId);
-      await this.presence.hdel(CAPS_KEY, processId);
-      swept.push(processId);
+    if (this.sweeping || !(await this.register())) return [];
+    this.sweeping = true;
+    try {
+      const live = await this.liveProcessIds();
+      const [stats, regions] = await Promise.all([matchMaker.stats.fetchAll(), this.presence.hgetall(REGIONS_KEY)]);
+      // A peer that swept this process while it was still starting (announced, IPC not yet subscribed) removed
+      // its announcement: put it back.
+      if (this.registeredAs !== undefined && regions?.[this.registeredAs] === undefined) {
+        await this.presence.hset(REGIONS_KEY, this.registeredAs, this.region);
+      }
+      await this.publishLoad();
+      const suspects = new Set([...stats.map((entry) => entry.processId), ...Object.keys(regions ?? {})]);
+      const swept: string[] = [];
+      for (const processId of suspects) {
+        if (live.has(processId)) continue;
+        // Colyseus pings it over IPC; on no answer it removes its stats and room listings.
+        const alive = await matchMaker.healthCheckProcessId(processId);
+        if (alive) continue;
+        await this.presence.hdel(REGIONS_KEY, processId);
+        await this.presence.hdel(CAPS_KEY, processId);
+        swept.push(processId);
+      }
+      if (swept.length > 0) this.log.warn({ processIds: swept }, "removed processes that stopped answering");
+      return swept;
+    } finally {
+      this.sweeping = false;
     }
-    if (swept.length > 0) this.log.warn({ processIds: swept }, "removed processes that stopped answering");
-    return swept;
   }
 
   /** Live, announced processes with their caps and load (this process' own load counted exactly). */
