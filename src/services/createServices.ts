@@ -31,7 +31,7 @@ import { PersistentMatchResults } from "./results/PersistentMatchResults.ts";
 import { FileResultJournal, RedisResultJournal } from "./results/ResultJournal.ts";
 import { MatchSigner } from "./matches/MatchTicket.ts";
 import { ProcessLoad } from "./matches/ProcessLoad.ts";
-import { RegionPlacement } from "./matches/RegionPlacement.ts";
+import { RegionPlacement, type SubscribedProbe } from "./matches/RegionPlacement.ts";
 import { Metrics } from "./Metrics.ts";
 import { ObservedDatabase } from "./db/ObservedDatabase.ts";
 import { Matchmaker } from "./matchmaking/Matchmaker.ts";
@@ -102,6 +102,17 @@ function redisClient(url: string, log: Logger, name: string, metrics: Metrics): 
   const client = new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableReadyCheck: true });
   observeRedis(client, log, name, metrics);
   return client;
+}
+
+/** `PUBSUB NUMSUB` over the channels asked: subscriber counts across every client of this (single) Redis. */
+function redisSubscribedProbe(redis: Redis): SubscribedProbe {
+  return async (channels) => {
+    if (channels.length === 0) return [];
+    const reply = (await redis.call("PUBSUB", "NUMSUB", ...channels)) as Array<string | number>;
+    const counts = new Map<string, number>();
+    for (let i = 0; i + 1 < reply.length; i += 2) counts.set(String(reply[i]), Number(reply[i + 1]));
+    return channels.map((channel) => (counts.get(channel) ?? 0) > 0);
+  };
 }
 
 function observeRedis(
@@ -232,7 +243,13 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   );
   matchmaker.start(MATCHMAKING_PASS_MS);
   const load = new ProcessLoad({ maxRooms: config.maxRooms, maxCcu: config.maxCcu });
-  const placement = new RegionPlacement(presence, config.region, load, log.child({ component: "placement" }));
+  const placement = new RegionPlacement(
+    presence,
+    config.region,
+    load,
+    log.child({ component: "placement" }),
+    redis === undefined ? undefined : redisSubscribedProbe(redis),
+  );
   // Colyseus assigns the process id while the server starts; announce the region and caps as soon as it exists.
   const registration = setInterval(() => {
     placement

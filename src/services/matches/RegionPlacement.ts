@@ -50,6 +50,20 @@ export class ServerFullError extends ServerError {
   }
 }
 
+/**
+ * Which of these presence channels have a subscriber right now (Redis: `PUBSUB NUMSUB`, O(channels asked); a
+ * scan of every channel would grow with the rooms of the whole cluster).
+ */
+export type SubscribedProbe = (channels: readonly string[]) => Promise<boolean[]>;
+
+/** The probe for in-process presence (one process: only its own channels exist). */
+export function localSubscribedProbe(presence: Presence): SubscribedProbe {
+  return async (channels) => {
+    const existing = new Set(await presence.channels());
+    return channels.map((channel) => existing.has(channel));
+  };
+}
+
 export interface ProcessView {
   processId: string;
   region: string;
@@ -72,6 +86,7 @@ export class RegionPlacement {
     private readonly region: string,
     private readonly load: ProcessLoad,
     private readonly log: Logger,
+    private readonly subscribed: SubscribedProbe = localSubscribedProbe(presence),
   ) {}
 
   start(intervalMs: number): void {
@@ -129,7 +144,6 @@ export class RegionPlacement {
     if (this.sweeping || !(await this.register())) return [];
     this.sweeping = true;
     try {
-      const live = await this.liveProcessIds();
       const [stats, regions] = await Promise.all([matchMaker.stats.fetchAll(), this.presence.hgetall(REGIONS_KEY)]);
       // A peer that swept this process while it was still starting (announced, IPC not yet subscribed) removed
       // its announcement: put it back.
@@ -138,6 +152,7 @@ export class RegionPlacement {
       }
       await this.publishLoad();
       const suspects = new Set([...stats.map((entry) => entry.processId), ...Object.keys(regions ?? {})]);
+      const live = await this.liveProcessIds([...suspects]);
       const swept: string[] = [];
       for (const processId of suspects) {
         if (live.has(processId)) continue;
@@ -158,11 +173,11 @@ export class RegionPlacement {
   /** Live, announced processes with their caps and load (this process' own load counted exactly). */
   async processes(): Promise<ProcessView[]> {
     await this.register();
-    const [live, regions, published] = await Promise.all([
-      this.liveProcessIds(),
+    const [regions, published] = await Promise.all([
       this.presence.hgetall(REGIONS_KEY),
       this.presence.hgetall(CAPS_KEY),
     ]);
+    const live = await this.liveProcessIds(Object.keys(regions ?? {}));
     const views: ProcessView[] = [];
     for (const processId of live) {
       const region = regions?.[processId];
@@ -198,9 +213,11 @@ export class RegionPlacement {
     return matchMaker.processId;
   };
 
-  private async liveProcessIds(): Promise<Set<string>> {
-    const channels = await this.presence.channels(`${PROCESS_CHANNEL_PREFIX}*`);
-    const live = new Set(channels.map((channel) => channel.slice(PROCESS_CHANNEL_PREFIX.length)));
+  /** The candidates whose IPC channel is subscribed (this process counts as live while it runs). */
+  private async liveProcessIds(candidates: readonly string[]): Promise<Set<string>> {
+    const others = candidates.filter((id) => id !== matchMaker.processId);
+    const answers = await this.subscribed(others.map((id) => `${PROCESS_CHANNEL_PREFIX}${id}`));
+    const live = new Set(others.filter((_, i) => answers[i] === true));
     if (matchMaker.processId !== undefined) live.add(matchMaker.processId);
     return live;
   }
