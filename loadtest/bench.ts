@@ -21,7 +21,7 @@ import {
 /** The runs of `npm run bench`: name → the same flags `npm run loadtest` takes. */
 const RUNS: Array<[string, string[]]> = [
   ["rooms-8", ["rooms", "--room-size", "8", "--players", "400", "--duration", "6", "--warmup", "1", "--baselines"]],
-  ["rooms-100", ["rooms", "--room-size", "100", "--players", "100", "--duration", "6", "--warmup", "1", "--baselines"]],
+  ["rooms-100", ["rooms", "--room-size", "100", "--players", "100", "--duration", "5", "--warmup", "1", "--baselines"]],
   ["steady-30hz", ["steady", "--players", "400", "--duration", "6", "--warmup", "1", "--patch-hz", "30"]],
   ["churn", ["churn", "--players", "200", "--duration", "15"]],
   ["reconnect-storm", ["reconnect-storm", "--players", "200", "--duration", "6", "--warmup", "1"]],
@@ -142,13 +142,16 @@ function markdown(runs: Map<string, Run>, wallSec: number): string {
           "cpuPerPlayerRatioToEcho",
           "memoryPerPlayerKb",
           "reconnectSuccessRate",
+          "matchesEndedPerSec",
+          "runErrors",
           "dropped",
           "seated",
           "searches",
           "sustainedCcu",
         ].includes(key) && value !== undefined,
     );
-    if (extra.length > 0) lines.push(extra.map(([k, v]) => `${k}: ${v}`).join(", "), "");
+    if (extra.length > 0)
+      lines.push(extra.map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", "), "");
     if (name === "leaderboard") {
       const { rankQuery, top100, around11, scoreSubmit, entries, database } = run as Record<string, unknown>;
       lines.push(

@@ -216,6 +216,7 @@ export async function steady(o: RunOptions): Promise<Figures> {
       ...withBaselines(game, baselines),
       database: servers.database,
       processes: o.processes,
+      runErrors: fleet.runErrors(),
       matchSize: SEATS[o.mode],
       fill: {
         seconds: Math.round(fillSec * 10) / 10,
@@ -265,7 +266,13 @@ export async function rooms(o: RunOptions): Promise<Figures> {
     const memoryPerPlayerKb =
       game.playersMean > 0 ? Math.round((rssOf([host]) - rssBefore) / 1024 / game.playersMean) : undefined;
     const baselines = o.baselines ? await baselinePhases(fleet, host, size, o) : undefined;
-    return { ...withBaselines(game, baselines), roomSize: size, rooms: count / size, memoryPerPlayerKb };
+    return {
+      ...withBaselines(game, baselines),
+      roomSize: size,
+      rooms: count / size,
+      memoryPerPlayerKb,
+      runErrors: fleet.runErrors(),
+    };
   } finally {
     fleet.stop();
     fleet.leaveAll();
@@ -320,6 +327,7 @@ export async function ramp(o: RunOptions): Promise<Figures> {
       processes: o.processes,
       database: servers.database,
       sustainedCcu: sustained,
+      runErrors: fleet.runErrors(),
       criteria: criteria.map((t) => `${t.metric}${t.op}${t.limit}`),
       steps,
     };
@@ -346,7 +354,13 @@ export async function churn(o: RunOptions): Promise<Figures> {
     const window = await measureWindow({ fleet, servers: servers.servers }, "churn", o.durationSec, {
       quiet: o.quiet,
     });
-    return { game: window, processes: o.processes, matchDurationSec: 10 };
+    return {
+      game: window,
+      processes: o.processes,
+      matchDurationSec: 10,
+      matchesEndedPerSec: Math.round((window.matchEndsPerSec / SEATS[o.mode]) * 100) / 100,
+      runErrors: fleet.runErrors(),
+    };
   } finally {
     fleet.stop();
     fleet.leaveAll();
@@ -375,6 +389,7 @@ export async function reconnectStorm(o: RunOptions): Promise<Figures> {
       game: window,
       dropped: victims.length,
       reconnected: window.reconnected,
+      runErrors: fleet.runErrors(),
       reconnectSuccessRate:
         victims.length === 0 ? undefined : Math.round((window.reconnected / victims.length) * 1000) / 1000,
       processes: o.processes,
@@ -428,6 +443,7 @@ export async function matchmakingFlood(o: RunOptions): Promise<Figures> {
       offeredTicketsPerSec: o.ticketsPerSec,
       searches: total,
       seated: window.timeToMatchMs.count,
+      runErrors: fleet.runErrors(),
       processes: o.processes,
     };
   } finally {

@@ -114,6 +114,10 @@ export class Fleet {
   private inputTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private slot = 0;
+  /** Errors of windows already closed, and of the set-up between windows (logins, searches): the whole run's. */
+  private readonly earlierErrors = new Map<string, number>();
+  /** A random base in 10.0.0.0/8 per run, so bots' addresses (and their throttle budgets) are fresh every run. */
+  private readonly ipBase = Math.floor(Math.random() * (2 ** 24 - 2 ** 20));
 
   constructor(readonly options: FleetOptions) {}
 
@@ -122,7 +126,7 @@ export class Fleet {
     const added: Bot[] = [];
     for (let i = 0; i < count; i++) {
       const index = this.bots.length;
-      const bot = new Bot(index, ipOf(index), index % this.options.decodeEvery === 0);
+      const bot = new Bot(index, ipOf(this.ipBase + index), index % this.options.decodeEvery === 0);
       this.bots.push(bot);
       added.push(bot);
     }
@@ -289,9 +293,17 @@ export class Fleet {
   /** Starts a new measurement window: histograms and counters from zero, byte counters re-based. */
   resetWindow(): WindowStats {
     const previous = this.window;
+    for (const [kind, n] of previous.errors) this.earlierErrors.set(kind, (this.earlierErrors.get(kind) ?? 0) + n);
     this.window = new WindowStats();
     this.trafficAtWindowStart = { ...this.traffic };
     return previous;
+  }
+
+  /** Every error of the run so far, in and out of measurement windows, by kind. */
+  runErrors(): Record<string, number> {
+    const all = new Map(this.earlierErrors);
+    for (const [kind, n] of this.window.errors) all.set(kind, (all.get(kind) ?? 0) + n);
+    return Object.fromEntries(all);
   }
 
   /** What every bot received in the current window. */
@@ -386,7 +398,7 @@ export class Fleet {
   }
 }
 
-/** A distinct private IPv4 per bot, sent as X-Forwarded-For (the server trusts it from loopback). */
-export function ipOf(index: number): string {
-  return `10.${100 + ((index >> 16) & 127)}.${(index >> 8) & 255}.${index & 255}`;
+/** A private IPv4 address (10.0.0.0/8) per number, sent as X-Forwarded-For (the server trusts it from loopback). */
+export function ipOf(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
 }

@@ -32,7 +32,8 @@ export interface WindowFigures {
   inputsPerSec: number;
   ticketsPerSec: number;
   seatsPerSec: number;
-  matchesEndedPerSec: number;
+  /** Bots that saw their match end (4105), per second. */
+  matchEndsPerSec: number;
   reconnected: number;
   errors: Record<string, number>;
   closes: Record<string, number>;
@@ -146,7 +147,7 @@ export async function measureWindow(
     inputsPerSec: Math.round(stats.inputsSent / wallSec),
     ticketsPerSec: round(stats.tickets / wallSec, 1),
     seatsPerSec: round(stats.seats / wallSec, 1),
-    matchesEndedPerSec: round(stats.matchesEnded / wallSec, 2),
+    matchEndsPerSec: round(stats.matchesEnded / wallSec, 2),
     reconnected: stats.reconnected,
     errors: Object.fromEntries(stats.errors),
     closes: Object.fromEntries(stats.closes),
