@@ -69,6 +69,7 @@ function newFleet(options: RunOptions): Fleet {
     inputHz: options.inputHz,
     decodeEvery: options.decodeEvery,
     pingIntervalMs: 2000,
+    searchTimeoutMs: 30_000,
     runId: randomBytes(4).toString("hex"),
   };
   const fleet = new Fleet(fleetOptions);
@@ -302,7 +303,9 @@ export async function ramp(o: RunOptions): Promise<Figures> {
   const criteria = o.thresholds.length > 0 ? o.thresholds : DEFAULT_RAMP_CRITERIA;
   try {
     let sustained = 0;
-    for (let target = o.rampStep; target <= o.rampMax; target += o.rampStep) {
+    // Whole matches only: an odd player out would wait for ever.
+    const step = Math.ceil(o.rampStep / SEATS[o.mode]) * SEATS[o.mode];
+    for (let target = step; target <= o.rampMax; target += step) {
       const added = fleet.add(target - fleet.bots.length);
       await fillMatchmade(fleet, added, servers.servers, o);
       await waitPlaying(fleet, target, 30_000);

@@ -31,6 +31,8 @@ export interface FleetOptions {
   /** One bot in this many decodes state (latency sample); 1 = all. */
   decodeEvery: number;
   pingIntervalMs: number;
+  /** How long a search waits for a seat before giving up. */
+  searchTimeoutMs: number;
   /** A run id, so device ids (and so guest players) are fresh in every run. */
   runId: string;
 }
@@ -177,10 +179,14 @@ export class Fleet {
       this.traffic,
     );
     await room.connect(seatUrl(seat, host, bot.token), {});
-    const arenaSeat = await seated;
+    // A search that finds no match (an odd player out, say) gives up, as a player would.
+    const timer = setTimeout(() => rejectSeat(new MatchmakeError(408, "no match found")), this.options.searchTimeoutMs);
+    const arenaSeat = await seated.finally(() => {
+      clearTimeout(timer);
+      room.leave();
+    });
     this.window.timeToMatch.record(performance.now() - started);
     this.window.seats += 1;
-    room.leave();
     return arenaSeat;
   }
 

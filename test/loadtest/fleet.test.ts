@@ -19,7 +19,13 @@ describe("load-test bots (smoke)", function () {
   });
 
   it("log in, get matched, play and are measured", async () => {
-    const fleet = new Fleet({ inputHz: 30, decodeEvery: 2, pingIntervalMs: 200, runId: `t${Date.now()}` });
+    const fleet = new Fleet({
+      inputHz: 30,
+      decodeEvery: 2,
+      pingIntervalMs: 200,
+      searchTimeoutMs: 10_000,
+      runId: `t${Date.now()}`,
+    });
     fleet.start();
     const host = new URL(server.baseUrl).host;
     try {
