@@ -47,6 +47,7 @@ export function roomContext(services: Services): RoomContext {
     capacity: { load: services.load, loadChanged: () => services.placement.loadChanged() },
     metrics: services.metrics,
     allowedOrigins: config.allowedOrigins,
+    region: config.region,
     arena: {
       signer: services.matchSigner,
       sessions: services.sessions,

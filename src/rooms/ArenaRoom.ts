@@ -64,6 +64,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.messageLimits = { maxPerSecond: game.tickRateHz * 3, maxStrikes: 10 };
 
     const state = new ArenaState();
+    state.tickRateHz = game.tickRateHz;
     this.setState(state);
     this.match = new ArenaMatch(
       spec,

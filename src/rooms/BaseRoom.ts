@@ -47,6 +47,8 @@ export interface RoomContext {
   /** This process' rooms and clients, and its caps; `loadChanged` republishes the load for placement. */
   capacity: { load: ProcessLoad; loadChanged(): void };
   metrics: Metrics;
+  /** The region this process serves (REGION). */
+  region: string;
   /** ALLOWED_ORIGINS; undefined = any origin. */
   allowedOrigins: readonly string[] | undefined;
 }
@@ -265,8 +267,20 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
   // Load accounting and caps wrap the room's own lifecycle, whatever its class does.
   const Counted = class extends Bound {
     override async onCreate(options: unknown): Promise<void> {
-      if (this.roomName === RoomName.Arena && load.arenasFull()) {
-        throw new ServerError(503, `this server hosts MAX_ROOMS (${load.caps.maxRooms}) arenas already`);
+      if (this.roomName === RoomName.Arena) {
+        // Placement picks a process of the match's region; Colyseus creates the room locally instead when the
+        // picked process does not answer in time. A match never runs outside its region: refuse, and the
+        // matchmaker requeues its players.
+        const region = (options as { match?: { region?: unknown } } | undefined)?.match?.region;
+        if (typeof region === "string" && region !== context.region) {
+          throw new ServerError(
+            503,
+            `an arena of region ${region} cannot run on a process of region ${context.region}`,
+          );
+        }
+        if (load.arenasFull()) {
+          throw new ServerError(503, `this server hosts MAX_ROOMS (${load.caps.maxRooms}) arenas already`);
+        }
       }
       load.add(this);
       loadChanged();

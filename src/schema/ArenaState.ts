@@ -39,4 +39,6 @@ export class ArenaState extends Schema {
   @type("string") mapId = "";
   @view() @type({ map: PlayerState }) players = new MapSchema<PlayerState>();
   @view() @type({ map: ProjectileState }) projectiles = new MapSchema<ProjectileState>();
+  /** The server's fixed steps per second (TICK_RATE_HZ): clients predict and send inputs at this rate. */
+  @type("uint8") tickRateHz = 0;
 }

@@ -341,7 +341,12 @@ for (const setup of [
     it("records the game session: its players, server and status, and each player's current session", async () => {
       const { sessionId, players, rooms } = await launch(server, "duel", 2);
       await waitForState(rooms[0]!, (s) => s.phase === "active", 10_000);
-      const session = await jsonBody(await fetch(`${server.baseUrl}/sessions/${sessionId}`));
+      // The start is recorded asynchronously, off the tick: give the write a moment.
+      let session = await jsonBody(await fetch(`${server.baseUrl}/sessions/${sessionId}`));
+      for (let i = 0; i < 50 && session.status !== "active"; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        session = await jsonBody(await fetch(`${server.baseUrl}/sessions/${sessionId}`));
+      }
       assert.deepEqual(Object.keys(session).sort(), [
         "createdAt",
         "endedAt",
