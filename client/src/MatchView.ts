@@ -9,8 +9,11 @@ import { Interpolator } from "./Interpolator.ts";
 import { Predictor } from "./Predictor.ts";
 import { type DrawnPlayer, draw } from "./render.ts";
 
-/** The server's fixed step (TICK_RATE_HZ, 30 by default): prediction must step at the same dt. */
-export const TICK_MS = 1000 / 30;
+/**
+ * The server's tick rate until its state says (`tickRateHz`, from TICK_RATE_HZ): prediction and inputs must step at
+ * the server's fixed dt, or the prediction drifts from every ack and the server refuses the faster input stream.
+ */
+export const DEFAULT_TICK_RATE_HZ = 30;
 
 /** What the client reads of the decoded `arena` state (docs/API.md). */
 interface PlayerView {
@@ -42,6 +45,7 @@ export interface ArenaView {
   tick: number;
   timeLeftMs: number;
   mode: string;
+  tickRateHz: number;
   players: EntityMap<PlayerView>;
   projectiles: EntityMap<ProjectileView>;
 }
@@ -90,6 +94,8 @@ export interface MatchDebug {
   sessionId: string;
   phase: string;
   timeLeftMs: number;
+  /** The tick rate inputs and prediction step at (the server's, once its state has arrived). */
+  tickRateHz: number;
   frame: number;
   self: { x: number; y: number; serverX: number; serverY: number; hp: number; kills: number; alive: boolean } | null;
   lastSentSeq: number;
@@ -100,7 +106,9 @@ export interface MatchDebug {
 }
 
 export class MatchView {
-  private readonly predictor = new Predictor(TICK_MS);
+  private tickRateHz = DEFAULT_TICK_RATE_HZ;
+  private tickMs = 1000 / DEFAULT_TICK_RATE_HZ;
+  private readonly predictor = new Predictor(this.tickMs);
   private readonly interpolator = new Interpolator(100);
   private readonly keys = new Set<string>();
   private aim = 0;
@@ -129,6 +137,7 @@ export class MatchView {
       sessionId: room.sessionId,
       phase: "",
       timeLeftMs: 0,
+      tickRateHz: this.tickRateHz,
       frame: 0,
       self: null,
       lastSentSeq: 0,
@@ -143,7 +152,12 @@ export class MatchView {
     room.onMessage(ServerMessage.Error, (error: { code: string; message: string }) => {
       console.warn("arena refused a message", error);
     });
-    room.onDrop(() => this.setConnection("reconnecting"));
+    room.onDrop((code) => {
+      // 4010: the match moved to another process, so this room's held seat is of no use. Without the SDK's own
+      // reconnection the room leaves with 4010, and the app asks POST /sessions/:id/rejoin for a seat where it is now.
+      if (code === CloseCode.MayTryReconnect) room.reconnection.enabled = false;
+      else this.setConnection("reconnecting");
+    });
     room.onReconnect(() => this.setConnection("ok"));
     room.onLeave((code, reason) => {
       this.stop();
@@ -239,8 +253,19 @@ export class MatchView {
     this.lastMove = `${command.moveX},${command.moveY}`;
   }
 
+  /** Steps at the server's tick rate once the state carries it. */
+  private syncTickRate(): void {
+    const hz = (this.room.state as Partial<ArenaView> | undefined)?.tickRateHz;
+    if (hz === undefined || hz <= 0 || hz === this.tickRateHz) return;
+    this.tickRateHz = hz;
+    this.tickMs = 1000 / hz;
+    this.predictor.setStep(this.tickMs);
+    this.debug.tickRateHz = hz;
+  }
+
   private onFrame(now: number): void {
     if (this.stopped) return;
+    this.syncTickRate();
     this.raf = requestAnimationFrame((t) => this.onFrame(t));
     this.frame += 1;
     this.acc += Math.min(now - (this.lastFrame ?? now), 250);
@@ -250,16 +275,17 @@ export class MatchView {
     // go out at the tick rate on average (the server refuses a sustained faster stream).
     if (`${command.moveX},${command.moveY}` !== this.lastMove && this.acc >= 0) {
       this.stepOnce(command);
-      this.acc -= TICK_MS;
+      this.acc -= this.tickMs;
     }
-    while (this.acc >= TICK_MS) {
+    while (this.acc >= this.tickMs) {
       this.stepOnce(command);
-      this.acc -= TICK_MS;
+      this.acc -= this.tickMs;
     }
     this.render(now);
   }
 
   private onPatch(state: Partial<ArenaView>): void {
+    this.syncTickRate();
     if (state.players === undefined || state.projectiles === undefined) return;
     const t = performance.now();
     const seen = new Set<string>();

@@ -38,10 +38,15 @@ export class Predictor {
   }
 
   constructor(
-    private readonly dtMs: number,
+    private dtMs: number,
     private readonly tuning = DEFAULT_TUNING,
     private readonly map = ARENA_MAP,
   ) {}
+
+  /** Changes the fixed step (the server's tick rate arrives with its first state); pending inputs replay at it. */
+  setStep(dtMs: number): void {
+    this.dtMs = dtMs;
+  }
 
   /** Where to draw the own player. */
   get rendered(): { x: number; y: number } {

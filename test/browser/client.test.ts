@@ -1,14 +1,18 @@
 /**
  * The browser client end to end, in headless Chromium (Debian `chromium` driven by playwright-core) against the
  * real server on PGlite: guests log in, are matched, see each other move, chat, play a bot match to its end screen
- * (rejoining after a reload on the way), and predict their own movement under 150 ms of simulated latency.
- * Screenshots go to test-artifacts/ (gitignored).
+ * (rejoining after a reload on the way), predict their own movement under 150 ms of simulated latency, come back
+ * after a dropped socket (SDK reconnection) and after a 4010 close (POST /sessions/:id/rejoin), and step at the
+ * server's tick rate when TICK_RATE_HZ is not the default. Screenshots go to test-artifacts/ (gitignored).
  */
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
+import { type Client, matchMaker } from "@colyseus/core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { WebSocket } from "ws";
 import { buildClient } from "../../scripts/buildClient.ts";
+import { CloseCode } from "../../src/protocol.ts";
 import { bootTestServer, type TestServer } from "../helpers/server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -21,6 +25,9 @@ interface ArenaDebug {
   search: { waitedMs: number; ratingWindow: number; queued: number } | null;
   match: {
     roomId: string;
+    sessionId: string;
+    tickRateHz: number;
+    connection: "ok" | "reconnecting";
     phase: string;
     timeLeftMs: number;
     frame: number;
@@ -97,6 +104,119 @@ async function walkTo(page: Page, x: number, y: number, timeoutMs: number, withi
   }
 }
 
+/** A fresh browser profile on the client page, logged in as a new guest, in the lobby. */
+async function openGuest(browser: Browser, baseUrl: string, open: Player[]): Promise<Player> {
+  const context = await browser.newContext({ viewport: { width: 1320, height: 820 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  const player = { context, page, errors };
+  open.push(player);
+  await page.goto(baseUrl);
+  await page.click("#guest");
+  await waitForScreen(page, "lobby");
+  return player;
+}
+
+/** Searches alone and waits until the bot match (after BOT_FILL_SEC) shows the own player. */
+async function startBotMatch(page: Page): Promise<NonNullable<ArenaDebug["match"]>> {
+  await page.click("#find");
+  await waitForScreen(page, "match", 20_000);
+  return (await waitForArena(page, (state) => state.match?.self != null, "the own player")).match!;
+}
+
+/** The server side of a page's arena connection (the test server runs in this process). */
+function serverClient(roomId: string, sessionId: string): Client {
+  const room = matchMaker.getLocalRoomById(roomId);
+  assert.ok(room, `room ${roomId} runs in this process`);
+  const client = room.clients.find((c) => c.sessionId === sessionId);
+  assert.ok(client, `session ${sessionId} is connected to room ${roomId}`);
+  return client;
+}
+
+/** The SDK reconnects on its own only once a room has been joined this long (`room.reconnection.minUptime`). */
+const SDK_MIN_UPTIME_MS = 5_000;
+
+/** Walks for a moment and asserts the server moves the own player and acknowledges newer inputs. */
+async function assertKeepsPlaying(page: Page, what: string): Promise<void> {
+  const before = (await arena(page)).match!;
+  const key = before.self!.serverX < 1200 ? "KeyD" : "KeyA";
+  await page.keyboard.down(key);
+  try {
+    await waitForArena(
+      page,
+      (state) =>
+        state.match !== null &&
+        state.match.lastAck > before.lastAck + 5 &&
+        Math.abs(state.match.self!.serverX - before.self!.serverX) > 30,
+      `${what}: the server to move the own player from x ${before.self!.serverX} (ack ${before.lastAck})`,
+      4_000,
+    );
+  } finally {
+    await page.keyboard.up(key);
+  }
+}
+
+interface FrameSample {
+  t: number;
+  x: number;
+  serverX: number;
+  ack: number;
+  seq: number;
+}
+
+/**
+ * Samples the own player on every frame in the page while a move key is held for `holdMs` and then released for
+ * `coastMs`; `keyFrame` is the first sample after the key went down.
+ */
+async function sampleRun(
+  page: Page,
+  key: string,
+  holdMs: number,
+  coastMs: number,
+): Promise<{ samples: FrameSample[]; keyFrame: number; keyAt: number }> {
+  await page.evaluate(`(() => {
+    const samples = [];
+    window.__samples = samples;
+    window.addEventListener("keydown", () => { window.__keyFrame ??= samples.length; window.__keyAt ??= performance.now(); });
+    const sample = (t) => {
+      const m = window.__arena.match;
+      samples.push({ t, x: m.self.x, serverX: m.self.serverX, ack: m.lastAck, seq: m.lastSentSeq });
+      if (samples.length < 600) requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample);
+  })()`);
+  await page.waitForTimeout(200);
+  await page.keyboard.down(key);
+  await page.waitForTimeout(holdMs);
+  await page.keyboard.up(key);
+  await page.waitForTimeout(coastMs);
+  return (await page.evaluate(
+    "({ samples: window.__samples, keyFrame: window.__keyFrame, keyAt: window.__keyAt })",
+  )) as {
+    samples: FrameSample[];
+    keyFrame: number;
+    keyAt: number;
+  };
+}
+
+/**
+ * The median distance between where the client predicted its player for an input and where the server put it for
+ * that input, over the samples acknowledging `fromSeq` or later (the server's position arrives ~RTT later, so
+ * compare by seq, not by time).
+ */
+function medianPredictionError(samples: FrameSample[], fromSeq: number): number {
+  const errors = samples
+    .filter((s) => s.ack >= fromSeq)
+    .map((s) => {
+      const predicted = samples.findLast((other) => other.seq === s.ack);
+      return predicted === undefined ? Number.POSITIVE_INFINITY : Math.abs(predicted.x - s.serverX);
+    })
+    .sort((x, y) => x - y);
+  assert.ok(errors.length > 0, `no sample acknowledges input ${fromSeq}`);
+  return errors[Math.floor(errors.length / 2)]!;
+}
+
 describe("browser client (headless Chromium)", function () {
   this.timeout(90_000);
   let server: TestServer;
@@ -124,19 +244,7 @@ describe("browser client (headless Chromium)", function () {
     for (const player of open.splice(0)) await player.context.close();
   });
 
-  /** A fresh browser profile on the client page, logged in as a new guest, in the lobby. */
-  async function guest(): Promise<Player> {
-    const context = await browser.newContext({ viewport: { width: 1320, height: 820 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    const player = { context, page, errors };
-    open.push(player);
-    await page.goto(server.baseUrl);
-    await page.click("#guest");
-    await waitForScreen(page, "lobby");
-    return player;
-  }
+  const guest = (): Promise<Player> => openGuest(browser, server.baseUrl, open);
 
   it("serves the client at / with its assets", async () => {
     const res = await fetch(`${server.baseUrl}/`);
@@ -261,37 +369,12 @@ describe("browser client (headless Chromium)", function () {
     server.colyseus.server.simulateLatency(150);
     try {
       const p = await guest();
-      await p.page.click("#find");
-      await waitForScreen(p.page, "match", 20_000);
-      await waitForArena(p.page, (state) => state.match?.self != null, "the own player");
-      const start = (await arena(p.page)).match!.self!;
+      const start = (await startBotMatch(p.page)).self!;
       const key = start.x < 1200 ? "KeyD" : "KeyA";
       const dir = start.x < 1200 ? 1 : -1;
 
       // Sample every frame in the page, and the frame at which the key went down.
-      await p.page.evaluate(`(() => {
-        const samples = [];
-        window.__samples = samples;
-        window.addEventListener("keydown", () => { window.__keyFrame ??= samples.length; window.__keyAt ??= performance.now(); });
-        const sample = (t) => {
-          const m = window.__arena.match;
-          samples.push({ t, x: m.self.x, serverX: m.self.serverX, ack: m.lastAck, seq: m.lastSentSeq });
-          if (samples.length < 600) requestAnimationFrame(sample);
-        };
-        requestAnimationFrame(sample);
-      })()`);
-      await p.page.waitForTimeout(200);
-      await p.page.keyboard.down(key);
-      await p.page.waitForTimeout(900);
-      await p.page.keyboard.up(key);
-      await p.page.waitForTimeout(700);
-      const { samples, keyFrame, keyAt } = (await p.page.evaluate(
-        "({ samples: window.__samples, keyFrame: window.__keyFrame, keyAt: window.__keyAt })",
-      )) as {
-        samples: Array<{ t: number; x: number; serverX: number; ack: number; seq: number }>;
-        keyFrame: number;
-        keyAt: number;
-      };
+      const { samples, keyFrame, keyAt } = await sampleRun(p.page, key, 900, 700);
       const before = samples[keyFrame - 1]!;
       const first = samples[keyFrame]!;
       // The first frame after the key press already shows the move, long before the server acknowledges it.
@@ -313,19 +396,121 @@ describe("browser client (headless Chromium)", function () {
       const last = run[run.length - 1]!;
       assert.ok((last.x - first.x) * dir > 200, `ran ${last.x - first.x} u`);
       // The prediction for each acknowledged input is where the server put the player for it: the client ran the
-      // server's own movement step (the server's position arrives ~RTT later, so compare by seq, not by time).
-      const errors = run
-        .filter((s) => s.ack >= movingSeq)
-        .map((s) => {
-          const predicted = samples.findLast((other) => other.seq === s.ack);
-          return predicted === undefined ? Number.POSITIVE_INFINITY : Math.abs(predicted.x - s.serverX);
-        })
-        .sort((x, y) => x - y);
-      const median = errors[Math.floor(errors.length / 2)]!;
+      // server's own movement step.
+      const median = medianPredictionError(run, movingSeq);
       assert.ok(median < 0.5, `median prediction error ${median} u`);
       assert.deepEqual(p.errors, []);
     } finally {
       server.colyseus.server.simulateLatency(0);
     }
+  });
+
+  it("comes back to the same room and seat after its socket drops without a close handshake", async () => {
+    const p = await guest();
+    const joined = await startBotMatch(p.page);
+    const joinedAt = Date.now();
+    // Everything the HUD's connection line shows (the SDK is back within a few hundred ms: too short to poll for).
+    await p.page.evaluate(`(() => {
+      const net = document.querySelector("#hud-net");
+      window.__net = [net.textContent];
+      new MutationObserver(() => {
+        if (net.textContent !== window.__net.at(-1)) window.__net.push(net.textContent);
+      }).observe(net, { childList: true, characterData: true, subtree: true });
+    })()`);
+    await p.page.waitForTimeout(SDK_MIN_UPTIME_MS + 300 - (Date.now() - joinedAt));
+
+    // A lost network: the server cuts the socket, no close frame either way.
+    (serverClient(joined.roomId, joined.sessionId).ref as unknown as WebSocket).terminate();
+    const shown = async () => (await p.page.evaluate("window.__net")) as string[];
+    const deadline = Date.now() + 10_000;
+    while (!((await shown()).some((text) => /reconnecting/.test(text)) && (await shown()).at(-1) === "")) {
+      if (Date.now() > deadline) throw new Error(`no reconnection; the HUD showed ${JSON.stringify(await shown())}`);
+      await p.page.waitForTimeout(50);
+    }
+    const back = await arena(p.page);
+    assert.equal(back.screen, "match");
+    assert.equal(back.match!.connection, "ok");
+    assert.equal(back.match!.roomId, joined.roomId);
+    assert.equal(back.match!.sessionId, joined.sessionId, "the SDK reconnected the same seat");
+    assert.equal(serverClient(joined.roomId, joined.sessionId).sessionId, joined.sessionId);
+    await assertKeepsPlaying(p.page, "after the reconnection");
+    assert.deepEqual(p.errors, []);
+  });
+
+  it("after a 4010 close rejoins the same match with a fresh seat through POST /sessions/:id/rejoin", async () => {
+    const p = await guest();
+    const rejoins: number[] = [];
+    p.page.on("response", (res) => {
+      if (res.request().method() === "POST" && /^\/sessions\/[^/]+\/rejoin$/.test(new URL(res.url()).pathname))
+        rejoins.push(res.status());
+    });
+    const joined = await startBotMatch(p.page);
+    // Past the SDK's minimum uptime, so its own reconnection could take the close; 4010 (the match moved to another
+    // process) must lead to a new seat instead.
+    await p.page.waitForTimeout(SDK_MIN_UPTIME_MS + 300);
+    const playerId = (await arena(p.page)).player!.id;
+    assert.deepEqual(rejoins, []);
+
+    serverClient(joined.roomId, joined.sessionId).leave(CloseCode.MayTryReconnect, "the match moved; rejoin it");
+    const back = await waitForArena(
+      p.page,
+      (state) => state.match !== null && state.match.sessionId !== joined.sessionId && state.match.self != null,
+      "a new seat in the match",
+      10_000,
+    );
+    assert.equal(back.screen, "match");
+    assert.equal(back.match!.roomId, joined.roomId, "the same match");
+    assert.deepEqual(rejoins, [200]);
+    const room = matchMaker.getLocalRoomById(joined.roomId)!;
+    const seat = (room.state as { players: Map<string, { playerId: string }> }).players.get(back.match!.sessionId);
+    assert.equal(seat?.playerId, playerId, "the new connection holds the player's seat");
+    await assertKeepsPlaying(p.page, "after the rejoin");
+    assert.deepEqual(p.errors, []);
+  });
+});
+
+describe("browser client at a non-default TICK_RATE_HZ", function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  const open: Player[] = [];
+
+  before(async () => {
+    await buildClient();
+    server = await bootTestServer({
+      database: "pglite",
+      redis: false,
+      env: { TICK_RATE_HZ: "20", BOT_FILL_SEC: "1", MATCH_DURATION_SEC: "20" },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--mute-audio"] });
+  });
+
+  after(async () => {
+    for (const player of open.splice(0)) await player.context.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("steps inputs and prediction at the server's 20 Hz, and its predictions match the server's acks", async () => {
+    const p = await openGuest(browser, server.baseUrl, open);
+    const start = (await startBotMatch(p.page)).self!;
+    await waitForArena(p.page, (state) => state.match?.tickRateHz === 20, "the server's tick rate", 5_000);
+    const key = start.x < 1200 ? "KeyD" : "KeyA";
+    const dir = start.x < 1200 ? 1 : -1;
+
+    const { samples, keyFrame, keyAt } = await sampleRun(p.page, key, 1_500, 300);
+    // Inputs go out at the server's rate while the key is held (one per step; the server refuses a sustained
+    // stream faster than 1.25 × its rate).
+    const held = samples.filter((s) => s.t >= keyAt + 200 && s.t <= keyAt + 1_400);
+    const first = held[0]!;
+    const last = held[held.length - 1]!;
+    const perSec = ((last.seq - first.seq) * 1000) / (last.t - first.t);
+    assert.ok(perSec > 17 && perSec < 23, `${perSec.toFixed(1)} inputs per second`);
+    const run = samples.slice(keyFrame);
+    assert.ok((run[run.length - 1]!.x - run[0]!.x) * dir > 200, "the player ran");
+    // Predicted with the server's dt: where the client put its player for an input is where the server did.
+    const median = medianPredictionError(run, run[0]!.seq);
+    assert.ok(median < 0.5, `median prediction error ${median} u`);
+    assert.deepEqual(p.errors, []);
   });
 });
