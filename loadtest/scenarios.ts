@@ -282,12 +282,13 @@ export async function rooms(o: RunOptions): Promise<Figures> {
 }
 
 /**
- * The ramp's default criteria, when no --max/--min is given: no load-induced degradation. The 45 ms target itself is
- * out of reach at any load (docs/PERFORMANCE.md explains why), so the ramp looks for the load at which latency,
- * event-loop delay or errors start to grow: action→update p99 ≤ 150 ms, event-loop p99 ≤ 50 ms, no errors.
+ * The ramp's default criteria, when no --max/--min is given: the load at which the game degrades. The 45 ms target
+ * itself is out of reach at any load (docs/PERFORMANCE.md explains why; an idle server reads ~100 ms p99 at 30 Hz
+ * patches), so the ramp stops where latency, event-loop delay or errors grow: action→update p99 ≤ 250 ms,
+ * event-loop p99 ≤ 50 ms, no errors.
  */
 export const DEFAULT_RAMP_CRITERIA: Threshold[] = [
-  { metric: "latency.p99", op: "<=", limit: 150 },
+  { metric: "latency.p99", op: "<=", limit: 250 },
   { metric: "eventLoop.p99", op: "<=", limit: 50 },
   { metric: "errors", op: "<=", limit: 0 },
 ];
