@@ -5,6 +5,9 @@
  */
 import { MapSchema, Schema, type, view } from "@colyseus/schema";
 
+/** StateView tag of a client's own player: fields only its owner receives. */
+export const OWN_VIEW_TAG = 1;
+
 export class PlayerState extends Schema {
   @type("string") playerId = "";
   @type("string") username = "";
@@ -17,8 +20,11 @@ export class PlayerState extends Schema {
   @type("uint16") kills = 0;
   @type("uint16") deaths = 0;
   @type("boolean") alive = true;
-  /** The last input seq the server applied: what the client reconciles its prediction against. */
-  @type("uint32") ack = 0;
+  /**
+   * The last input seq the server applied: what the client reconciles its prediction against. Sent only to the
+   * player's own client (view tag {@link OWN_VIEW_TAG}): nobody else reconciles against it.
+   */
+  @view(OWN_VIEW_TAG) @type("uint32") ack = 0;
   /** Whether the player's connection is currently dropped (seat held for reconnection). */
   @type("boolean") connected = true;
 }

@@ -1,7 +1,7 @@
 /** Schema tier: the arena state survives an encode/decode round trip, and StateView filters what a client gets. */
 import assert from "node:assert/strict";
 import { Decoder, Encoder, StateView } from "@colyseus/schema";
-import { ArenaState, PlayerState, ProjectileState } from "../../src/schema/ArenaState.ts";
+import { ArenaState, OWN_VIEW_TAG, PlayerState, ProjectileState } from "../../src/schema/ArenaState.ts";
 
 function player(fields: Partial<PlayerState>): PlayerState {
   return Object.assign(new PlayerState(), fields);
@@ -41,7 +41,7 @@ describe("ArenaState schema", () => {
     const encoder = new Encoder(source);
     const view = new StateView();
     source.players.forEach((p) => {
-      view.add(p);
+      view.add(p, OWN_VIEW_TAG);
     });
     source.projectiles.forEach((p) => {
       view.add(p);
@@ -71,5 +71,24 @@ describe("ArenaState schema", () => {
     assert.deepEqual([...decoded.players.keys()], ["a"]);
     assert.equal(decoded.projectiles.size, 0);
     assert.equal(decoded.phase, "active", "unfiltered fields always arrive");
+  });
+
+  it("`ack` reaches only the owner: a player added with OWN_VIEW_TAG carries it, another player does not", () => {
+    const source = state();
+    source.players.get("a")!.ack = 12;
+    const encoder = new Encoder(source);
+    const view = new StateView();
+    view.add(source.players.get("a")!, OWN_VIEW_TAG);
+    const other = [...source.players.keys()].find((key) => key !== "a")!;
+    source.players.get(other)!.ack = 34;
+    view.add(source.players.get(other)!);
+    const it = { offset: 0 };
+    encoder.encodeAll(it);
+    const bytes = encoder.encodeAllView(view, it.offset, it);
+    const decoded = new ArenaState();
+    new Decoder(decoded).decode(bytes);
+    assert.equal(decoded.players.get("a")?.ack, 12);
+    assert.ok([undefined, 0].includes(decoded.players.get(other)?.ack), "not sent to a non-owner");
+    assert.equal(decoded.players.get(other)?.x, source.players.get(other)!.x, "the other's public fields arrive");
   });
 });

@@ -4,7 +4,7 @@
  */
 import type { Client } from "@colyseus/core";
 import { type Schema, StateView } from "@colyseus/schema";
-import type { ArenaState } from "../../schema/ArenaState.ts";
+import { type ArenaState, OWN_VIEW_TAG } from "../../schema/ArenaState.ts";
 import { type Positioned, SpatialGrid } from "./Interest.ts";
 
 interface ClientView {
@@ -37,7 +37,8 @@ export class ArenaViews {
   attach(client: Client): void {
     client.view = new StateView();
     const own = this.state.players.get(client.sessionId);
-    if (own !== undefined) client.view.add(own);
+    // The own player with its owner-only fields (`ack`); others are added untagged by `refresh`.
+    if (own !== undefined) client.view.add(own, OWN_VIEW_TAG);
     this.views.set(client.sessionId, {
       client,
       players: new Set(own === undefined ? [] : [client.sessionId]),
