@@ -29,6 +29,8 @@ const COUNTDOWN_MS = 3_000;
 /** How long clients stay after matchEnd before the room closes them. */
 const LINGER_AFTER_END_MS = 2_000;
 const PING_INTERVAL_MS = 2_000;
+/** Inputs a client may have waiting for a tick; older ones are dropped as stale (see InputQueue). */
+const MAX_WAITING_INPUTS = 2;
 /** How often the room renews its session lease (SESSION_LEASE_MS is 3 s). */
 const LEASE_RENEW_MS = 1_000;
 
@@ -37,6 +39,9 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private views!: ArenaViews;
   private inputQueue!: InputQueue;
   private tickMs = 0;
+  /** Patches per tick (PATCH_RATE_HZ / TICK_RATE_HZ, at most 1) and the fraction of a patch accumulated. */
+  private patchesPerTick = 1;
+  private patchDue = 0;
   private epochAtTickZero = 0;
   private resultSent = false;
   private readonly rttMs = new Map<string, number>();
@@ -60,7 +65,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.autoDispose = false;
     this.setPrivate(true);
     this.tickMs = 1000 / game.tickRateHz;
-    this.patchRate = 1000 / game.patchRateHz;
+    this.patchesPerTick = Math.min(1, game.patchRateHz / game.tickRateHz);
     this.messageLimits = { maxPerSecond: game.tickRateHz * 3, maxStrikes: 10 };
 
     const state = new ArenaState();
@@ -80,7 +85,11 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     );
     for (const entry of spec.roster) if (entry.bot) this.match.seat(entry.playerId, entry);
     this.views = new ArenaViews(state, VIEW_RADIUS);
-    this.inputQueue = new InputQueue({ capacity: 16, ratePerSec: game.tickRateHz * 1.25 });
+    this.inputQueue = new InputQueue({
+      capacity: 16,
+      ratePerSec: game.tickRateHz * 1.25,
+      maxWaiting: MAX_WAITING_INPUTS,
+    });
     this.epochAtTickZero = Date.now();
     if (restore === undefined) {
       void this.context.arena.sessions.opened(spec, matchMaker.processId);
@@ -103,6 +112,9 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.blockLists = new BlockLists(this.context.chat.service, this.presence);
     this.handle(ClientMessage.Chat, ArenaChatMessage, (client, message) => this.chat(client, message));
     this.setFixedTimestep(() => this.tick(), game.tickRateHz);
+    // Patches go out from the tick, right after the step that changed the state (PATCH_RATE_HZ of the ticks), not
+    // from a timer of their own that would add up to one patch interval to every action's round trip.
+    this.patchRate = null;
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
     this.clock.setInterval(() => void this.takeSnapshot(), game.snapshotIntervalMs);
     this.clock.setInterval(() => void this.renewLease(), LEASE_RENEW_MS);
@@ -220,7 +232,15 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   }
 
   private tick(): void {
-    if (this.resultSent) return;
+    if (!this.resultSent) this.step();
+    this.patchDue += this.patchesPerTick;
+    if (this.patchDue >= 1 - 1e-9) {
+      this.patchDue -= 1;
+      this.broadcastPatch();
+    }
+  }
+
+  private step(): void {
     const startedAt = performance.now();
     const { started, ended, removedProjectiles } = this.match.tick((key) => this.inputQueue.next(key));
     if (started) void this.context.arena.sessions.started(this.roomId, new Date());

@@ -170,6 +170,22 @@ describe("InputQueue", () => {
     );
   });
 
+  it("drops stale inputs past maxWaiting, keeping a shot among them and acknowledging through the one applied", () => {
+    const queue = new InputQueue({ capacity: 8, ratePerSec: 40, maxWaiting: 2 });
+    for (let seq = 1; seq <= 5; seq++) {
+      assert.equal(queue.offer("c", { seq, moveX: seq / 10, moveY: 0, aim: 0, fire: seq === 2 }, 0), undefined);
+    }
+    // 5 waiting, 2 allowed: seqs 1-3 are dropped; 4 is applied, with the shot of 2.
+    assert.deepEqual(queue.next("c"), { seq: 4, moveX: 0.4, moveY: 0, aim: 0, fire: true });
+    assert.deepEqual(queue.next("c"), { seq: 5, moveX: 0.5, moveY: 0, aim: 0, fire: false });
+    assert.equal(queue.next("c"), undefined);
+    // Two waiting is within the allowance: both are applied in order.
+    queue.offer("c", { seq: 6, moveX: 0, moveY: 0, aim: 0, fire: false }, 0);
+    queue.offer("c", { seq: 7, moveX: 0, moveY: 0, aim: 0, fire: false }, 0);
+    assert.equal(queue.next("c")?.seq, 6);
+    assert.equal(queue.next("c")?.seq, 7);
+  });
+
   it("normaliseAngle maps any angle into (-π, π]", () => {
     for (const [given, expected] of [
       [0, 0],

@@ -10,6 +10,11 @@ export interface InputQueueLimits {
   capacity: number;
   /** Sustained inputs per second allowed (a little above the tick rate). */
   ratePerSec: number;
+  /**
+   * Inputs that may wait for a tick; older ones are stale when more wait (a burst after jitter would otherwise
+   * delay every later input by the burst's length, for good). Default: no trimming.
+   */
+  maxWaiting?: number;
 }
 
 interface ClientInputs {
@@ -59,9 +64,19 @@ export class InputQueue {
     return undefined;
   }
 
-  /** The oldest buffered input of `id`, removed; undefined when none arrived. */
+  /**
+   * The oldest buffered input of `id`, removed; undefined when none arrived. When more than `maxWaiting` inputs
+   * wait, the oldest are dropped first (their seqs are acknowledged with the one applied; a shot among them is
+   * kept), so a client's input delay never stays above `maxWaiting` ticks.
+   */
   next(id: string): Input | undefined {
-    return this.clients.get(id)?.buffer.shift();
+    const buffer = this.clients.get(id)?.buffer;
+    if (buffer === undefined || buffer.length === 0) return undefined;
+    let fire = false;
+    const maxWaiting = this.limits.maxWaiting ?? Number.POSITIVE_INFINITY;
+    while (buffer.length > maxWaiting) fire = buffer.shift()!.fire || fire;
+    const input = buffer.shift()!;
+    return fire && !input.fire ? { ...input, fire: true } : input;
   }
 
   /** The last seq accepted from `id` (so a reconnecting client continues after it). */
