@@ -175,6 +175,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         stdio: ["ignore", "pipe", "pipe"],
       });
       processes.set(backend.name, child);
+      const reap = () => child.kill("SIGKILL");
+      process.once("exit", reap);
+      child.once("exit", () => process.removeListener("exit", reap));
       pipeLines(child, backend.name, output);
       ready.push(
         new Promise<void>((resolve, reject) => {

@@ -19,6 +19,10 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 
 export function start(env: Record<string, string>): Running {
   const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], { cwd: ROOT, env: childEnv(env) });
+  // A test run that ends early (a timeout, mocha --exit) must not leave a server holding a port and burning CPU.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  child.once("exit", () => process.removeListener("exit", reap));
   const logs: Array<Record<string, unknown>> = [];
   let stderr = "";
   let buffered = "";
