@@ -28,6 +28,7 @@ export class Metrics {
   readonly registry = new Registry();
   readonly tickDuration: Histogram<"room">;
   readonly snapshotDuration: Histogram;
+  readonly staleInputs: Counter;
   readonly timeToMatch: Histogram<"mode" | "region">;
   readonly logins: Counter<"method" | "outcome">;
   readonly databaseErrors: Counter<"kind">;
@@ -90,6 +91,11 @@ export class Metrics {
       name: `${METRIC_PREFIX}snapshot_duration_seconds`,
       help: "Time a match snapshot blocks its room (serialisation; the write is asynchronous)",
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
+      registers,
+    });
+    this.staleInputs = new Counter({
+      name: `${METRIC_PREFIX}inputs_stale_total`,
+      help: "Client inputs dropped because a newer one was waiting for the same tick (network jitter)",
       registers,
     });
     this.timeToMatch = new Histogram({

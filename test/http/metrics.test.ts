@@ -67,6 +67,7 @@ describe("metrics [postgres, redis]", function () {
       "arena_matchmaking_refused_total",
       "arena_logins_total",
       "arena_snapshot_duration_seconds",
+      "arena_inputs_stale_total",
       "arena_database_errors_total",
       "arena_redis_errors_total",
       "process_cpu_seconds_total",

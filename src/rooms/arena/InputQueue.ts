@@ -34,6 +34,8 @@ export function normaliseAngle(angle: number): number {
 
 export class InputQueue {
   private readonly clients = new Map<string, ClientInputs>();
+  /** Inputs dropped as stale so far (see `next`). */
+  staleDropped = 0;
 
   constructor(private readonly limits: InputQueueLimits) {}
 
@@ -74,7 +76,10 @@ export class InputQueue {
     if (buffer === undefined || buffer.length === 0) return undefined;
     let fire = false;
     const maxWaiting = this.limits.maxWaiting ?? Number.POSITIVE_INFINITY;
-    while (buffer.length > maxWaiting) fire = buffer.shift()!.fire || fire;
+    while (buffer.length > maxWaiting) {
+      fire = buffer.shift()!.fire || fire;
+      this.staleDropped += 1;
+    }
     const input = buffer.shift()!;
     return fire && !input.fire ? { ...input, fire: true } : input;
   }
