@@ -246,7 +246,9 @@ function moveProjectiles(world: World, dtMs: number, tuning: Tuning, map: MapDef
 
 /**
  * Advances the world by one fixed step. `inputs` holds at most one input per player for this tick; players without
- * one coast (friction only) and keep their aim. `allowFire` is false outside the active phase.
+ * one coast (friction only) and keep their aim. `allowFire` is false outside the active phase. `late` holds, per
+ * player, inputs that arrived after their own tick (network jitter): each moves the player one step before this
+ * tick's input, as the client predicted them; only this tick's input may fire.
  */
 export function step(
   world: World,
@@ -255,6 +257,7 @@ export function step(
   tuning: Tuning,
   map: MapDef,
   allowFire = true,
+  late?: ReadonlyMap<string, readonly Input[]>,
 ): GameEvent[] {
   const events: GameEvent[] = [];
   const dtSec = dtMs / 1000;
@@ -265,6 +268,7 @@ export function step(
     const input = inputs.get(id);
     if (input !== undefined) player.ack = input.seq;
     if (!player.alive) continue;
+    for (const lateInput of late?.get(id) ?? []) movePlayer(player, lateInput, dtSec, tuning, map);
     movePlayer(player, input, dtSec, tuning, map);
     player.fireCooldownMs = Math.max(0, player.fireCooldownMs - dtMs);
     if (allowFire && input?.fire === true && player.fireCooldownMs === 0) fire(world, player, tuning, dtMs, events);

@@ -145,8 +145,8 @@ describe("InputQueue", () => {
     const queue = new InputQueue({ capacity: 4, ratePerSec: 40 });
     assert.equal(queue.offer("c", { seq: 1, moveX: 3, moveY: -7, aim: 3 * Math.PI, fire: true }, 0), undefined);
     assert.match(queue.offer("c", { seq: 1, moveX: 0, moveY: 0, aim: 0, fire: false }, 10) ?? "", /seq/);
-    assert.deepEqual(queue.next("c"), { seq: 1, moveX: 1, moveY: -1, aim: Math.PI, fire: true });
-    assert.equal(queue.next("c"), undefined);
+    assert.deepEqual(queue.take("c")?.input, { seq: 1, moveX: 1, moveY: -1, aim: Math.PI, fire: true });
+    assert.equal(queue.take("c")?.input, undefined);
     assert.equal(queue.lastSeq("c"), 1);
   });
 
@@ -159,7 +159,7 @@ describe("InputQueue", () => {
       refusals.map((r) => r === undefined),
       [true, true, true, true, false, false],
     );
-    for (let i = 0; i < 4; i++) queue.next("c");
+    for (let i = 0; i < 4; i++) queue.take("c");
     // 100 ms later only 4 tokens have come back at 40/s.
     const later = Array.from({ length: 6 }, (_, i) =>
       queue.offer("c", { seq: 100 + i, moveX: 0, moveY: 0, aim: 0, fire: false }, 100),
@@ -170,20 +170,36 @@ describe("InputQueue", () => {
     );
   });
 
-  it("drops stale inputs past maxWaiting, keeping a shot among them and acknowledging through the one applied", () => {
-    const queue = new InputQueue({ capacity: 8, ratePerSec: 40, maxWaiting: 2 });
-    for (let seq = 1; seq <= 5; seq++) {
-      assert.equal(queue.offer("c", { seq, moveX: seq / 10, moveY: 0, aim: 0, fire: seq === 2 }, 0), undefined);
-    }
-    // 5 waiting, 2 allowed: seqs 1-3 are dropped; 4 is applied, with the shot of 2.
-    assert.deepEqual(queue.next("c"), { seq: 4, moveX: 0.4, moveY: 0, aim: 0, fire: true });
-    assert.deepEqual(queue.next("c"), { seq: 5, moveX: 0.5, moveY: 0, aim: 0, fire: false });
-    assert.equal(queue.next("c"), undefined);
-    // Two waiting is within the allowance: both are applied in order.
-    queue.offer("c", { seq: 6, moveX: 0, moveY: 0, aim: 0, fire: false }, 0);
-    queue.offer("c", { seq: 7, moveX: 0, moveY: 0, aim: 0, fire: false }, 0);
-    assert.equal(queue.next("c")?.seq, 6);
-    assert.equal(queue.next("c")?.seq, 7);
+  it("jitter: a tick applies a late input with the current one; steps never outrun the ticks by more than the slack", () => {
+    const queue = new InputQueue({ capacity: 32, ratePerSec: 1000, slack: 2, maxWaiting: 4 });
+    const input = (seq: number, fire = false) => ({ seq, moveX: 1, moveY: 0, aim: 0, fire });
+    queue.offer("c", input(1), 0);
+    assert.deepEqual(queue.take("c"), { input: input(1), late: [] });
+    // Nothing before this tick, two before the next: both are applied then, the late one first, its shot kept.
+    assert.equal(queue.take("c"), undefined);
+    queue.offer("c", input(2, true), 0);
+    queue.offer("c", input(3), 0);
+    assert.deepEqual(queue.take("c"), { input: input(3, true), late: [input(2, true)] });
+    // Two arriving early for one tick: both applied (one step ahead of the ticks, within the slack of 2).
+    queue.offer("c", input(4), 0);
+    queue.offer("c", input(5), 0);
+    assert.deepEqual(queue.take("c"), { input: input(5), late: [input(4)] });
+    // A sender faster than the ticks: 4 more at once. It may get one more step ahead (slack 2); what still waits
+    // then is stale (dropped, its shot kept) rather than a tick of delay for every later input.
+    for (let seq = 6; seq <= 9; seq++) queue.offer("c", input(seq, seq === 9), 0);
+    assert.deepEqual(queue.take("c"), { input: input(7, true), late: [input(6)] });
+    assert.equal(queue.staleDropped, 2, "8 and 9 dropped");
+    // Back in step: one input per tick, applied on its tick.
+    queue.offer("c", input(10), 0);
+    assert.deepEqual(queue.take("c"), { input: input(10), late: [] });
+    queue.offer("c", input(11), 0);
+    assert.deepEqual(queue.take("c"), { input: input(11), late: [] });
+    // Past maxWaiting the oldest go stale whatever the slack.
+    for (let i = 0; i < 3; i++) queue.take("c");
+    for (let seq = 12; seq <= 17; seq++) queue.offer("c", input(seq), 0);
+    const next = queue.take("c")!;
+    assert.equal(queue.staleDropped, 4, "12 and 13 dropped");
+    assert.deepEqual([...next.late.map((late) => late.seq), next.input.seq], [14, 15, 16, 17]);
   });
 
   it("normaliseAngle maps any angle into (-π, π]", () => {

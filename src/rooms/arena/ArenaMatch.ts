@@ -9,6 +9,7 @@ import type { GameEvent, Input, MapDef, Tuning, World } from "../../logic/types.
 import { PlayerState, ProjectileState, type ArenaState } from "../../schema/ArenaState.ts";
 import type { MatchResult } from "../../services/matches/MatchResults.ts";
 import type { MatchSpec, RosterEntry } from "../../services/matches/MatchTicket.ts";
+import type { TakenInputs } from "./InputQueue.ts";
 
 /**
  * Everything needed to continue a match exactly: the pure world (positions, cooldowns, RNG state, history), the
@@ -135,7 +136,7 @@ export class ArenaMatch {
   }
 
   /** One fixed step: inputs (humans from `inputOf`, bots from their brains), simulation, phases, state copy. */
-  tick(inputOf: (key: string) => Input | undefined): {
+  tick(inputOf: (key: string) => Input | TakenInputs | undefined): {
     events: GameEvent[];
     /** The match went active in this tick. */
     started: boolean;
@@ -143,16 +144,23 @@ export class ArenaMatch {
     removedProjectiles: string[];
   } {
     const inputs = new Map<string, Input>();
+    const late = new Map<string, readonly Input[]>();
     for (const key of this.seats.keys()) {
       const brain = this.brains.get(key);
-      const input =
+      const taken =
         brain !== undefined && this.world.players[key]?.alive
           ? botInput(this.world, key, brain, this.tuning, this.map, this.tickMs)
           : inputOf(key);
-      if (input !== undefined) inputs.set(key, input);
+      if (taken === undefined) continue;
+      if ("input" in taken) {
+        inputs.set(key, taken.input);
+        if (taken.late.length > 0) late.set(key, taken.late);
+      } else {
+        inputs.set(key, taken);
+      }
     }
     const active = this.clock.phase === "active";
-    const events = step(this.world, inputs, this.tickMs, this.tuning, this.map, active);
+    const events = step(this.world, inputs, this.tickMs, this.tuning, this.map, active, late);
 
     const change = advancePhase(this.clock, this.world.timeMs, this.allSeated, this.timing);
     if (change?.reason === "wait-timeout" && !this.enoughArrived()) {

@@ -1,7 +1,15 @@
 /**
  * Per-client input buffers of the arena: bounded, strictly increasing seq, rate-limited by a token bucket. The
- * handler offers; the fixed-step tick takes at most one input per player per tick. Refusals are reported to the
- * caller as reasons (the room turns them into strikes); a refused input changes nothing.
+ * handler offers; the fixed-step tick takes a client's inputs once per tick. Refusals are reported to the caller as
+ * reasons (the room turns them into strikes); a refused input changes nothing.
+ *
+ * Network jitter delivers inputs unevenly: none before one tick, two before the next. Taking strictly one per tick
+ * would leave the second waiting, and every later input a tick late, for good. So a client's steps are counted
+ * against the ticks that went by, with `slack` steps of play either way: a tick applies every waiting input while the
+ * client is at most `slack` steps ahead of the ticks (the late ones move the player too — the client predicted
+ * them), and a tick that finds nothing lets the client be up to `slack` steps behind. Over any stretch of time a
+ * client gets at most `2 × slack + 1` steps more than ticks — a faster sender only fills its buffer, whose oldest
+ * inputs are dropped as stale past `maxWaiting`.
  */
 import type { Input } from "../../logic/types.ts";
 
@@ -10,11 +18,16 @@ export interface InputQueueLimits {
   capacity: number;
   /** Sustained inputs per second allowed (a little above the tick rate). */
   ratePerSec: number;
-  /**
-   * Inputs that may wait for a tick; older ones are stale when more wait (a burst after jitter would otherwise
-   * delay every later input by the burst's length, for good). Default: no trimming.
-   */
+  /** Steps a client may be ahead of or behind the ticks (see above). Default 0: one input per tick. */
+  slack?: number;
+  /** Inputs that may wait; older ones are dropped as stale when more wait. Default: no trimming. */
   maxWaiting?: number;
+}
+
+/** What one tick takes from a client: the input of this step, and late ones to apply before it (oldest first). */
+export interface TakenInputs {
+  input: Input;
+  late: readonly Input[];
 }
 
 interface ClientInputs {
@@ -22,6 +35,8 @@ interface ClientInputs {
   lastSeq: number;
   tokens: number;
   refilledAt: number;
+  /** Ticks gone by minus steps taken, kept within [-slack, slack + 1]. */
+  credit: number;
 }
 
 const TAU = Math.PI * 2;
@@ -43,7 +58,7 @@ export class InputQueue {
   offer(id: string, input: Input, now: number): string | undefined {
     let state = this.clients.get(id);
     if (state === undefined) {
-      state = { buffer: [], lastSeq: -1, tokens: this.limits.capacity, refilledAt: now };
+      state = { buffer: [], lastSeq: -1, tokens: this.limits.capacity, refilledAt: now, credit: 0 };
       this.clients.set(id, state);
     }
     if (input.seq <= state.lastSeq) return `input seq ${input.seq} is not after ${state.lastSeq}`;
@@ -67,21 +82,37 @@ export class InputQueue {
   }
 
   /**
-   * The oldest buffered input of `id`, removed; undefined when none arrived. When more than `maxWaiting` inputs
-   * wait, the oldest are dropped first (their seqs are acknowledged with the one applied; a shot among them is
-   * kept), so a client's input delay never stays above `maxWaiting` ticks.
+   * Called once per tick for each client: counts the tick, then takes every waiting input the client's slack
+   * allows, oldest first. The last is this step's input (carrying a shot of any taken with it); the others are late
+   * steps to apply before it. Past `maxWaiting`, the oldest inputs are dropped as stale (their shots kept).
+   * Undefined when no input is taken.
    */
-  next(id: string): Input | undefined {
-    const buffer = this.clients.get(id)?.buffer;
-    if (buffer === undefined || buffer.length === 0) return undefined;
+  take(id: string): TakenInputs | undefined {
+    const state = this.clients.get(id);
+    if (state === undefined) return undefined;
+    const slack = this.limits.slack ?? 0;
+    state.credit = Math.min(state.credit + 1, slack + 1);
+    const { buffer } = state;
     let fire = false;
     const maxWaiting = this.limits.maxWaiting ?? Number.POSITIVE_INFINITY;
     while (buffer.length > maxWaiting) {
       fire = buffer.shift()!.fire || fire;
       this.staleDropped += 1;
     }
-    const input = buffer.shift()!;
-    return fire && !input.fire ? { ...input, fire: true } : input;
+    const taken = buffer.splice(0, Math.max(0, Math.min(buffer.length, state.credit + slack)));
+    state.credit -= taken.length;
+    // Still waiting at the limit of its slack: the client sends faster than the ticks. What waits is stale: kept,
+    // it would delay every later input by a tick for as long as the client keeps this pace.
+    if (slack > 0 && state.credit <= -slack && buffer.length > 0) {
+      for (const stale of buffer.splice(0)) {
+        fire = stale.fire || fire;
+        this.staleDropped += 1;
+      }
+    }
+    const input = taken.pop();
+    if (input === undefined) return undefined;
+    fire = fire || taken.some((late) => late.fire);
+    return { input: fire && !input.fire ? { ...input, fire: true } : input, late: taken };
   }
 
   /** The last seq accepted from `id` (so a reconnecting client continues after it). */
