@@ -10,6 +10,20 @@ import { Packr, unpack } from "msgpackr";
 import WebSocket from "ws";
 
 /** Protocol codes of @colyseus/shared-types (the low five bits of a frame's first byte). */
+
+/**
+ * Socket options of a lean bot: no compression; a fixed (zero) frame mask instead of fresh random bytes per frame
+ * (masking protects browsers' intermediaries; a load generator on loopback gains nothing from it); no UTF-8 check of
+ * text frames (the server sends binary).
+ */
+export const LEAN_SOCKET = {
+  perMessageDeflate: false,
+  skipUTF8Validation: true,
+  generateMask: (mask: Buffer) => {
+    mask.fill(0);
+  },
+} as const;
+
 export const Code = {
   JoinRoom: 10,
   Error: 11,
@@ -175,7 +189,7 @@ export class WireRoom {
     if (existingDecoder !== undefined) this.decoder = existingDecoder;
     return new Promise((resolve, reject) => {
       let joined = false;
-      const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+      const ws = new WebSocket(url, { headers, ...LEAN_SOCKET });
       ws.binaryType = "nodebuffer";
       this.ws = ws;
       this.closed = false;

@@ -15,6 +15,7 @@ import { WebSocket } from "ws";
 import { ClientMessage, CloseCode, type InputMessage, RoomName, ServerMessage } from "../../src/protocol.ts";
 import {
   createPackr,
+  LEAN_SOCKET,
   MatchmakeError,
   matchmake,
   roomDataFrame,
@@ -213,7 +214,7 @@ export class Fleet {
   /** Connects to the raw echo server and "plays" there: the same input frames, echoed back. */
   playEcho(bot: Bot, echoUrl: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(echoUrl, { perMessageDeflate: false });
+      const ws = new WebSocket(echoUrl, LEAN_SOCKET);
       bot.echo = ws;
       ws.on("open", () => {
         bot.state = "playing";

@@ -9,7 +9,6 @@
 import {
   type AuthContext,
   type Client,
-  definePlugins,
   OnMessageException,
   Room,
   type RoomException,
@@ -28,7 +27,7 @@ import type { ProcessLoad } from "../services/matches/ProcessLoad.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
 import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
 import type { ChatService } from "../services/chat/ChatService.ts";
-import { type LiveConnections, LiveConnectionsPlugin } from "../services/auth/LiveConnections.ts";
+import type { LiveConnections } from "../services/auth/LiveConnections.ts";
 import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
@@ -111,12 +110,6 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
    * matchmaker when it placed the match, so they are honoured even on a process at its cap.
    */
   readonly newSessions: boolean = true;
-
-  /**
-   * Every client is registered with {@link LiveConnections}, so logout and bans can close it from any process.
-   * A subclass that declares its own plugins must keep this one.
-   */
-  override plugins = definePlugins({ connections: new LiveConnectionsPlugin(() => this.context.connections) });
 
   /** The room's logger, with `roomId` and `room` (type name) bound. */
   protected get log(): Logger {
@@ -264,7 +257,9 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
     }
   };
   const { load, loadChanged } = context.capacity;
-  // Load accounting and caps wrap the room's own lifecycle, whatever its class does.
+  // Load accounting, caps and the live-connection registry wrap the room's own lifecycle, whatever its class does.
+  // (Not Colyseus room plugins: the first room of a class captures its lifecycle methods for exception wrapping
+  // before plugin hooks are installed, so that room would miss them.)
   const Counted = class extends Bound {
     override async onCreate(options: unknown): Promise<void> {
       if (this.roomName === RoomName.Arena) {
@@ -299,6 +294,8 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         throw new ServerError(503, `${ErrorCode.ServerFull}: this server is full (MAX_CCU ${load.caps.maxCcu})`);
       }
       context.metrics.trackSocket(socketOf(client), this.roomName);
+      // Registered before the room's own onJoin: logout and bans reach the client from any process from now on.
+      context.connections.track(this, client);
       loadChanged();
       await super.onJoin?.(client, options, auth);
     }
@@ -312,6 +309,7 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
       try {
         await super.onLeave?.(client, code);
       } finally {
+        context.connections.untrack(this, client);
         loadChanged();
       }
     }
@@ -320,6 +318,7 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
       try {
         await super.onDispose?.();
       } finally {
+        context.connections.forgetRoom(this);
         load.remove(this);
         loadChanged();
       }

@@ -3,7 +3,7 @@
  * presence channel; each process closes the matching clients of its own rooms. With Redis presence this reaches
  * every process within a pub/sub round trip; with LocalPresence, this process.
  */
-import { type Client, type Presence, type Room, RoomPlugin } from "@colyseus/core";
+import type { Client, Presence, Room } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
 
 export const DISCONNECT_CHANNEL = "arena:auth:disconnect";
@@ -83,24 +83,5 @@ export class LiveConnections {
       }
     }
     this.log.info({ playerId: order.playerId, code: order.code, rooms: rooms.size }, "closed live connections");
-  }
-}
-
-/** Registers every client of the room it is attached to with {@link LiveConnections}. */
-export class LiveConnectionsPlugin extends RoomPlugin {
-  constructor(private readonly connections: () => LiveConnections) {
-    super();
-  }
-
-  protected override onJoin(client: Client): void {
-    this.connections().track(this.room, client);
-  }
-
-  protected override onLeave(client: Client): void {
-    this.connections().untrack(this.room, client);
-  }
-
-  protected override onDispose(): void {
-    this.connections().forgetRoom(this.room);
   }
 }
