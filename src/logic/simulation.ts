@@ -248,7 +248,8 @@ function moveProjectiles(world: World, dtMs: number, tuning: Tuning, map: MapDef
  * Advances the world by one fixed step. `inputs` holds at most one input per player for this tick; players without
  * one coast (friction only) and keep their aim. `allowFire` is false outside the active phase. `late` holds, per
  * player, inputs that arrived after their own tick (network jitter): each moves the player one step before this
- * tick's input, as the client predicted them; only this tick's input may fire.
+ * tick's input, as the client predicted them; only this tick's input may fire. Players in `waiting` have no input
+ * yet but one is on its way: they hold still instead of coasting.
  */
 export function step(
   world: World,
@@ -258,6 +259,7 @@ export function step(
   map: MapDef,
   allowFire = true,
   late?: ReadonlyMap<string, readonly Input[]>,
+  waiting?: ReadonlySet<string>,
 ): GameEvent[] {
   const events: GameEvent[] = [];
   const dtSec = dtMs / 1000;
@@ -268,8 +270,12 @@ export function step(
     const input = inputs.get(id);
     if (input !== undefined) player.ack = input.seq;
     if (!player.alive) continue;
-    for (const lateInput of late?.get(id) ?? []) movePlayer(player, lateInput, dtSec, tuning, map);
-    movePlayer(player, input, dtSec, tuning, map);
+    // A player whose input is late (`waiting`) holds still this tick: its client predicts one step per input, and a
+    // coasting step here would be one the client never took; the input moves it when it arrives.
+    if (input !== undefined || waiting?.has(id) !== true) {
+      for (const lateInput of late?.get(id) ?? []) movePlayer(player, lateInput, dtSec, tuning, map);
+      movePlayer(player, input, dtSec, tuning, map);
+    }
     player.fireCooldownMs = Math.max(0, player.fireCooldownMs - dtMs);
     if (allowFire && input?.fire === true && player.fireCooldownMs === 0) fire(world, player, tuning, dtMs, events);
   }

@@ -33,8 +33,8 @@ const PING_INTERVAL_MS = 2_000;
  * Steps a client may be ahead of or behind the ticks, so jitter never leaves an input waiting behind another; past
  * MAX_WAITING_INPUTS the oldest are dropped as stale (see InputQueue).
  */
-const INPUT_SLACK = 2;
-const MAX_WAITING_INPUTS = 4;
+const INPUT_SLACK = 4;
+const MAX_WAITING_INPUTS = 8;
 /** How often the room renews its session lease (SESSION_LEASE_MS is 3 s). */
 const LEASE_RENEW_MS = 1_000;
 

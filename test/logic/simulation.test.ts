@@ -35,6 +35,29 @@ function run(w: World, ticks: number, inputsOf: (tick: number) => Map<string, In
 }
 
 describe("logic: movement", () => {
+  it("jitter: holding a tick and then applying the late input with the current one ends where two ticks would", () => {
+    const moves = [input(1, { moveX: 1 }), input(2, { moveX: 1, moveY: 0.5 }), input(3, { moveY: -1 })];
+    // On time: one input per tick.
+    const onTime = world();
+    place(onTime, "a", 500, 500);
+    for (const m of moves) step(onTime, new Map([["a", m]]), DT, T, OPEN);
+    // Input 2 late: tick 2 finds nothing but the client is sending (waiting → hold still), tick 3 applies 2 then 3.
+    const jittered = world();
+    place(jittered, "a", 500, 500);
+    step(jittered, new Map([["a", moves[0]!]]), DT, T, OPEN);
+    step(jittered, new Map(), DT, T, OPEN, true, undefined, new Set(["a"]));
+    step(jittered, new Map([["a", moves[2]!]]), DT, T, OPEN, true, new Map([["a", [moves[1]!]]]));
+    const [a, b] = [onTime.players.a!, jittered.players.a!];
+    assert.deepEqual([b.x, b.y, b.vx, b.vy, b.ack], [a.x, a.y, a.vx, a.vy, a.ack]);
+    // Without the hold the player would have coasted a step the client never took.
+    const coasted = world();
+    place(coasted, "a", 500, 500);
+    step(coasted, new Map([["a", moves[0]!]]), DT, T, OPEN);
+    step(coasted, new Map(), DT, T, OPEN);
+    step(coasted, new Map([["a", moves[2]!]]), DT, T, OPEN, true, new Map([["a", [moves[1]!]]]));
+    assert.notEqual(coasted.players.a!.x, a.x);
+  });
+
   it("accelerates toward the stick, never past max speed, and advances ack", () => {
     const w = world();
     const p = place(w, "a", 500, 500);

@@ -136,7 +136,7 @@ export class ArenaMatch {
   }
 
   /** One fixed step: inputs (humans from `inputOf`, bots from their brains), simulation, phases, state copy. */
-  tick(inputOf: (key: string) => Input | TakenInputs | undefined): {
+  tick(inputOf: (key: string) => Input | TakenInputs | "late" | undefined): {
     events: GameEvent[];
     /** The match went active in this tick. */
     started: boolean;
@@ -145,6 +145,7 @@ export class ArenaMatch {
   } {
     const inputs = new Map<string, Input>();
     const late = new Map<string, readonly Input[]>();
+    const waiting = new Set<string>();
     for (const key of this.seats.keys()) {
       const brain = this.brains.get(key);
       const taken =
@@ -152,7 +153,9 @@ export class ArenaMatch {
           ? botInput(this.world, key, brain, this.tuning, this.map, this.tickMs)
           : inputOf(key);
       if (taken === undefined) continue;
-      if ("input" in taken) {
+      if (taken === "late") {
+        waiting.add(key);
+      } else if ("input" in taken) {
         inputs.set(key, taken.input);
         if (taken.late.length > 0) late.set(key, taken.late);
       } else {
@@ -160,7 +163,7 @@ export class ArenaMatch {
       }
     }
     const active = this.clock.phase === "active";
-    const events = step(this.world, inputs, this.tickMs, this.tuning, this.map, active, late);
+    const events = step(this.world, inputs, this.tickMs, this.tuning, this.map, active, late, waiting);
 
     const change = advancePhase(this.clock, this.world.timeMs, this.allSeated, this.timing);
     if (change?.reason === "wait-timeout" && !this.enoughArrived()) {

@@ -85,9 +85,11 @@ export class InputQueue {
    * Called once per tick for each client: counts the tick, then takes every waiting input the client's slack
    * allows, oldest first. The last is this step's input (carrying a shot of any taken with it); the others are late
    * steps to apply before it. Past `maxWaiting`, the oldest inputs are dropped as stale (their shots kept).
-   * Undefined when no input is taken.
+   * `"late"` when nothing is waiting but the client is within its slack — its input is on the way, so its player
+   * should wait rather than coast a step the client never predicted; undefined when the client sends nothing (idle
+   * past its slack, or unknown).
    */
-  take(id: string): TakenInputs | undefined {
+  take(id: string): TakenInputs | "late" | undefined {
     const state = this.clients.get(id);
     if (state === undefined) return undefined;
     const slack = this.limits.slack ?? 0;
@@ -110,7 +112,7 @@ export class InputQueue {
       }
     }
     const input = taken.pop();
-    if (input === undefined) return undefined;
+    if (input === undefined) return state.credit <= slack ? "late" : undefined;
     fire = fire || taken.some((late) => late.fire);
     return { input: fire && !input.fire ? { ...input, fire: true } : input, late: taken };
   }
