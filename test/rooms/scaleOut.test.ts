@@ -79,7 +79,17 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
       await search(TEST_PORT, c!, "us"),
       await search(PORT_US, d!, "us"),
     ];
-    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 20_000)));
+    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 30_000))).catch((error) => {
+      // Diagnostics for a rare failure seen once in the full suite: what the peers logged at warn and above.
+      for (const [name, peer] of [
+        ["eu2", eu2],
+        ["us", us],
+      ] as const) {
+        const lines = peer.running.logs.filter((log) => Number(log.level) >= 40).slice(-10);
+        process.stdout.write(`      ${name} warnings: ${JSON.stringify(lines)}\n`);
+      }
+      throw error;
+    });
     const arenas = await Promise.all(
       seats.map((seat) => new ColyseusSDK(`ws://${address(TEST_PORT)}`).consumeSeatReservation(seat)),
     );
