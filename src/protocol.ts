@@ -187,3 +187,16 @@ export interface RoomErrorPayload {
   code: RoomErrorCode;
   message: string;
 }
+
+/** `player` of the HTTP contract (../shared/API.md): what /auth, /players/me and PATCH /players/me answer. */
+export interface PlayerJson {
+  id: string;
+  username: string;
+  region: string;
+  rating: number;
+  ratingDeviation: number;
+  wins: number;
+  losses: number;
+  guest: boolean;
+  currentSessionId: string | null;
+}

@@ -3,18 +3,10 @@
  * rejoin. Tokens live in localStorage so a reload keeps the login; the access token is refreshed before it expires
  * and once more when a call answers 401.
  */
+import type { PlayerJson } from "../../src/protocol.ts";
 
-export interface Player {
-  id: string;
-  username: string;
-  region: string;
-  rating: number;
-  ratingDeviation: number;
-  wins: number;
-  losses: number;
-  guest: boolean;
-  currentSessionId: string | null;
-}
+/** The contract's `player`, from the protocol module the server answers with. */
+export type Player = PlayerJson;
 
 interface Tokens {
   accessToken: string;

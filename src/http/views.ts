@@ -1,17 +1,6 @@
 /** The JSON shapes of ../shared/API.md, built from store records at the edge. */
+import type { PlayerJson } from "../protocol.ts";
 import type { PlayerRecord } from "../services/stores/PlayerStore.ts";
-
-export interface PlayerJson {
-  id: string;
-  username: string;
-  region: string;
-  rating: number;
-  ratingDeviation: number;
-  wins: number;
-  losses: number;
-  guest: boolean;
-  currentSessionId: string | null;
-}
 
 export function playerJson(player: PlayerRecord): PlayerJson {
   return {
