@@ -286,10 +286,17 @@ async function rejoin(sessionId: string): Promise<boolean> {
   return false;
 }
 
+/**
+ * Closes after which the match may well go on without us: the process went away (4001, 4010), or the connection
+ * was lost and the SDK could not take it back (1006 — it does not try in a room's first 5 s — or 4003 when its
+ * attempts ran out). A fresh seat from POST /sessions/:id/rejoin puts the player back; 409 means it has ended.
+ */
+const REJOIN_AFTER: ReadonlySet<number> = new Set([CloseCode.ServerShutdown, CloseCode.MayTryReconnect, 1006, 4003]);
+
 async function matchClosed(sessionId: string, code: number, reason: string | undefined): Promise<void> {
   match = undefined;
-  if (code === CloseCode.ServerShutdown || code === CloseCode.MayTryReconnect) {
-    notify("the server moved the match: rejoining…");
+  if (REJOIN_AFTER.has(code)) {
+    notify(code === 1006 || code === 4003 ? "connection lost: rejoining…" : "the server moved the match: rejoining…");
     if (await rejoin(sessionId)) {
       notify("");
       return;

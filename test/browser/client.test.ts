@@ -437,6 +437,29 @@ describe("browser client (headless Chromium)", function () {
     assert.deepEqual(p.errors, []);
   });
 
+  it("a socket lost in the match's first seconds (before the SDK would reconnect) rejoins through /sessions/:id/rejoin", async () => {
+    const p = await guest();
+    const rejoins: number[] = [];
+    p.page.on("response", (res) => {
+      if (res.request().method() === "POST" && /^\/sessions\/[^/]+\/rejoin$/.test(new URL(res.url()).pathname))
+        rejoins.push(res.status());
+    });
+    const joined = await startBotMatch(p.page);
+    // Within the SDK's minimum uptime: it will not reconnect by itself and reports the close as 1006.
+    (serverClient(joined.roomId, joined.sessionId).ref as unknown as WebSocket).terminate();
+    const back = await waitForArena(
+      p.page,
+      (state) => state.match !== null && state.match.sessionId !== joined.sessionId && state.match.self != null,
+      "a new seat in the match after the early drop",
+      15_000,
+    );
+    assert.equal(back.screen, "match");
+    assert.equal(back.match!.roomId, joined.roomId, "the same match");
+    assert.deepEqual(rejoins, [200]);
+    await assertKeepsPlaying(p.page, "after the early rejoin");
+    assert.deepEqual(p.errors, []);
+  });
+
   it("after a 4010 close rejoins the same match with a fresh seat through POST /sessions/:id/rejoin", async () => {
     const p = await guest();
     const rejoins: number[] = [];
