@@ -11,6 +11,23 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 
 export const METRIC_PREFIX = "arena_";
 
+/**
+ * Process CPU, RSS, heap, GC and event-loop delay (nodejs_eventloop_lag_*) are facts of the process, however many
+ * Metrics it builds (a test process boots many servers): prom-client's collectors, which can never be stopped (an
+ * event-loop monitor and a GC observer each), are set up once per process and shared. The delay histogram's
+ * resolution is 1 ms: an idle loop reads ~1 ms, and a coarser resolution would be added to every reading.
+ */
+let processMetrics: Registry | undefined;
+
+function processRegistry(region: string): Registry {
+  if (processMetrics === undefined) {
+    processMetrics = new Registry();
+    processMetrics.setDefaultLabels({ region });
+    collectDefaultMetrics({ register: processMetrics, eventLoopMonitoringPrecision: 1 });
+  }
+  return processMetrics;
+}
+
 /** Live state the gauges read at scrape time. */
 export interface MetricSources {
   /** Connected clients of this process, by room type. */
@@ -37,15 +54,14 @@ export class Metrics {
   private readonly bytesSent: Counter<"room">;
   private readonly clientSendRate: Histogram<"room">;
   private sources: MetricSources | undefined;
+  private readonly process: Registry;
   /** Bytes already counted per live socket, so each scrape adds only what was written since the last one. */
   private readonly liveSockets = new Map<Socket, { room: string; counted: number; since: number }>();
 
   constructor(labels: { region: string; processId?: () => string | undefined }) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ region: labels.region });
-    // Process CPU, RSS, heap, GC and event-loop delay (nodejs_eventloop_lag_*). The delay histogram's resolution is
-    // 1 ms: an idle loop reads ~1 ms, and a coarser resolution would be added to every reading.
-    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 1 });
+    this.process = processRegistry(labels.region);
 
     const self = this;
     new Gauge({
@@ -183,7 +199,8 @@ export class Metrics {
 
   /** The text exposition of every metric. */
   async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+    const merged = Registry.merge([this.process, this.registry]);
+    return { contentType: this.registry.contentType, body: await merged.metrics() };
   }
 
   private countLiveSockets(): void {
