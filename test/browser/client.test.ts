@@ -439,17 +439,13 @@ describe("browser client (headless Chromium)", function () {
 
   it("a socket lost in the match's first seconds (before the SDK would reconnect) rejoins through /sessions/:id/rejoin", async () => {
     const p = await guest();
-    const rejoins: number[] = [];
-    p.page.on("response", (res) => {
-      if (res.request().method() === "POST" && /^\/sessions\/[^/]+\/rejoin$/.test(new URL(res.url()).pathname))
-        rejoins.push(res.status());
-    });
+    const rejoins = rejoinAnswers(p.page);
     const joined = await startBotMatch(p.page);
     // Within the SDK's minimum uptime: it will not reconnect by itself and reports the close as 1006.
     (serverClient(joined.roomId, joined.sessionId).ref as unknown as WebSocket).terminate();
     const back = await waitForArena(
       p.page,
-      (state) => state.match !== null && state.match.sessionId !== joined.sessionId && state.match.self != null,
+      (state) => hasNewSeat(state, joined.sessionId),
       "a new seat in the match after the early drop",
       15_000,
     );
@@ -462,11 +458,7 @@ describe("browser client (headless Chromium)", function () {
 
   it("after a 4010 close rejoins the same match with a fresh seat through POST /sessions/:id/rejoin", async () => {
     const p = await guest();
-    const rejoins: number[] = [];
-    p.page.on("response", (res) => {
-      if (res.request().method() === "POST" && /^\/sessions\/[^/]+\/rejoin$/.test(new URL(res.url()).pathname))
-        rejoins.push(res.status());
-    });
+    const rejoins = rejoinAnswers(p.page);
     const joined = await startBotMatch(p.page);
     // Past the SDK's minimum uptime, so its own reconnection could take the close; 4010 (the match moved to another
     // process) must lead to a new seat instead.
@@ -477,7 +469,7 @@ describe("browser client (headless Chromium)", function () {
     serverClient(joined.roomId, joined.sessionId).leave(CloseCode.MayTryReconnect, "the match moved; rejoin it");
     const back = await waitForArena(
       p.page,
-      (state) => state.match !== null && state.match.sessionId !== joined.sessionId && state.match.self != null,
+      (state) => hasNewSeat(state, joined.sessionId),
       "a new seat in the match",
       10_000,
     );
@@ -491,6 +483,21 @@ describe("browser client (headless Chromium)", function () {
     assert.deepEqual(p.errors, []);
   });
 });
+
+/** Statuses of the page's POST /sessions/:id/rejoin answers, as they arrive. */
+function rejoinAnswers(page: Page): number[] {
+  const statuses: number[] = [];
+  page.on("response", (res) => {
+    if (res.request().method() === "POST" && /^\/sessions\/[^/]+\/rejoin$/.test(new URL(res.url()).pathname))
+      statuses.push(res.status());
+  });
+  return statuses;
+}
+
+/** The page plays the match again on a seat other than `oldSessionId`. */
+function hasNewSeat(state: ArenaDebug, oldSessionId: string): boolean {
+  return state.match !== null && state.match.sessionId !== oldSessionId && state.match.self != null;
+}
 
 describe("browser client at a non-default TICK_RATE_HZ", function () {
   this.timeout(60_000);
