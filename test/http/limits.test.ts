@@ -12,6 +12,7 @@ import { RegionFullError } from "../../src/services/matches/RegionPlacement.ts";
 import { nextLeave } from "../helpers/peer.ts";
 import {
   bootTestServer,
+  leaveQuietly,
   jsonBody,
   postJson,
   type Registered,
@@ -52,10 +53,7 @@ describe("limits [pglite, in-process]", function () {
   });
   after(() => server.close());
   afterEach(async () => {
-    // A room closed by the server answers `leave()` never: bound the wait.
-    const settle = (room: ClientRoom) =>
-      Promise.race([room.leave().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
-    await Promise.all(opened.splice(0).map(settle));
+    await Promise.all(opened.splice(0).map((room) => leaveQuietly(room)));
     await server.colyseus.cleanup();
   });
 

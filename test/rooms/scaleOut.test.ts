@@ -10,7 +10,14 @@ import { RoomErrorCode, RoomName } from "../../src/protocol.ts";
 import { RegionFullError } from "../../src/services/matches/RegionPlacement.ts";
 import { PORT } from "../helpers/childServer.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
-import { bootTestServer, type Registered, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
+import {
+  bootTestServer,
+  leaveQuietly,
+  type Registered,
+  registerPlayer,
+  TEST_PORT,
+  type TestServer,
+} from "../helpers/server.ts";
 
 const PORT_US = PORT + 1;
 const address = (port: number) => `127.0.0.1:${port}`;
@@ -54,10 +61,8 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
     assert.deepEqual(processes.find((p) => p.processId === ids.eu2)!.caps, { maxRooms: 1, maxCcu: 5000 });
   });
   after(async () => {
-    // Rooms of the killed process never answer a leave: bound the wait.
-    const settle = (room: ClientRoom) =>
-      Promise.race([room.leave().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
-    await Promise.all(open.map(settle));
+    // Rooms of the killed process never answer a leave.
+    await Promise.all(open.map((room) => leaveQuietly(room)));
     await Promise.all([eu2?.stop(), us?.stop()]);
     await eu1?.close();
   });

@@ -14,7 +14,7 @@ function sqlState(error: unknown): string | undefined {
 }
 
 /** Class 08 is "connection exception"; every other SQLSTATE is a refused statement. */
-export function errorKind(error: unknown): DatabaseErrorKind {
+function errorKind(error: unknown): DatabaseErrorKind {
   const state = sqlState(error);
   return state !== undefined && !state.startsWith("08") ? "statement" : "connection";
 }

@@ -13,6 +13,16 @@ export interface Caps {
   maxCcu: number;
 }
 
+/** Whether one more arena would pass MAX_ROOMS (0 = no cap). One rule for this process and for its peers. */
+export function arenasFull(caps: Caps, arenas: number): boolean {
+  return caps.maxRooms > 0 && arenas >= caps.maxRooms;
+}
+
+/** Whether one more client would pass MAX_CCU (0 = no cap). */
+export function ccuFull(caps: Caps, ccu: number): boolean {
+  return caps.maxCcu > 0 && ccu >= caps.maxCcu;
+}
+
 export class ProcessLoad {
   private readonly rooms = new Set<Room>();
 
@@ -42,17 +52,12 @@ export class ProcessLoad {
 
   /** True when one more arena would pass MAX_ROOMS. */
   arenasFull(): boolean {
-    return this.caps.maxRooms > 0 && this.arenas >= this.caps.maxRooms;
+    return arenasFull(this.caps, this.arenas);
   }
 
   /** True when the clients already connected exceed MAX_CCU (a joining client is counted once it is in a room). */
   overCcu(): boolean {
-    return this.caps.maxCcu > 0 && this.ccu > this.caps.maxCcu;
-  }
-
-  /** True when a new session would pass MAX_CCU. */
-  ccuFull(): boolean {
-    return this.caps.maxCcu > 0 && this.ccu >= this.caps.maxCcu;
+    return ccuFull(this.caps, this.ccu - 1);
   }
 
   roomsByType(): Map<string, number> {

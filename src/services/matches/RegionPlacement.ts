@@ -15,7 +15,7 @@ import { matchMaker, type Presence, ServerError } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
 import { RoomName } from "../../protocol.ts";
 import { Periodic } from "../Periodic.ts";
-import type { Caps, ProcessLoad } from "./ProcessLoad.ts";
+import { arenasFull, type Caps, ccuFull, type ProcessLoad } from "./ProcessLoad.ts";
 
 /** processId → region (read by tools and tests; kept as a plain hash). */
 export const REGIONS_KEY = "arena:process:region";
@@ -202,11 +202,13 @@ export class RegionPlacement {
       const region = (clientOptions.match as { region?: string } | undefined)?.region ?? this.region;
       const inRegion = candidates.filter((process) => process.region === region);
       if (inRegion.length === 0) throw new RegionFullError(region, "none");
-      const open = inRegion.find((process) => !arenasFull(process) && !ccuFull(process));
+      const open = inRegion.find(
+        (process) => !arenasFull(process.caps, process.arenas) && !ccuFull(process.caps, process.ccu),
+      );
       if (open === undefined) throw new RegionFullError(region, "full");
       return open.processId;
     }
-    const open = candidates.find((process) => !ccuFull(process));
+    const open = candidates.find((process) => !ccuFull(process.caps, process.ccu));
     if (open !== undefined) return open.processId;
     if (candidates.length > 0) throw new ServerFullError();
     // Nothing announced yet (this process is still starting): create here.
@@ -237,12 +239,4 @@ function parseLoad(raw: string | undefined): Pick<ProcessView, "caps" | "ccu" | 
     ccu: count(parsed.ccu),
     arenas: count(parsed.arenas),
   };
-}
-
-function arenasFull(process: ProcessView): boolean {
-  return process.caps.maxRooms > 0 && process.arenas >= process.caps.maxRooms;
-}
-
-function ccuFull(process: ProcessView): boolean {
-  return process.caps.maxCcu > 0 && process.ccu >= process.caps.maxCcu;
 }
