@@ -1,5 +1,5 @@
 /**
- * A lean Colyseus 0.18 client over raw `ws`, for load-test bots: the matchmake HTTP call, the seat reservation's
+ * A lean Colyseus 0.18 client over a bare WebSocket (lib/LeanSocket.ts), for load-test bots: the matchmake HTTP call, the seat reservation's
  * WebSocket, the JOIN_ROOM handshake and its acknowledgement, room messages (msgpack), PING and LEAVE_ROOM. It
  * decodes state only when asked to (`decode: true`, a sample of the bots); every other bot counts the bytes of
  * ROOM_STATE/ROOM_STATE_PATCH frames without parsing them. The layout follows @colyseus/sdk's Room.ts and
@@ -7,23 +7,9 @@
  */
 import { type Decoder, decode, encode, type Iterator, Reflection, type Schema } from "@colyseus/schema";
 import { Packr, unpack } from "msgpackr";
-import WebSocket from "ws";
+import { LeanSocket, ReadyState } from "./LeanSocket.ts";
 
 /** Protocol codes of @colyseus/shared-types (the low five bits of a frame's first byte). */
-
-/**
- * Socket options of a lean bot: no compression; a fixed (zero) frame mask instead of fresh random bytes per frame
- * (masking protects browsers' intermediaries; a load generator on loopback gains nothing from it); no UTF-8 check of
- * text frames (the server sends binary).
- */
-export const LEAN_SOCKET = {
-  perMessageDeflate: false,
-  skipUTF8Validation: true,
-  generateMask: (mask: Buffer) => {
-    mask.fill(0);
-  },
-} as const;
-
 export const Code = {
   JoinRoom: 10,
   Error: 11,
@@ -175,7 +161,10 @@ export class WireRoom {
   decoder: Decoder | undefined;
   closed = false;
   private pingSentAt = 0;
-  private ws: WebSocket | undefined;
+  private socket: LeanSocket | undefined;
+  /** The pending {@link connect}, until the JOIN_ROOM handshake, an ERROR frame or a close settles it. */
+  private joining: { resolve(): void; reject(error: Error): void } | undefined;
+  private joined = false;
 
   constructor(
     readonly seat: SeatReservation,
@@ -187,79 +176,94 @@ export class WireRoom {
   /** Opens the seat's socket and resolves after the JOIN_ROOM handshake (rejects on an ERROR frame or a close). */
   connect(url: string, headers: Record<string, string>, existingDecoder?: Decoder): Promise<void> {
     if (existingDecoder !== undefined) this.decoder = existingDecoder;
+    this.closed = false;
+    this.joined = false;
     return new Promise((resolve, reject) => {
-      let joined = false;
-      const ws = new WebSocket(url, { headers, ...LEAN_SOCKET });
-      ws.binaryType = "nodebuffer";
-      this.ws = ws;
-      this.closed = false;
-      ws.on("message", (data: Buffer) => {
-        const traffic = this.traffic;
-        traffic.bytesIn += data.byteLength;
-        traffic.framesIn += 1;
-        const code = data[0]! & CODE_MASK;
-        if (code === Code.RoomStatePatch || code === Code.RoomState) {
-          traffic.stateBytesIn += data.byteLength;
-          if (this.decoder === undefined) return;
-          const it: Iterator = { offset: data[0]! & TIMED ? 9 : 1 };
-          if (code === Code.RoomState && this.decoder.root.refs.size > 1) this.decoder.decodeResync(data, it);
-          else this.decoder.decode(data, it);
-          this.events.onState?.(this.decoder.state);
-        } else if (code === Code.RoomData) {
-          const { type, payload } = parseRoomData(data);
-          this.events.onMessage?.(type, payload);
-        } else if (code === Code.Ping) {
-          this.events.onPong?.(performance.now() - this.pingSentAt);
-        } else if (code === Code.JoinRoom) {
-          const handshake = parseJoinRoom(data);
-          this.reconnectionToken = handshake.reconnectionToken;
-          if (this.decodeState && this.decoder === undefined && handshake.reflection.byteLength > 0) {
-            this.decoder = Reflection.decode(handshake.reflection as Buffer);
-          }
-          ws.send(JOIN_ACK);
-          joined = true;
-          resolve();
-        } else if (code === Code.Error) {
-          const it: Iterator = { offset: 1 };
-          const errorCode = decode.number(data, it);
-          const message = decode.string(data, it);
-          this.events.onError?.(errorCode, message);
-          if (!joined) reject(new MatchmakeError(errorCode, message));
-        }
-      });
-      ws.on("error", (error) => {
-        if (!joined) reject(error);
-      });
-      ws.on("close", (code) => {
-        this.closed = true;
-        if (!joined) reject(new MatchmakeError(code, `closed with ${code} before joining`));
-        else this.events.onClose?.(code);
-      });
+      this.joining = { resolve, reject };
+      let failure: Error | undefined;
+      this.socket = new LeanSocket(
+        url,
+        {
+          onMessage: (data) => this.receive(data),
+          onError: (error) => {
+            failure ??= error;
+          },
+          onClose: (code) => {
+            this.closed = true;
+            if (this.joined) this.events.onClose?.(code);
+            else this.settleJoin(failure ?? new MatchmakeError(code, `closed with ${code} before joining`));
+          },
+        },
+        headers,
+      );
     });
   }
 
+  /** Resolves (no error) or rejects the pending {@link connect}. */
+  private settleJoin(error?: Error): void {
+    const joining = this.joining;
+    this.joining = undefined;
+    this.joined = error === undefined;
+    if (error === undefined) joining?.resolve();
+    else joining?.reject(error);
+  }
+
+  private receive(data: Buffer): void {
+    const traffic = this.traffic;
+    traffic.bytesIn += data.byteLength;
+    traffic.framesIn += 1;
+    const code = data[0]! & CODE_MASK;
+    if (code === Code.RoomStatePatch || code === Code.RoomState) {
+      traffic.stateBytesIn += data.byteLength;
+      if (this.decoder === undefined) return;
+      const it: Iterator = { offset: data[0]! & TIMED ? 9 : 1 };
+      if (code === Code.RoomState && this.decoder.root.refs.size > 1) this.decoder.decodeResync(data, it);
+      else this.decoder.decode(data, it);
+      this.events.onState?.(this.decoder.state);
+    } else if (code === Code.RoomData) {
+      const { type, payload } = parseRoomData(data);
+      this.events.onMessage?.(type, payload);
+    } else if (code === Code.Ping) {
+      this.events.onPong?.(performance.now() - this.pingSentAt);
+    } else if (code === Code.JoinRoom) {
+      const handshake = parseJoinRoom(data);
+      this.reconnectionToken = handshake.reconnectionToken;
+      if (this.decodeState && this.decoder === undefined && handshake.reflection.byteLength > 0) {
+        this.decoder = Reflection.decode(handshake.reflection as Buffer);
+      }
+      this.socket?.send(JOIN_ACK);
+      this.settleJoin();
+    } else if (code === Code.Error) {
+      const it: Iterator = { offset: 1 };
+      const errorCode = decode.number(data, it);
+      const message = decode.string(data, it);
+      this.events.onError?.(errorCode, message);
+      if (this.joining !== undefined) this.settleJoin(new MatchmakeError(errorCode, message));
+    }
+  }
+
   get isOpen(): boolean {
-    return this.ws?.readyState === WebSocket.OPEN;
+    return this.socket?.readyState === ReadyState.Open;
   }
 
   send(frame: Uint8Array): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(frame);
+    this.socket?.send(frame);
   }
 
   ping(): void {
-    if (this.ws?.readyState !== WebSocket.OPEN) return;
+    if (this.socket?.readyState !== ReadyState.Open) return;
     this.pingSentAt = performance.now();
-    this.ws.send(PING);
+    this.socket.send(PING);
   }
 
   /** Consented leave (LEAVE_ROOM; the server closes with 4000). */
   leave(): void {
-    if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(LEAVE);
+    this.socket?.send(LEAVE);
   }
 
   /** Drops the socket without a LEAVE_ROOM, as a lost connection would (the server holds the seat). */
   drop(): void {
-    this.ws?.terminate();
+    this.socket?.terminate();
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The bots. Each bot is a guest player on a raw-`ws` connection (lib/ColyseusWire.ts) that sends scripted inputs
+ * The bots. Each bot is a guest player on a bare WebSocket connection (lib/ColyseusWire.ts, lib/LeanSocket.ts) that sends scripted inputs
  * at a chosen rate and pings every few seconds. One bot in `decodeEvery` decodes the state it receives and measures
  * action→update latency (input seq sent → the server's `ack` for it seen in a patch); the others only count bytes.
  * Inputs of different bots are spread over the input period, so the server sees them arrive as from independent
@@ -11,11 +11,9 @@
  */
 import type { Schema } from "@colyseus/schema";
 import type { Packr } from "msgpackr";
-import { WebSocket } from "ws";
 import { ClientMessage, CloseCode, type InputMessage, RoomName, ServerMessage } from "../../src/protocol.ts";
 import {
   createPackr,
-  LEAN_SOCKET,
   MatchmakeError,
   matchmake,
   roomDataFrame,
@@ -25,6 +23,7 @@ import {
   type Traffic,
   WireRoom,
 } from "./ColyseusWire.ts";
+import { LeanSocket, ReadyState } from "./LeanSocket.ts";
 import { Histogram } from "./Histogram.ts";
 
 export interface FleetOptions {
@@ -83,7 +82,7 @@ export class Bot {
   playerId = "";
   username = "";
   room: WireRoom | undefined;
-  echo: WebSocket | undefined;
+  echo: LeanSocket | undefined;
   host = "";
   seq = 0;
   lastAck = 0;
@@ -214,24 +213,24 @@ export class Fleet {
   /** Connects to the raw echo server and "plays" there: the same input frames, echoed back. */
   playEcho(bot: Bot, echoUrl: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(echoUrl, LEAN_SOCKET);
-      bot.echo = ws;
-      ws.on("open", () => {
-        bot.state = "playing";
-        resolve();
-      });
-      ws.on("error", (error) => {
-        this.window.error("echo socket");
-        reject(error);
-      });
-      ws.on("message", (data: Buffer) => {
-        this.traffic.bytesIn += data.byteLength;
-        this.traffic.framesIn += 1;
-        const sent = bot.echoQueue.shift();
-        if (sent !== undefined && bot.decodes) this.window.actionLatency.record(performance.now() - sent);
-      });
-      ws.on("close", () => {
-        bot.state = "done";
+      bot.echo = new LeanSocket(echoUrl, {
+        onOpen: () => {
+          bot.state = "playing";
+          resolve();
+        },
+        onError: (error) => {
+          this.window.error("echo socket");
+          reject(error);
+        },
+        onMessage: (data) => {
+          this.traffic.bytesIn += data.byteLength;
+          this.traffic.framesIn += 1;
+          const sent = bot.echoQueue.shift();
+          if (sent !== undefined && bot.decodes) this.window.actionLatency.record(performance.now() - sent);
+        },
+        onClose: () => {
+          bot.state = "done";
+        },
       });
     });
   }
@@ -357,7 +356,7 @@ export class Fleet {
       this.window.inputsSent += 1;
       this.window.bytesOut += frame.byteLength;
       if (bot.echo !== undefined) {
-        if (bot.echo.readyState !== WebSocket.OPEN) continue;
+        if (bot.echo.readyState !== ReadyState.Open) continue;
         bot.echoQueue.push(now);
         bot.echo.send(frame);
       } else {
