@@ -36,9 +36,12 @@ interface Target {
   op: "<=" | ">=";
   value: (runs: Map<string, Run>) => number | undefined;
   where: string;
+  /** What holds the figure back, with this run's own evidence: printed under the table when the target is missed. */
+  limitedBy: (runs: Map<string, Run>) => string;
 }
 
 const game = (run: Run | undefined) => run?.game as WindowFigures | undefined;
+const baseline = (run: Run | undefined, name: "vanilla" | "echo") => run?.[name] as WindowFigures | undefined;
 
 const TARGETS: Target[] = [
   {
@@ -48,6 +51,12 @@ const TARGETS: Target[] = [
     op: ">=",
     value: (r) => game(r.get("rooms-8"))?.playersPerServerCore,
     where: "rooms-8",
+    limitedBy: (r) =>
+      `the transport: the raw ws echo in the same run, with no game and no Colyseus, holds ${fmt(
+        baseline(r.get("rooms-8"), "echo")?.playersPerServerCore,
+      )} players per core at the same message rates (30 inputs in, 30 echoes out per player-second). Every message ` +
+      "is a TCP segment through the kernel, a few µs each on this virtual machine, before any game work " +
+      '(docs/PERFORMANCE.md, "Where the time goes").',
   },
   {
     figure: "server event-loop delay p99 at that load",
@@ -56,6 +65,7 @@ const TARGETS: Target[] = [
     op: "<=",
     value: (r) => game(r.get("rooms-8"))?.serverEventLoopP99Ms,
     where: "rooms-8",
+    limitedBy: () => "ticks of many rooms falling due together on a saturated core",
   },
   {
     figure: "action→update p99, 30 Hz patch, matchmade 4-player matches",
@@ -64,6 +74,7 @@ const TARGETS: Target[] = [
     op: "<=",
     value: (r) => game(r.get("steady-30hz"))?.actionLatencyMs.p99 ?? undefined,
     where: "steady-30hz",
+    limitedBy: () => "an input waits for the next tick (≤ 33 ms) and its patch; more under CPU saturation",
   },
   {
     figure: "bytes/s per client, 8-player matches",
@@ -72,6 +83,9 @@ const TARGETS: Target[] = [
     op: "<=",
     value: (r) => game(r.get("rooms-8"))?.bytesInPerClientPerSec,
     where: "rooms-8",
+    limitedBy: () =>
+      "every bot moves, turns and fires all the time: each visible player costs x, y (int16), angle (float32) and a " +
+      "ref switch in every patch, each projectile its spawn and its positions",
   },
   {
     figure: "bytes/s per client, 100-player room (interest management)",
@@ -80,14 +94,33 @@ const TARGETS: Target[] = [
     op: "<=",
     value: (r) => game(r.get("rooms-100"))?.bytesInPerClientPerSec,
     where: "rooms-100",
+    limitedBy: () =>
+      "visible players: the 900 u view radius (what the client's screen shows) holds about a third of a 100-player " +
+      "room, ~33 players each moving and turning in every patch at ~13 B (x, y int16, angle float32, ref switch): " +
+      "≈ 8.6 kB/s before projectiles. 5 kB/s needs fewer visible players or lower rates for far ones; Colyseus " +
+      "tracks an entity's changes once for every view that holds it, so per-client rates are not available",
   },
   {
-    figure: "server memory per player (RSS growth ÷ players), KB",
+    figure: "server memory per player, live (V8 heap + external after a full GC), KB",
+    target: "≤ 48",
+    limit: 48,
+    op: "<=",
+    value: (r) => r.get("rooms-8")?.liveMemoryPerPlayerKb as number | undefined,
+    where: "rooms-8",
+    limitedBy: () => "per-connection objects: the Colyseus client and its StateView, socket buffers, input queues",
+  },
+  {
+    figure: "server RSS growth per player (both ends after a full GC), KB",
     target: "≤ 48",
     limit: 48,
     op: "<=",
     value: (r) => r.get("rooms-8")?.memoryPerPlayerKb as number | undefined,
     where: "rooms-8",
+    limitedBy: (r) =>
+      `V8's heap headroom: it grows its young generation (up to 3 × 16 MB) with the allocation rate, a fixed cost ` +
+      `that a few hundred players share; the live memory per player is ${fmt(
+        r.get("rooms-8")?.liveMemoryPerPlayerKb as number | undefined,
+      )} KB`,
   },
   {
     figure: "server CPU per player, arena ÷ vanilla Colyseus room (8 per room)",
@@ -96,6 +129,22 @@ const TARGETS: Target[] = [
     op: "<=",
     value: (r) => r.get("rooms-8")?.cpuPerPlayerRatioToVanilla as number | undefined,
     where: "rooms-8",
+    limitedBy: () =>
+      "the game itself: simulation and hit tests, input validation and queues, snapshots for crash recovery, and one " +
+      "patch encoded per client view (interest management, the owner-only ack) where the vanilla room broadcasts one",
+  },
+  {
+    figure: "players per core of bots (the load driver), 8-player matches, 30 inputs/s + 20 patches/s per player",
+    target: "well over 2,000",
+    limit: 2000,
+    op: ">=",
+    value: (r) => game(r.get("rooms-8"))?.playersPerBotCore,
+    where: "rooms-8",
+    limitedBy: (r) =>
+      `the kernel's cost per TCP segment: against the raw echo the bots do nothing but send and receive and still ` +
+      `take ${fmt(baseline(r.get("rooms-8"), "echo")?.botCpuUsPerMessage)} µs per message (arena window: ${fmt(
+        game(r.get("rooms-8"))?.botCpuUsPerMessage,
+      )} µs), ≈ 50 messages per player-second`,
   },
 ];
 
@@ -113,6 +162,15 @@ export function targetRows(runs: Map<string, Run>): string[][] {
   });
 }
 
+/** "What limits it" for each missed target, with the run's own figures. */
+export function missedNotes(runs: Map<string, Run>): string[] {
+  const notes = TARGETS.filter((t) => {
+    const value = t.value(runs);
+    return value !== undefined && !(t.op === "<=" ? value <= t.limit : value >= t.limit);
+  }).map((t) => `- **${t.figure}** is limited by ${t.limitedBy(runs)}.`);
+  return notes.length === 0 ? [] : ["Where a target is missed, what limits it:", "", ...notes, ""];
+}
+
 function markdown(runs: Map<string, Run>, wallSec: number): string {
   const rows = targetRows(runs);
   const lines = [
@@ -125,6 +183,7 @@ function markdown(runs: Map<string, Run>, wallSec: number): string {
     "|---|---|---|---|---|---|",
     ...rows.map((r) => `| ${r.join(" | ")} |`),
     "",
+    ...missedNotes(runs),
   ];
   for (const [name, run] of runs) {
     const windows = windowsOf(run);
@@ -141,6 +200,7 @@ function markdown(runs: Map<string, Run>, wallSec: number): string {
           "cpuPerPlayerRatioToVanilla",
           "cpuPerPlayerRatioToEcho",
           "memoryPerPlayerKb",
+          "liveMemoryPerPlayerKb",
           "reconnectSuccessRate",
           "matchesEndedPerSec",
           "runErrors",

@@ -6,8 +6,8 @@
  *  - a raw `ws` echo server on BENCH_PORT + 1 (the framework-overhead baseline);
  *  - `POST /loadtest/launch {mode, roster}`: an arena for a roster of any size (the matchmaker only forms duel, ffa
  *    and squad matches; the 8- and 100-player rooms of the performance targets are launched here);
- *  - `GET /loadtest/stats?reset=1`: event-loop delay p99 (monitorEventLoopDelay) and bytes sent over WebSockets
- *    since the last reset.
+ *  - `GET /loadtest/stats?reset=1&gc=1`: event-loop delay p99 (monitorEventLoopDelay), bytes sent over WebSockets
+ *    since the last reset, and memory (after a full collection with `gc`).
  * Loopback only. Sends "ready" over IPC once listening.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -51,12 +51,17 @@ async function main(): Promise<void> {
         res.json({ sessionId: launched.sessionId, seats: Object.fromEntries(launched.seats) });
       });
       app.get("/loadtest/stats", (req, res) => {
+        // ?gc=1: a full collection first (the host runs with --expose-gc), so the heap figures are live memory.
+        if (req.query.gc !== undefined) (globalThis as { gc?: () => void }).gc?.();
+        const memory = process.memoryUsage();
         const figures = {
           // The histogram records whole 1 ms sampling intervals: the delay beyond schedule is p99 − 1 ms.
           eventLoopP99Ms: Math.max(0, loop.percentile(99) / 1e6 - 1),
           eventLoopMaxMs: loop.max / 1e6,
           bytesSent,
-          heapUsedBytes: process.memoryUsage().heapUsed,
+          heapUsedBytes: memory.heapUsed,
+          externalBytes: memory.external,
+          rssBytes: memory.rss,
         };
         if (req.query.reset !== undefined) loop.reset();
         res.json(figures);

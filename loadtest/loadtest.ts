@@ -203,6 +203,8 @@ export function summaryTable(windows: readonly WindowFigures[]): string {
     "pl/core",
     "loop p99",
     "bot cores",
+    "pl/bot core",
+    "bot µs/msg",
     "errors",
   ];
   const rows = windows.map((w) => [
@@ -217,6 +219,8 @@ export function summaryTable(windows: readonly WindowFigures[]): string {
     String(w.playersPerServerCore),
     cell(w.serverEventLoopP99Ms),
     cell(w.botCpuCores, 2),
+    String(w.playersPerBotCore),
+    cell(w.botCpuUsPerMessage, 1),
     String(w.errorCount),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -236,7 +240,13 @@ async function main(): Promise<void> {
   const windows = windowsOf(figures);
   if (windows.length > 0) process.stdout.write(`\n${summaryTable(windows)}\n`);
   else process.stdout.write(`\n${JSON.stringify(figures, null, 2)}\n`);
-  for (const key of ["sustainedCcu", "cpuPerPlayerRatioToVanilla", "cpuPerPlayerRatioToEcho", "memoryPerPlayerKb"]) {
+  for (const key of [
+    "sustainedCcu",
+    "cpuPerPlayerRatioToVanilla",
+    "cpuPerPlayerRatioToEcho",
+    "memoryPerPlayerKb",
+    "liveMemoryPerPlayerKb",
+  ]) {
     if (figures[key] !== undefined) process.stdout.write(`${key}: ${figures[key]}\n`);
   }
   // Thresholds apply to the game's window (ramp applied them step by step already).
@@ -254,6 +264,7 @@ export function extras(figures: Figures): Record<string, number | undefined> {
   return {
     cpuRatio: pick("cpuPerPlayerRatioToVanilla"),
     memoryPerPlayerKb: pick("memoryPerPlayerKb"),
+    liveMemoryPerPlayerKb: pick("liveMemoryPerPlayerKb"),
     ccu: pick("sustainedCcu"),
     reconnectSuccessRate: pick("reconnectSuccessRate"),
   };

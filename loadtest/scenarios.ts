@@ -142,6 +142,17 @@ function rssOf(servers: readonly ServerProcess[]): number {
   return servers.reduce((sum, s) => sum + (readProc(s.pid)?.rssBytes ?? 0), 0);
 }
 
+/**
+ * The bench host's memory after a full garbage collection: RSS, and live memory (V8 heap in use + memory held
+ * outside it by buffers and native objects). Both ends of a window are read this way, so garbage not yet collected
+ * does not count as a player's.
+ */
+async function hostMemory(host: ServerProcess): Promise<{ rssBytes: number; liveBytes: number }> {
+  const res = await fetch(`${host.httpUrl}/loadtest/stats?gc=1`);
+  const body = (await res.json()) as { rssBytes: number; heapUsedBytes: number; externalBytes: number };
+  return { rssBytes: body.rssBytes, liveBytes: body.heapUsedBytes + body.externalBytes };
+}
+
 async function settle(ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -245,7 +256,7 @@ export async function rooms(o: RunOptions): Promise<Figures> {
     const bots = fleet.add(count);
     log(o, `launching ${count / size} arena(s) of ${size} players on the bench host…`);
     await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, host.httpUrl));
-    const rssBefore = rssOf([host]);
+    const memoryBefore = await hostMemory(host);
     const groups: Bot[][] = [];
     for (let i = 0; i < bots.length; i += size) groups.push(bots.slice(i, i + size));
     await pool(groups, 8, async (group) => {
@@ -264,14 +275,16 @@ export async function rooms(o: RunOptions): Promise<Figures> {
     await settle(o.warmupSec * 1000 + 3000); // the 3 s countdown, so the window sees active matches
     const target = { fleet, servers: [host], statsUrl: `${host.httpUrl}/loadtest/stats` };
     const game = await measureWindow(target, `arena ×${size}`, o.durationSec, { quiet: o.quiet });
-    const memoryPerPlayerKb =
-      game.playersMean > 0 ? Math.round((rssOf([host]) - rssBefore) / 1024 / game.playersMean) : undefined;
+    const memoryAfter = await hostMemory(host);
+    const perPlayerKb = (bytes: number) =>
+      game.playersMean > 0 ? Math.round(bytes / 1024 / game.playersMean) : undefined;
     const baselines = o.baselines ? await baselinePhases(fleet, host, size, o) : undefined;
     return {
       ...withBaselines(game, baselines),
       roomSize: size,
       rooms: count / size,
-      memoryPerPlayerKb,
+      memoryPerPlayerKb: perPlayerKb(memoryAfter.rssBytes - memoryBefore.rssBytes),
+      liveMemoryPerPlayerKb: perPlayerKb(memoryAfter.liveBytes - memoryBefore.liveBytes),
       runErrors: fleet.runErrors(),
     };
   } finally {
@@ -469,6 +482,7 @@ export function flatten(w: WindowFigures): Record<string, number | undefined> {
     "eventLoop.p99": w.serverEventLoopP99Ms,
     errors: w.errorCount,
     playersPerCore: w.playersPerServerCore,
+    playersPerBotCore: w.playersPerBotCore,
     cpuPerPlayerMs: w.serverCpuMsPerPlayerSec,
     players: w.playersAtEnd,
     seatsPerSec: w.seatsPerSec,

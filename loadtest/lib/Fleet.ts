@@ -48,6 +48,8 @@ export class WindowStats {
   readonly closes = new Map<string, number>();
   inputsSent = 0;
   bytesOut = 0;
+  /** Every frame the bots sent (inputs, pings, handshakes, leaves). */
+  framesOut = 0;
   matchesEnded = 0;
   seats = 0;
   tickets = 0;
@@ -285,7 +287,9 @@ export class Fleet {
     this.pingTimer = setInterval(() => {
       for (let i = pingSlot; i < this.bots.length; i += pingSlots) {
         const bot = this.bots[i]!;
-        if (bot.state === "playing") bot.room?.ping();
+        if (bot.state !== "playing" || bot.room === undefined) continue;
+        bot.room.ping();
+        this.window.framesOut += 1;
       }
       pingSlot = (pingSlot + 1) % pingSlots;
     }, this.options.pingIntervalMs / pingSlots);
@@ -355,6 +359,7 @@ export class Fleet {
       const frame = roomDataFrame(this.inputHeader, input, this.packr);
       this.window.inputsSent += 1;
       this.window.bytesOut += frame.byteLength;
+      this.window.framesOut += 1;
       if (bot.echo !== undefined) {
         if (bot.echo.readyState !== ReadyState.Open) continue;
         bot.echoQueue.push(now);

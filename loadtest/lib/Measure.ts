@@ -47,6 +47,12 @@ export interface WindowFigures {
   playersPerServerCore: number;
   serverEventLoopP99Ms: number | undefined;
   botCpuCores: number;
+  /** Players per fully used core of bots (players ÷ the driver's cores busy). */
+  playersPerBotCore: number;
+  /** WebSocket messages the bots sent and received, per second. */
+  botMessagesPerSec: number;
+  /** The driver's CPU per message sent or received, µs. */
+  botCpuUsPerMessage: number;
   botRssMb: number;
   machineLoad1: number;
 }
@@ -131,6 +137,8 @@ export async function measureWindow(
   const serverCpuCores = serverFigures.reduce((sum, s) => sum + s.cpuCores, 0);
   const loops = serverFigures.map((s) => s.eventLoopP99Ms).filter((v): v is number => v !== undefined);
   const perClient = (bytes: number) => (playersMean === 0 ? 0 : Math.round(bytes / wallSec / playersMean));
+  const botCores = (botCpu.user + botCpu.system) / 1e6 / wallSec;
+  const messagesPerSec = (traffic.framesIn + stats.framesOut) / wallSec;
   return {
     label,
     seconds: round(wallSec),
@@ -161,7 +169,10 @@ export async function measureWindow(
     serverCpuMsPerPlayerSec: playersMean === 0 ? 0 : round((serverCpuCores * 1000) / playersMean, 3),
     playersPerServerCore: serverCpuCores === 0 ? 0 : Math.round(playersMean / serverCpuCores),
     serverEventLoopP99Ms: loops.length === 0 ? undefined : Math.max(...loops),
-    botCpuCores: round((botCpu.user + botCpu.system) / 1e6 / wallSec, 3),
+    botCpuCores: round(botCores, 3),
+    playersPerBotCore: botCores === 0 ? 0 : Math.round(playersMean / botCores),
+    botMessagesPerSec: Math.round(messagesPerSec),
+    botCpuUsPerMessage: messagesPerSec === 0 ? 0 : round((botCores * 1e6) / messagesPerSec, 1),
     botRssMb: round(process.memoryUsage().rss / 1e6, 1),
     machineLoad1: round(os.loadavg()[0]!),
   };

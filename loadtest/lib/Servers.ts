@@ -165,10 +165,15 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Node with tsx, as `npm start` runs it (the Node 22 of the `node` package when run through npm). */
-function spawnNode(script: string, env: Record<string, string>, log?: (line: string) => void): ChildProcess {
+function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  log?: (line: string) => void,
+  nodeArgs: string[] = [],
+): ChildProcess {
   // LOADTEST_SERVER_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") reaches the servers only.
   const nodeOptions = process.env.LOADTEST_SERVER_NODE_OPTIONS;
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     cwd: ROOT,
     env: { ...process.env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }), ...env },
     stdio: ["ignore", "pipe", "pipe", "ipc"],
@@ -258,6 +263,8 @@ export async function startBenchHost(
       ...env,
     },
     (line) => log?.(`[bench-host] ${line}`),
+    // The memory figures collect garbage before they read the heap (GET /loadtest/stats?gc=1).
+    ["--expose-gc"],
   );
   await waitForReady(child, "bench host", 60_000).catch(async (error: unknown) => {
     await db.drop();

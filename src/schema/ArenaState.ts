@@ -13,8 +13,9 @@ export class PlayerState extends Schema {
   @type("string") username = "";
   @type("uint8") team = 0;
   @type("boolean") bot = false;
-  @type("float32") x = 0;
-  @type("float32") y = 0;
+  /** World units, rounded to whole units on the wire (int16: maps are at most 32,767 units across). */
+  @type("int16") x = 0;
+  @type("int16") y = 0;
   @type("float32") angle = 0;
   @type("uint8") hp = 0;
   @type("uint16") kills = 0;
@@ -31,8 +32,9 @@ export class PlayerState extends Schema {
 
 export class ProjectileState extends Schema {
   @type("string") owner = "";
-  @type("float32") x = 0;
-  @type("float32") y = 0;
+  /** World units, rounded to whole units on the wire, as a player's. */
+  @type("int16") x = 0;
+  @type("int16") y = 0;
   @type("float32") vx = 0;
   @type("float32") vy = 0;
 }
@@ -40,6 +42,7 @@ export class ProjectileState extends Schema {
 export class ArenaState extends Schema {
   @type("string") phase = "waiting";
   @type("uint32") tick = 0;
+  /** Time left in the phase, rounded up to the whole second (it changes once a second). */
   @type("uint32") timeLeftMs = 0;
   @type("string") mode = "duel";
   @type("string") mapId = "";

@@ -9,7 +9,7 @@ import { ArenaState } from "../../src/schema/ArenaState.ts";
 const TICK = 1000 / 30;
 const timing = { waitTimeoutMs: 1000, countdownMs: 500, durationMs: 3000 };
 
-function duel(): ArenaMatch {
+function duel(state = new ArenaState()): ArenaMatch {
   return new ArenaMatch(
     {
       sessionId: "s1",
@@ -21,7 +21,7 @@ function duel(): ArenaMatch {
         { playerId: "p2", username: "two", team: 1, bot: false },
       ],
     },
-    new ArenaState(),
+    state,
     ARENA_MAP,
     DEFAULT_TUNING,
     timing,
@@ -80,6 +80,46 @@ describe("ArenaMatch", () => {
     let ended = false;
     while (!ended) ended = match.tick(() => undefined).ended;
     assert.equal(match.result(0).rated, true);
+  });
+});
+
+describe("ArenaMatch state copy (what goes on the wire)", () => {
+  it("carries positions as whole world units and the phase clock in whole seconds; the world keeps full precision", () => {
+    const state = new ArenaState();
+    const match = duel(state);
+    match.seat("s-1", { playerId: "p1", username: "one", team: 0, bot: false });
+    match.seat("s-2", { playerId: "p2", username: "two", team: 1, bot: false });
+    let seq = 0;
+    let fractional = 0;
+    let shots = 0;
+    const exactLeft = () => match.clock.phaseStartedMs + timing.durationMs - match.world.timeMs;
+    for (let t = 0; t < 60; t++) {
+      seq += 1;
+      const input: Input = { seq, moveX: 0.7, moveY: 0.3, aim: 0.4, fire: true };
+      match.tick((key) => (key === "s-1" ? input : undefined));
+      const sim = match.world.players["s-1"]!;
+      const wire = state.players.get("s-1")!;
+      assert.equal(wire.x, Math.round(sim.x));
+      assert.equal(wire.y, Math.round(sim.y));
+      if (!Number.isInteger(sim.x)) fractional += 1;
+      for (const projectile of match.world.projectiles) {
+        const entry = state.projectiles.get(String(projectile.id))!;
+        assert.equal(entry.x, Math.round(projectile.x));
+        assert.equal(entry.y, Math.round(projectile.y));
+        shots += 1;
+      }
+      assert.equal(state.timeLeftMs % 1000, 0);
+      if (match.clock.phase === "active") {
+        assert.ok(state.timeLeftMs >= exactLeft() && state.timeLeftMs - exactLeft() < 1000, `${state.timeLeftMs}`);
+      }
+    }
+    assert.ok(fractional > 0 && shots > 0, "the run moved the player off whole units and fired");
+  });
+
+  it("refuses a map larger than the int16 positions of the wire can carry", () => {
+    const huge = { ...ARENA_MAP, id: "huge", width: 40_000 };
+    const spec = { sessionId: "s1", mode: "duel" as const, region: "local", seed: 3, roster: [] };
+    assert.throws(() => new ArenaMatch(spec, new ArenaState(), huge, DEFAULT_TUNING, timing, TICK), /huge.*32767/);
   });
 });
 

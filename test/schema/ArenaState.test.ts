@@ -20,8 +20,8 @@ function state(): ArenaState {
       playerId: "pa",
       username: "alice",
       team: 0,
-      x: 100.5,
-      y: 200.25,
+      x: 100,
+      y: -200,
       angle: 1.5,
       hp: 75,
       kills: 3,
@@ -54,7 +54,8 @@ describe("ArenaState schema", () => {
     new Decoder(decoded).decode(bytes);
     const expected = source.toJSON();
     assert.deepEqual(decoded.toJSON(), expected);
-    assert.equal(decoded.players.get("a")?.x, 100.5, "float32 keeps these values exactly");
+    assert.equal(decoded.players.get("a")?.y, -200, "positions are signed whole world units (int16)");
+    assert.equal(decoded.players.get("a")?.angle, 1.5);
     assert.ok(shared.length > 0);
   });
 

@@ -33,6 +33,9 @@ export interface Seat {
   entry: RosterEntry;
 }
 
+/** The largest coordinate the state's int16 positions carry. */
+const MAX_WIRE_COORDINATE = 32_767;
+
 export class ArenaMatch {
   readonly world: World;
   readonly clock: MatchClock = { phase: "waiting", phaseStartedMs: 0 };
@@ -51,6 +54,11 @@ export class ArenaMatch {
     private readonly timing: PhaseTiming,
     private readonly tickMs: number,
   ) {
+    if (map.width > MAX_WIRE_COORDINATE || map.height > MAX_WIRE_COORDINATE) {
+      throw new RangeError(
+        `map ${map.id} is ${map.width} × ${map.height} u: the state carries positions up to ${MAX_WIRE_COORDINATE}`,
+      );
+    }
     const historyLength = Math.ceil(tuning.maxRewindMs / tickMs) + 1;
     this.world = createWorld({ seed: spec.seed, friendlyFire: MODES[spec.mode].friendlyFire, historyLength });
     state.mode = spec.mode;
@@ -175,7 +183,7 @@ export class ArenaMatch {
 
     this.state.tick = this.world.tick;
     this.state.phase = this.clock.phase;
-    this.state.timeLeftMs = Math.round(timeLeftMs(this.clock, this.world.timeMs, this.timing));
+    this.state.timeLeftMs = displayedTimeLeftMs(timeLeftMs(this.clock, this.world.timeMs, this.timing));
     for (const key of this.seats.keys()) this.copyPlayer(key);
     const removedProjectiles = this.copyProjectiles();
     return {
@@ -190,8 +198,8 @@ export class ArenaMatch {
     const sim = this.world.players[key];
     const player = this.state.players.get(key);
     if (sim === undefined || player === undefined) return;
-    player.x = sim.x;
-    player.y = sim.y;
+    player.x = Math.round(sim.x);
+    player.y = Math.round(sim.y);
     player.angle = sim.angle;
     player.hp = sim.hp;
     player.kills = sim.kills;
@@ -213,8 +221,8 @@ export class ArenaMatch {
         entry.vy = projectile.vy;
         this.state.projectiles.set(key, entry);
       }
-      entry.x = projectile.x;
-      entry.y = projectile.y;
+      entry.x = Math.round(projectile.x);
+      entry.y = Math.round(projectile.y);
     }
     const removed: string[] = [];
     this.state.projectiles.forEach((_, key) => {
@@ -270,7 +278,7 @@ export class ArenaMatch {
     }
     this.state.tick = this.world.tick;
     this.state.phase = this.clock.phase;
-    this.state.timeLeftMs = Math.round(timeLeftMs(this.clock, this.world.timeMs, this.timing));
+    this.state.timeLeftMs = displayedTimeLeftMs(timeLeftMs(this.clock, this.world.timeMs, this.timing));
     return { removedProjectiles: this.copyProjectiles() };
   }
 
@@ -302,4 +310,12 @@ export class ArenaMatch {
       players: players.sort((a, b) => a.placement - b.placement || b.kills - a.kills),
     };
   }
+}
+
+/**
+ * The phase clock as the state carries it: rounded up to the whole second, so it changes once a second instead of
+ * in every patch (a client shows seconds; `tick` is the precise time).
+ */
+export function displayedTimeLeftMs(ms: number): number {
+  return Math.ceil(ms / 1000) * 1000;
 }
