@@ -38,7 +38,7 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
   --room-size N        players per arena in 'rooms' (bench host)                 default 8
   --input-hz N         inputs per bot per second                                 default 30
   --tick-hz N / --patch-hz N   server TICK_RATE_HZ / PATCH_RATE_HZ               default 30 / 20
-  --decode-every N     one bot in N decodes state (latency sample)               default 10
+  --decode-every N     one bot in N decodes state (latency sample)               default 20
   --baselines          also run the vanilla room and raw ws echo with the same players
   --ramp-step N --ramp-step-sec S --ramp-max N                                   default 250 / 10 / 6000
   --drop-share F       share of players dropped in reconnect-storm              default 0.5
@@ -69,7 +69,7 @@ export function parseOptions(argv: string[]): { scenario: Scenario; options: Run
       "input-hz": { type: "string", default: "30" },
       "tick-hz": { type: "string", default: "30" },
       "patch-hz": { type: "string", default: "20" },
-      "decode-every": { type: "string", default: "10" },
+      "decode-every": { type: "string", default: "20" },
       baselines: { type: "boolean", default: false },
       "ramp-step": { type: "string", default: "250" },
       "ramp-step-sec": { type: "string", default: "10" },

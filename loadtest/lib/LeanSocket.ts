@@ -9,7 +9,7 @@
  * carry the mask bit with a zero key: masking protects browsers' intermediaries, and a load generator gains nothing
  * from it (the server still checks the bit is set, as RFC 6455 requires).
  *
- * Received payloads are views into the socket's chunk: valid only during the `onMessage` call.
+ * Received payloads are views into a read buffer shared by every LeanSocket: valid only during the `onMessage` call.
  */
 import { createHash, randomBytes } from "node:crypto";
 import net from "node:net";
@@ -18,6 +18,9 @@ const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 const MAX_HANDSHAKE_BYTES = 16 * 1024;
 /** The largest message a bot accepts (whole state of a 100-player room is well below). */
 const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/** The read buffer of every LeanSocket (see the constructor). */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 
 const Opcode = { Continuation: 0, Text: 1, Binary: 2, Close: 8, Ping: 9, Pong: 10 } as const;
 
@@ -79,9 +82,22 @@ export class LeanSocket {
       "Sec-WebSocket-Version: 13",
       ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
     ];
-    this.socket = net.connect({ host: target.hostname, port, noDelay: true });
+    this.socket = net.connect({
+      host: target.hostname,
+      port,
+      noDelay: true,
+      // Reads land in one buffer shared by every socket and are parsed at once: no Readable stream and no allocation
+      // per read (about a tenth of the bots' CPU). Callbacks run one at a time, and `receive` copies out a frame cut
+      // short before the next read can overwrite it.
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (bytes: number, buffer: Uint8Array) => {
+          this.receive((buffer as Buffer).subarray(0, bytes));
+          return true;
+        },
+      },
+    });
     this.socket.once("connect", () => this.socket.write(`${lines.join("\r\n")}\r\n\r\n`));
-    this.socket.on("data", (chunk: Buffer) => this.receive(chunk));
     this.socket.on("error", (error) => this.events.onError?.(error));
     this.socket.on("close", () => this.closed());
   }
