@@ -11,6 +11,7 @@ import { leaderboard } from "./leaderboard.ts";
 import type { WindowFigures } from "./lib/Measure.ts";
 import { allPassed, describe, evaluate, parseThreshold, type Threshold } from "./lib/Thresholds.ts";
 import {
+  bots,
   churn,
   type Figures,
   flatten,
@@ -22,7 +23,16 @@ import {
   steady,
 } from "./scenarios.ts";
 
-const SCENARIOS = ["steady", "rooms", "ramp", "churn", "reconnect-storm", "matchmaking-flood", "leaderboard"] as const;
+const SCENARIOS = [
+  "steady",
+  "rooms",
+  "ramp",
+  "churn",
+  "reconnect-storm",
+  "matchmaking-flood",
+  "leaderboard",
+  "bots",
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 export type { Figures };
@@ -30,7 +40,7 @@ export type { Figures };
 export const RESULTS_DIR = path.resolve(import.meta.dirname, "..", "bench", "results");
 
 const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
-  --players N          bots (steady, rooms, churn, reconnect-storm)            default 500
+  --players N          bots (steady, rooms, churn, reconnect-storm, bots)      default 500
   --duration S         measured seconds                                          default 20
   --warmup S           seconds between all joined and the window                default 3
   --processes N        real server processes (src/index.ts), bots spread over them   default 1
@@ -149,6 +159,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         return reconnectStorm(options);
       case "matchmaking-flood":
         return matchmakingFlood(options);
+      case "bots":
+        return bots(options);
       case "leaderboard":
         return leaderboard(options.entries, 4000, options.basePort + 60, (line) => {
           if (!options.quiet) process.stdout.write(`${line}\n`);

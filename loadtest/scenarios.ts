@@ -143,6 +143,28 @@ function rssOf(servers: readonly ServerProcess[]): number {
 }
 
 /**
+ * bots: the load driver's own capacity. The bots play against the bench host's raw `ws` echo (each sends its inputs at
+ * `--input-hz` and receives every one back: 60 messages per bot-second at 30 Hz, more than a game's 30 inputs + 20
+ * patches), which costs the server side little, so the window shows how many players one core of bots drives.
+ */
+export async function bots(o: RunOptions): Promise<Figures> {
+  const host = await benchHost(o);
+  const fleet = newFleet(o);
+  try {
+    const added = fleet.add(o.players);
+    await pool(added, JOIN_CONCURRENCY, (bot) => fleet.playEcho(bot, host.echoUrl));
+    await settle(o.warmupSec * 1000);
+    const target = { fleet, servers: [host], statsUrl: `${host.httpUrl}/loadtest/stats` };
+    const game = await measureWindow(target, "bots → raw ws echo", o.durationSec, { quiet: o.quiet });
+    return { game, runErrors: fleet.runErrors() };
+  } finally {
+    fleet.stop();
+    fleet.leaveAll();
+    await host.stop();
+  }
+}
+
+/**
  * The bench host's memory after a full garbage collection: RSS, and live memory (V8 heap in use + memory held
  * outside it by buffers and native objects). Both ends of a window are read this way, so garbage not yet collected
  * does not count as a player's.

@@ -184,6 +184,8 @@ function rewound(world: World, target: PlayerSim, ticksBack: number): { x: numbe
 function moveProjectiles(world: World, dtMs: number, tuning: Tuning, map: MapDef, events: GameEvent[]): void {
   const dtSec = dtMs / 1000;
   const survivors = [];
+  // In id order, once for every projectile of the tick: hits kill players but never add or remove one.
+  const targets = playerIds(world).map((id) => world.players[id]!);
   for (const projectile of world.projectiles) {
     const x0 = projectile.x;
     const y0 = projectile.y;
@@ -199,8 +201,7 @@ function moveProjectiles(world: World, dtMs: number, tuning: Tuning, map: MapDef
     }
     let hitT: number | undefined;
     let hit: PlayerSim | undefined;
-    for (const id of playerIds(world)) {
-      const target = world.players[id]!;
+    for (const target of targets) {
       if (target.id === projectile.owner || !target.alive) continue;
       if (!world.friendlyFire && target.team === projectile.team) continue;
       const seen = rewound(world, target, projectile.rewindTicks);

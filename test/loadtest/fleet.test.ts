@@ -49,6 +49,12 @@ describe("load-test bots (smoke)", function () {
       assert.ok(window.bytesInPerClientPerSec > 100, `bytes/s per client: ${window.bytesInPerClientPerSec}`);
       assert.ok(window.inputsPerSec > 80 && window.inputsPerSec <= 125, `inputs/s: ${window.inputsPerSec}`);
       assert.ok(window.botCpuCores > 0);
+      // The bots' own cost: every frame each way is counted (inputs and pings out; patches, pongs in).
+      const framesPerSec = window.inputsPerSec + 4 * 20;
+      assert.ok(window.botMessagesPerSec >= framesPerSec * 0.8, `bot messages/s: ${window.botMessagesPerSec}`);
+      const usPerMessage = (window.botCpuCores * 1e6) / window.botMessagesPerSec;
+      assert.ok(Math.abs(window.botCpuUsPerMessage / usPerMessage - 1) < 0.02, JSON.stringify(window));
+      assert.equal(window.playersPerBotCore, Math.round(window.playersMean / window.botCpuCores));
     } finally {
       fleet.stop();
       fleet.leaveAll();
