@@ -57,7 +57,7 @@ const TARGETS: Target[] = [
         baseline(r.get("rooms-8"), "echo")?.playersPerServerCore,
       )} players per core at the same message rates (30 inputs in, 30 echoes out per player-second). Every message ` +
       "is a TCP segment through the kernel, a few µs each on this virtual machine, before any game work " +
-      '(docs/PERFORMANCE.md, "Where the time goes").',
+      '(docs/PERFORMANCE.md, "Where the time goes")',
   },
   {
     figure: "server event-loop delay p99 at that load",
