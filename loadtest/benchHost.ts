@@ -3,7 +3,8 @@
  * temporary directory) in its own process, plus what the load-test driver needs besides:
  *  - the `vanilla` baseline room (loadtest/VanillaRoom.ts), joined with `{size}` so it holds as many players as the
  *    arena rooms it is compared with;
- *  - a raw `ws` echo server on BENCH_PORT + 1 (the framework-overhead baseline);
+ *  - a raw `ws` server on BENCH_PORT + 1: an echo on `/` (the framework-overhead baseline), and on `/feed` a game
+ *    room's message rates without the room (the `bots` scenario);
  *  - `POST /loadtest/launch {mode, roster}`: an arena for a roster of any size (the matchmaker only forms duel, ffa
  *    and squad matches; the 8- and 100-player rooms of the performance targets are launched here);
  *  - `GET /loadtest/stats?reset=1&gc=1`: event-loop delay p99 (monitorEventLoopDelay), bytes sent over WebSockets
@@ -15,6 +16,7 @@ import express from "express";
 import { WebSocket, WebSocketServer } from "ws";
 import { RoomName } from "../src/protocol.ts";
 import { startBenchServer } from "./benchServer.ts";
+import { Feed } from "./lib/Feed.ts";
 import { VanillaRoom } from "./VanillaRoom.ts";
 
 let bytesSent = 0;
@@ -69,10 +71,17 @@ async function main(): Promise<void> {
     },
   );
   const echo = new WebSocketServer({ host: "127.0.0.1", port: port + 1, perMessageDeflate: false });
-  echo.on("connection", (socket) => {
+  const feed = new Feed();
+  echo.on("connection", (socket, req) => {
+    const url = new URL(req.url ?? "/", "http://bench");
+    if (url.pathname === "/feed") {
+      feed.add(socket, Number(url.searchParams.get("hz") ?? 20), Number(url.searchParams.get("bytes") ?? 100));
+      return;
+    }
     socket.on("message", (data: Buffer) => socket.send(data));
   });
   const stop = async () => {
+    feed.stop();
     echo.close();
     await server.close();
     process.exit(0);

@@ -143,19 +143,21 @@ function rssOf(servers: readonly ServerProcess[]): number {
 }
 
 /**
- * bots: the load driver's own capacity. The bots play against the bench host's raw `ws` echo (each sends its inputs at
- * `--input-hz` and receives every one back: 60 messages per bot-second at 30 Hz, more than a game's 30 inputs + 20
- * patches), which costs the server side little, so the window shows how many players one core of bots drives.
+ * bots: the load driver's own capacity at a game's message rates. The bots play against the bench host's raw
+ * `/feed`: each sends its inputs at `--input-hz` (swallowed) and receives a 100-byte patch-coded message at
+ * `--patch-hz`, as from an 8-player arena (~2 kB/s), with no room behind it, so the server side costs little and the
+ * window shows how many players one core of bots drives.
  */
 export async function bots(o: RunOptions): Promise<Figures> {
   const host = await benchHost(o);
   const fleet = newFleet(o);
   try {
     const added = fleet.add(o.players);
-    await pool(added, JOIN_CONCURRENCY, (bot) => fleet.playEcho(bot, host.echoUrl));
+    const feedUrl = `${host.echoUrl}/feed?hz=${o.patchHz || 20}&bytes=100`;
+    await pool(added, JOIN_CONCURRENCY, (bot) => fleet.playEcho(bot, feedUrl));
     await settle(o.warmupSec * 1000);
     const target = { fleet, servers: [host], statsUrl: `${host.httpUrl}/loadtest/stats` };
-    const game = await measureWindow(target, "bots → raw ws echo", o.durationSec, { quiet: o.quiet });
+    const game = await measureWindow(target, "bots ↔ raw feed", o.durationSec, { quiet: o.quiet });
     return { game, runErrors: fleet.runErrors() };
   } finally {
     fleet.stop();

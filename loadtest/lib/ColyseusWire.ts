@@ -246,8 +246,9 @@ export class WireRoom {
     return this.socket?.readyState === ReadyState.Open;
   }
 
-  send(frame: Uint8Array): void {
-    this.socket?.send(frame);
+  /** Sends one message: `prefix` (a message header such as {@link roomDataHeader}'s) then `payload`. */
+  send(payload: Uint8Array, prefix?: Uint8Array): void {
+    this.socket?.send(payload, prefix);
   }
 
   ping(): void {

@@ -16,7 +16,6 @@ import {
   createPackr,
   MatchmakeError,
   matchmake,
-  roomDataFrame,
   roomDataHeader,
   type SeatReservation,
   seatUrl,
@@ -90,8 +89,9 @@ export class Bot {
   lastAck = 0;
   /** Send times of the last 64 seqs (decoding bots only). */
   readonly sentAt: Float64Array | undefined;
-  /** Echo bots: send times in order (the echo preserves order). */
+  /** Echo bots that measure (decoding bots on an echo, not a feed): send times in order (the echo keeps order). */
   readonly echoQueue: number[] = [];
+  timesEchoes = false;
   phase: number;
   /** Bumped for every new room, so a late close of an old room does not touch the bot's current one. */
   generation = 0;
@@ -212,10 +212,16 @@ export class Fleet {
     await this.play(bot, seat, host);
   }
 
-  /** Connects to the raw echo server and "plays" there: the same input frames, echoed back. */
-  playEcho(bot: Bot, echoUrl: string): Promise<void> {
+  /**
+   * Connects to the bench host's raw server and "plays" there with the same input frames: on `/` every input is
+   * echoed back (latency measured by the decoding bots); on `/feed` the inputs are swallowed and patch-sized
+   * messages come at the patch rate instead, as from a game room.
+   */
+  playEcho(bot: Bot, url: string): Promise<void> {
+    const echoes = !new URL(url).pathname.startsWith("/feed");
+    bot.timesEchoes = echoes && bot.decodes;
     return new Promise((resolve, reject) => {
-      bot.echo = new LeanSocket(echoUrl, {
+      bot.echo = new LeanSocket(url, {
         onOpen: () => {
           bot.state = "playing";
           resolve();
@@ -227,8 +233,9 @@ export class Fleet {
         onMessage: (data) => {
           this.traffic.bytesIn += data.byteLength;
           this.traffic.framesIn += 1;
+          if (!bot.timesEchoes) return;
           const sent = bot.echoQueue.shift();
-          if (sent !== undefined && bot.decodes) this.window.actionLatency.record(performance.now() - sent);
+          if (sent !== undefined) this.window.actionLatency.record(performance.now() - sent);
         },
         onClose: () => {
           bot.state = "done";
@@ -356,17 +363,18 @@ export class Fleet {
         aim: t,
         fire: bot.seq % 8 === bot.index % 8,
       };
-      const frame = roomDataFrame(this.inputHeader, input, this.packr);
+      // msgpackr packs into a buffer it reuses; the socket copies header and body into one frame at once.
+      const body = this.packr.pack(input);
       this.window.inputsSent += 1;
-      this.window.bytesOut += frame.byteLength;
+      this.window.bytesOut += this.inputHeader.byteLength + body.byteLength;
       this.window.framesOut += 1;
       if (bot.echo !== undefined) {
         if (bot.echo.readyState !== ReadyState.Open) continue;
-        bot.echoQueue.push(now);
-        bot.echo.send(frame);
+        if (bot.timesEchoes) bot.echoQueue.push(now);
+        bot.echo.send(body, this.inputHeader);
       } else {
         if (bot.sentAt !== undefined) bot.sentAt[bot.seq & 63] = now;
-        bot.room?.send(frame);
+        bot.room?.send(body, this.inputHeader);
       }
     }
   }

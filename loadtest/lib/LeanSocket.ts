@@ -102,10 +102,13 @@ export class LeanSocket {
     this.socket.on("close", () => this.closed());
   }
 
-  /** Sends one binary message (dropped unless open). Returns whether it was handed to the socket. */
-  send(payload: Uint8Array): boolean {
+  /**
+   * Sends one binary message (dropped unless open): `prefix` then `payload`, framed into one buffer and one write.
+   * Returns whether it was handed to the socket.
+   */
+  send(payload: Uint8Array, prefix?: Uint8Array): boolean {
     if (this.readyState !== ReadyState.Open) return false;
-    this.socket.write(frame(Opcode.Binary, payload));
+    this.socket.write(frame(Opcode.Binary, payload, prefix));
     return true;
   }
 
@@ -287,9 +290,13 @@ export class LeanSocket {
   }
 }
 
-/** One client frame in one buffer: FIN, `opcode`, the mask bit with a zero key (so the payload goes as is). */
-export function frame(opcode: number, payload: Uint8Array): Buffer {
-  const length = payload.byteLength;
+/**
+ * One client frame in one buffer: FIN, `opcode`, the mask bit with a zero key (so the payload goes as is), then
+ * `prefix` (if any) and `payload` as one message.
+ */
+export function frame(opcode: number, payload: Uint8Array, prefix?: Uint8Array): Buffer {
+  const prefixLength = prefix?.byteLength ?? 0;
+  const length = prefixLength + payload.byteLength;
   const header = length < 126 ? 6 : length < 65536 ? 8 : 14;
   const out = Buffer.allocUnsafe(header + length);
   out[0] = 0x80 | opcode;
@@ -303,6 +310,7 @@ export function frame(opcode: number, payload: Uint8Array): Buffer {
     out.writeUInt32BE(length >>> 0, 6);
   }
   out.writeUInt32BE(0, header - 4);
-  out.set(payload, header);
+  if (prefix !== undefined) out.set(prefix, header);
+  out.set(payload, header + prefixLength);
   return out;
 }

@@ -80,13 +80,15 @@ describe("LeanSocket (the bots' WebSocket client)", () => {
     // 7-bit, 16-bit and 64-bit payload lengths, each way.
     const payloads = [Buffer.from([1, 2, 3]), Buffer.alloc(300, 9), Buffer.alloc(70_000, 5)];
     for (const payload of payloads) assert.equal(client.socket.send(payload), true);
+    // A header and a body go as one message.
+    assert.equal(client.socket.send(Buffer.from([8, 9]), Buffer.from([13, 7])), true);
     for (const payload of payloads) server.send(payload);
     await client.nextMessages(3);
     await new Promise<void>((resolve) => {
-      const check = () => (received.length >= 3 ? resolve() : setTimeout(check, 5));
+      const check = () => (received.length >= 4 ? resolve() : setTimeout(check, 5));
       check();
     });
-    assert.deepEqual(received, payloads);
+    assert.deepEqual(received, [...payloads, Buffer.from([13, 7, 8, 9])]);
     assert.deepEqual(client.messages, payloads);
     assert.deepEqual(client.errors, []);
   });

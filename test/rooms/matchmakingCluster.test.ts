@@ -34,14 +34,17 @@ describe("matchmaking across two processes [postgres, redis]", function () {
   it("8 players entering through both processes are matched into 4 duels and each joins its arena by its seat", async () => {
     const players = await Promise.all(Array.from({ length: 8 }, () => registerPlayer(a)));
     const searches: ClientRoom[] = [];
+    const seated: Array<ReturnType<ClientRoom["waitForMessage"]>> = [];
     for (const [i, p] of players.entries()) {
       const sdk = i % 2 === 0 ? sdkFor(a, p.accessToken) : new ColyseusSDK(`ws://127.0.0.1:${PORT}`);
       sdk.auth.token = p.accessToken;
       const room = await sdk.joinOrCreate("matchmaking", { mode: "duel" });
       room.onMessage("*", () => {});
+      // Listen for the seat at once: the first players may be matched while the others are still joining.
+      seated.push(room.waitForMessage("seat", 30_000));
       searches.push(room);
     }
-    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 30_000)));
+    const seats = await Promise.all(seated);
     await Promise.all(searches.map((room) => room.leave()));
 
     // Each player joins with a fresh SDK: the seat says which process holds the arena.

@@ -1,0 +1,32 @@
+import type { WebSocket } from "ws";
+
+/**
+ * The raw server's `/feed`: what a game room sends a client, without the room. Each connection gets a
+ * ROOM_STATE_PATCH-coded message of `bytes` bytes `hz` times a second (phases spread at random, as rooms' ticks are)
+ * and its own messages are swallowed: the bots' load at a game's exact message rates, for the `bots` scenario.
+ */
+export class Feed {
+  private readonly connections = new Map<WebSocket, { payload: Buffer; periodMs: number; nextAt: number }>();
+  private readonly timer = setInterval(() => this.send(), 5);
+
+  add(socket: WebSocket, hz: number, bytes: number): void {
+    const periodMs = 1000 / Math.min(Math.max(hz, 1), 120);
+    const payload = Buffer.alloc(Math.min(Math.max(Math.round(bytes), 1), 64 * 1024));
+    payload[0] = 15; // ROOM_STATE_PATCH
+    this.connections.set(socket, { payload, periodMs, nextAt: performance.now() + Math.random() * periodMs });
+    socket.on("close", () => this.connections.delete(socket));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private send(): void {
+    const now = performance.now();
+    for (const [socket, feed] of this.connections) {
+      if (now < feed.nextAt) continue;
+      feed.nextAt = Math.max(feed.nextAt + feed.periodMs, now - feed.periodMs);
+      socket.send(feed.payload);
+    }
+  }
+}
