@@ -59,6 +59,9 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
   ).join(", ")}
   --out FILE           results file                                              default bench/results/<scenario>.json
   --base-port N        first server port                                         default 2700
+  --url URL            a running server (repeatable or comma-separated): nothing is started, the bots connect
+                       there and CPU, RSS and event-loop delay come from its GET /metrics (steady, ramp, churn,
+                       reconnect-storm, matchmaking-flood)
   --redis URL          REDIS_URL for the servers ('none' for in-process)         default redis://127.0.0.1:6379/13
   --database D         postgres: a scratch database per run on LOADTEST_POSTGRES_URL (default
                        postgres://postgres@127.0.0.1:5432/postgres); pglite: embedded (one process only); or a URL
@@ -91,6 +94,7 @@ export function parseOptions(argv: string[]): { scenario: Scenario; options: Run
       min: { type: "string", multiple: true, default: [] },
       out: { type: "string" },
       "base-port": { type: "string", default: "2700" },
+      url: { type: "string", multiple: true, default: [] },
       redis: { type: "string", default: "redis://127.0.0.1:6379/13" },
       database: { type: "string", default: "postgres" },
       quiet: { type: "boolean", default: false },
@@ -125,6 +129,7 @@ export function parseOptions(argv: string[]): { scenario: Scenario; options: Run
     decodeEvery: Math.max(1, num("decode-every")),
     baselines: values.baselines,
     basePort: num("base-port"),
+    urls: values.url.flatMap((u) => u.split(",")).filter((u) => u !== ""),
     redisUrl: values.redis === "none" ? undefined : values.redis,
     database: values.database,
     rampStep: Math.max(1, num("ramp-step")),

@@ -14,7 +14,14 @@ import { randomBytes } from "node:crypto";
 import type { SeatReservation } from "./lib/ColyseusWire.ts";
 import { type Bot, Fleet, type FleetOptions } from "./lib/Fleet.ts";
 import { measureWindow, type WindowFigures } from "./lib/Measure.ts";
-import { type Cluster, readProc, type ServerProcess, startBenchHost, startCluster } from "./lib/Servers.ts";
+import {
+  type Cluster,
+  remoteCluster,
+  type ServerProcess,
+  sampleServer,
+  startBenchHost,
+  startCluster,
+} from "./lib/Servers.ts";
 import { evaluate, type Threshold } from "./lib/Thresholds.ts";
 
 export interface RunOptions {
@@ -31,6 +38,8 @@ export interface RunOptions {
   decodeEvery: number;
   baselines: boolean;
   basePort: number;
+  /** Servers already running (`--url`): nothing is started; figures come from their /metrics. */
+  urls: string[];
   redisUrl: string | undefined;
   /** "postgres" (a scratch database per run), "pglite", or a PostgreSQL URL. */
   database: string;
@@ -87,6 +96,10 @@ function serverEnv(options: RunOptions, extra: Record<string, string> = {}): Rec
 }
 
 async function cluster(options: RunOptions, extra: Record<string, string> = {}): Promise<Cluster> {
+  if (options.urls.length > 0) {
+    log(options, `targeting ${options.urls.join(", ")} (figures from their /metrics)…`);
+    return remoteCluster(options.urls);
+  }
   log(options, `starting ${options.processes} server process(es) (src/index.ts)…`);
   return startCluster({
     processes: options.processes,
@@ -99,6 +112,9 @@ async function cluster(options: RunOptions, extra: Record<string, string> = {}):
 }
 
 async function benchHost(options: RunOptions) {
+  if (options.urls.length > 0) {
+    throw new Error("rooms, bots and --baselines run on the bench host this tool starts: not with --url");
+  }
   log(options, "starting the bench host (server definition + vanilla room + ws echo)…");
   return startBenchHost(options.basePort + 50, options.database, serverEnv(options), (line) => {
     if (options.verbose) process.stderr.write(`${line}\n`);
@@ -138,8 +154,9 @@ async function waitPlaying(fleet: Fleet, count: number, timeoutMs: number): Prom
   }
 }
 
-function rssOf(servers: readonly ServerProcess[]): number {
-  return servers.reduce((sum, s) => sum + (readProc(s.pid)?.rssBytes ?? 0), 0);
+async function rssOf(servers: readonly ServerProcess[]): Promise<number> {
+  const samples = await Promise.all(servers.map(sampleServer));
+  return samples.reduce((sum, sample) => sum + (sample?.rssBytes ?? 0), 0);
 }
 
 /**
@@ -230,7 +247,7 @@ export async function steady(o: RunOptions): Promise<Figures> {
     log(o, `logging in ${o.players} guests…`);
     await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, serverOf(bot, servers.servers).httpUrl));
     // Memory per player: the servers' RSS growth from here (accounts exist) to the end of the window.
-    const rssBefore = rssOf(servers.servers);
+    const rssBefore = await rssOf(servers.servers);
     log(o, `matching ${o.players} players (${o.mode}, ${SEATS[o.mode]} per match)…`);
     const joinStarted = performance.now();
     await fillMatchmade(fleet, bots, servers.servers, o);
@@ -242,7 +259,9 @@ export async function steady(o: RunOptions): Promise<Figures> {
       quiet: o.quiet,
     });
     const memoryPerPlayerKb =
-      game.playersMean > 0 ? Math.round((rssOf(servers.servers) - rssBefore) / 1024 / game.playersMean) : undefined;
+      game.playersMean > 0
+        ? Math.round(((await rssOf(servers.servers)) - rssBefore) / 1024 / game.playersMean)
+        : undefined;
     let baselines: { vanilla: WindowFigures; echo: WindowFigures } | undefined;
     if (o.baselines) {
       host = await benchHost(o);
@@ -251,7 +270,7 @@ export async function steady(o: RunOptions): Promise<Figures> {
     return {
       ...withBaselines(game, baselines),
       database: servers.database,
-      processes: o.processes,
+      processes: servers.servers.length,
       runErrors: fleet.runErrors(),
       matchSize: SEATS[o.mode],
       fill: {
@@ -365,7 +384,7 @@ export async function ramp(o: RunOptions): Promise<Figures> {
       sustained = target;
     }
     return {
-      processes: o.processes,
+      processes: servers.servers.length,
       database: servers.database,
       sustainedCcu: sustained,
       runErrors: fleet.runErrors(),
@@ -397,7 +416,7 @@ export async function churn(o: RunOptions): Promise<Figures> {
     });
     return {
       game: window,
-      processes: o.processes,
+      processes: servers.servers.length,
       matchDurationSec: 10,
       matchesEndedPerSec: Math.round((window.matchEndsPerSec / SEATS[o.mode]) * 100) / 100,
       runErrors: fleet.runErrors(),
@@ -433,7 +452,7 @@ export async function reconnectStorm(o: RunOptions): Promise<Figures> {
       runErrors: fleet.runErrors(),
       reconnectSuccessRate:
         victims.length === 0 ? undefined : Math.round((window.reconnected / victims.length) * 1000) / 1000,
-      processes: o.processes,
+      processes: servers.servers.length,
     };
   } finally {
     fleet.stop();
@@ -485,7 +504,7 @@ export async function matchmakingFlood(o: RunOptions): Promise<Figures> {
       searches: total,
       seated: window.timeToMatchMs.count,
       runErrors: fleet.runErrors(),
-      processes: o.processes,
+      processes: servers.servers.length,
     };
   } finally {
     fleet.stop();

@@ -6,7 +6,7 @@
 import os from "node:os";
 import type { Fleet, WindowStats } from "./Fleet.ts";
 import type { HistogramSummary } from "./Histogram.ts";
-import { fetchMetrics, readProc, type ServerProcess } from "./Servers.ts";
+import { fetchMetrics, type ServerProcess, sampleServer } from "./Servers.ts";
 
 export interface ServerFigures {
   name: string;
@@ -98,7 +98,7 @@ export async function measureWindow(
 ): Promise<WindowFigures> {
   const { fleet, servers } = target;
   for (const server of servers) await eventLoop(server, target.statsUrl, true);
-  const cpuBefore = servers.map((s) => readProc(s.pid)?.cpuSec ?? 0);
+  const cpuBefore = await Promise.all(servers.map(async (s) => (await sampleServer(s))?.cpuSec ?? 0));
   const botCpuBefore = process.cpuUsage();
   fleet.resetWindow();
   const started = performance.now();
@@ -123,7 +123,7 @@ export async function measureWindow(
   const playersMean = samples === 0 ? 0 : playersSum / samples;
   const serverFigures: ServerFigures[] = [];
   for (const [i, server] of servers.entries()) {
-    const proc = readProc(server.pid);
+    const proc = await sampleServer(server);
     const loop = await eventLoop(server, target.statsUrl, false);
     serverFigures.push({
       name: server.name,

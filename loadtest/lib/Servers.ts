@@ -81,12 +81,42 @@ export async function fetchMetrics(httpUrl: string): Promise<ServerMetrics | und
 
 export interface ServerProcess {
   name: string;
-  pid: number;
+  /** A process this tool started (measured from /proc); absent for a remote server (measured from /metrics). */
+  pid?: number;
   httpUrl: string;
   /** host:port for WebSocket seats without a publicAddress. */
   host: string;
-  child: ChildProcess;
+  child?: ChildProcess;
   stop(): Promise<void>;
+}
+
+/**
+ * CPU seconds and RSS of a server: from /proc for a process this tool started, else from its GET /metrics
+ * (`process_cpu_seconds_total`, `process_resident_memory_bytes`). Undefined when neither answers.
+ */
+export async function sampleServer(server: ServerProcess): Promise<ProcessSample | undefined> {
+  if (server.pid !== undefined) return readProc(server.pid);
+  const metrics = await fetchMetrics(server.httpUrl);
+  if (metrics?.cpuSec === undefined || metrics.rssBytes === undefined) return undefined;
+  return { cpuSec: metrics.cpuSec, rssBytes: metrics.rssBytes };
+}
+
+/**
+ * Servers already running elsewhere (`--url`): the bots talk to them over the network and their figures come from
+ * their /metrics. Nothing is started or stopped, and no database is created.
+ */
+export function remoteCluster(urls: readonly string[]): Cluster {
+  const servers = urls.map((url, i): ServerProcess => {
+    const parsed = new URL(url);
+    if (parsed.protocol !== "http:") throw new Error(`--url ${url}: http:// only (bots speak ws://)`);
+    return {
+      name: `remote-${i + 1}`,
+      httpUrl: parsed.origin,
+      host: parsed.host,
+      stop: async () => {},
+    };
+  });
+  return { servers, database: "remote", stop: async () => {} };
 }
 
 export interface ClusterOptions {
