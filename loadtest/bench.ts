@@ -75,7 +75,8 @@ const TARGETS: Target[] = [
     op: "<=",
     value: (r) => game(r.get("steady-30hz"))?.actionLatencyMs.p99 ?? undefined,
     where: "steady-30hz",
-    limitedBy: () => "the wait of an input for the next tick (≤ 33 ms) and for its patch, longer when the CPU is saturated",
+    limitedBy: () =>
+      "the wait of an input for the next tick (≤ 33 ms) and for its patch, longer when the CPU is saturated",
   },
   {
     figure: "bytes/s per client, 8-player matches",
