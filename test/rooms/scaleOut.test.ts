@@ -67,13 +67,25 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
     await eu1?.close();
   });
 
-  async function search(port: number, player: Registered, region: string): Promise<ClientRoom> {
+  /** A search, with every message it received from the start (a seat may come before the test asks for it). */
+  interface Search {
+    room: ClientRoom;
+    inbox: Array<{ type: string | number; message: unknown }>;
+  }
+
+  async function search(port: number, player: Registered, region: string): Promise<Search> {
     const sdk = new ColyseusSDK(`ws://${address(port)}`);
     sdk.auth.token = player.accessToken;
     const room = await sdk.joinOrCreate(RoomName.Matchmaking, { mode: "duel", region });
-    room.onMessage("*", () => {});
+    const inbox: Search["inbox"] = [];
+    room.onMessage("*", (type, message) => inbox.push({ type, message }));
     open.push(room);
-    return room;
+    return { room, inbox };
+  }
+
+  /** The first message of `type` the search received, waiting up to `withinMs` for it. */
+  function received<T>(searched: Search, type: string, withinMs: number): Promise<T> {
+    return until(`a ${type} message`, async () => searched.inbox.find((m) => m.type === type)?.message as T, withinMs);
   }
 
   it("players entering through different processes are matched together, in their region's processes", async () => {
@@ -84,7 +96,11 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
       await search(TEST_PORT, c!, "us"),
       await search(PORT_US, d!, "us"),
     ];
-    const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 30_000))).catch((error) => {
+    const seats = await Promise.all(
+      searches.map((searched) =>
+        received<Parameters<ColyseusSDK["consumeSeatReservation"]>[0]>(searched, "seat", 30_000),
+      ),
+    ).catch((error: unknown) => {
       // Diagnostics for a rare failure seen once in the full suite: what the peers logged at warn and above.
       for (const [name, peer] of [
         ["eu2", eu2],
@@ -161,14 +177,15 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
     // A us match now has nowhere to go: the players are told, and nobody gets a seat on the dead process.
     const [p, q] = await Promise.all([registerPlayer(eu1), registerPlayer(eu1)]);
     const searches = [await search(TEST_PORT, p!, "us"), await search(PORT, q!, "us")];
-    const errors = await Promise.all(searches.map((room) => room.waitForMessage("error", 10_000)));
+    const errors = await Promise.all(
+      searches.map((searched) => received<{ code: string; message: string }>(searched, "error", 10_000)),
+    );
     for (const error of errors) {
       assert.equal(error.code, RoomErrorCode.RegionFull);
       assert.match(error.message, /no server of region us is running/);
     }
-    const seatsSent: unknown[] = [];
-    for (const room of searches) room.onMessage("seat", (seat) => seatsSent.push(seat));
     await new Promise((resolve) => setTimeout(resolve, 1000));
+    const seatsSent = searches.flatMap((searched) => searched.inbox.filter((m) => m.type === "seat"));
     assert.deepEqual(seatsSent, []);
   });
 });
