@@ -1,7 +1,7 @@
 /**
- * A lean Colyseus 0.18 client over a bare WebSocket (lib/LeanSocket.ts), for load-test bots: the matchmake HTTP call, the seat reservation's
- * WebSocket, the JOIN_ROOM handshake and its acknowledgement, room messages (msgpack), PING and LEAVE_ROOM. It
- * decodes state only when asked to (`decode: true`, a sample of the bots); every other bot counts the bytes of
+ * A lean Colyseus 0.18 client over a bare WebSocket (lib/LeanSocket.ts), for load-test bots: the matchmake HTTP
+ * call, the seat reservation's WebSocket, the JOIN_ROOM handshake and its acknowledgement, room messages (msgpack),
+ * PING and LEAVE_ROOM. It decodes state only when asked to (`decode: true`, a sample of the bots); every other bot counts the bytes of
  * ROOM_STATE/ROOM_STATE_PATCH frames without parsing them. The layout follows @colyseus/sdk's Room.ts and
  * @colyseus/shared-types' Protocol.
  */

@@ -1,6 +1,6 @@
 /**
- * The bots. Each bot is a guest player on a bare WebSocket connection (lib/ColyseusWire.ts, lib/LeanSocket.ts) that sends scripted inputs
- * at a chosen rate and pings every few seconds. One bot in `decodeEvery` decodes the state it receives and measures
+ * The bots. Each bot is a guest player on a bare WebSocket connection (lib/ColyseusWire.ts over lib/LeanSocket.ts)
+ * that sends scripted inputs at a chosen rate and pings every few seconds. One bot in `decodeEvery` decodes the state it receives and measures
  * action→update latency (input seq sent → the server's `ack` for it seen in a patch); the others only count bytes.
  * Inputs of different bots are spread over the input period, so the server sees them arrive as from independent
  * clients rather than in one burst.
