@@ -62,6 +62,7 @@ async function main(): Promise<void> {
           eventLoopMaxMs: loop.max / 1e6,
           bytesSent,
           heapUsedBytes: memory.heapUsed,
+          heapTotalBytes: memory.heapTotal,
           externalBytes: memory.external,
           rssBytes: memory.rss,
         };

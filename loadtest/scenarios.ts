@@ -188,10 +188,22 @@ export async function bots(o: RunOptions): Promise<Figures> {
  * outside it by buffers and native objects). Both ends of a window are read this way, so garbage not yet collected
  * does not count as a player's.
  */
-async function hostMemory(host: ServerProcess): Promise<{ rssBytes: number; liveBytes: number }> {
+async function hostMemory(
+  host: ServerProcess,
+): Promise<{ rssBytes: number; liveBytes: number; heapTotalBytes: number; externalBytes: number }> {
   const res = await fetch(`${host.httpUrl}/loadtest/stats?gc=1`);
-  const body = (await res.json()) as { rssBytes: number; heapUsedBytes: number; externalBytes: number };
-  return { rssBytes: body.rssBytes, liveBytes: body.heapUsedBytes + body.externalBytes };
+  const body = (await res.json()) as {
+    rssBytes: number;
+    heapUsedBytes: number;
+    heapTotalBytes: number;
+    externalBytes: number;
+  };
+  return {
+    rssBytes: body.rssBytes,
+    liveBytes: body.heapUsedBytes + body.externalBytes,
+    heapTotalBytes: body.heapTotalBytes,
+    externalBytes: body.externalBytes,
+  };
 }
 
 async function settle(ms: number): Promise<void> {
@@ -328,6 +340,13 @@ export async function rooms(o: RunOptions): Promise<Figures> {
       rooms: count / size,
       memoryPerPlayerKb: perPlayerKb(memoryAfter.rssBytes - memoryBefore.rssBytes),
       liveMemoryPerPlayerKb: perPlayerKb(memoryAfter.liveBytes - memoryBefore.liveBytes),
+      // Where the RSS growth sits: V8's heap as reserved (used + free), memory outside the heap that V8 knows of
+      // (buffers), and the rest (native: malloc, sockets' buffers in Node, code).
+      memoryGrowthPerPlayerKb: {
+        rss: perPlayerKb(memoryAfter.rssBytes - memoryBefore.rssBytes),
+        v8HeapReserved: perPlayerKb(memoryAfter.heapTotalBytes - memoryBefore.heapTotalBytes),
+        external: perPlayerKb(memoryAfter.externalBytes - memoryBefore.externalBytes),
+      },
       runErrors: fleet.runErrors(),
     };
   } finally {
