@@ -236,8 +236,9 @@ export function summaryTable(windows: readonly WindowFigures[]): string {
     String(w.playersPerServerCore),
     cell(w.serverEventLoopP99Ms),
     cell(w.botCpuCores, 2),
-    String(w.playersPerBotCore),
-    cell(w.botCpuUsPerMessage, 1),
+    // Without players (matchmaking-flood) the bots' CPU goes to HTTP, not to messages: per-player figures are n/a.
+    w.playersMean === 0 ? "n/a" : String(w.playersPerBotCore),
+    w.playersMean === 0 ? "n/a" : cell(w.botCpuUsPerMessage, 1),
     String(w.errorCount),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
