@@ -4,8 +4,12 @@
  * patch the prediction restarts from the authoritative position at `ack` and replays the inputs still pending.
  *
  * The state carries positions but not velocities, so the velocity at `ack` is the one this client predicted for
- * that input. Whatever the replay moves the prediction by (a tick the server coasted, float32 rounding) becomes a
- * visual offset that shrinks a little at each step: the rendered player never jumps on a patch.
+ * that input. Whatever the replay moves the prediction by (a tick the server coasted) becomes a visual offset that
+ * shrinks a little at each step: the rendered player never jumps on a patch.
+ *
+ * Positions travel as whole world units. A prediction that agrees with the server's position at `ack` to within
+ * that rounding is kept as it is: restarting from the rounded position would trade the client's exact position
+ * for one up to half a unit off, and replay that error into every pending step.
  */
 import { ARENA_MAP } from "../../src/logic/maps.ts";
 import { type MovingBody, movePlayer } from "../../src/logic/simulation.ts";
@@ -14,6 +18,8 @@ import type { Input } from "../../src/logic/types.ts";
 
 /** Corrections larger than this are a teleport (respawn, rollback, rejoin): taken at once, not smoothed. */
 const SNAP_DISTANCE = 120;
+/** How far a position on the wire may be from the server's own: it is rounded to whole units (half a unit). */
+const WIRE_ROUNDING = 0.5 + 1e-9;
 /** Fraction of the visual offset kept per step (about 0.2 s to fade out at 30 Hz). */
 const OFFSET_KEEP = 0.8;
 
@@ -86,6 +92,7 @@ export class Predictor {
       this.offset.y = 0;
       return;
     }
+    if (acked !== undefined && agrees(acked.after, server)) return;
     this.body.x = server.x;
     this.body.y = server.y;
     if (acked !== undefined) {
@@ -115,4 +122,9 @@ export class Predictor {
     this.offset.y = 0;
     this.lastAck = 0;
   }
+}
+
+/** The predicted position rounds to the server's: the client predicted exactly what the server did. */
+function agrees(predicted: { x: number; y: number }, server: { x: number; y: number }): boolean {
+  return Math.abs(predicted.x - server.x) <= WIRE_ROUNDING && Math.abs(predicted.y - server.y) <= WIRE_ROUNDING;
 }

@@ -1,0 +1,63 @@
+/**
+ * The web client's prediction against a server that runs the same movement step and puts positions on the wire as
+ * whole units (int16), as the arena does.
+ */
+import assert from "node:assert/strict";
+import { Predictor } from "../../client/src/Predictor.ts";
+import { ARENA_MAP } from "../../src/logic/maps.ts";
+import { type MovingBody, movePlayer } from "../../src/logic/simulation.ts";
+import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
+import type { Input } from "../../src/logic/types.ts";
+
+const DT_MS = 1000 / 30;
+
+/** The server's side: the true body, moved by the inputs it received, and what its patches carry. */
+class Server {
+  readonly body: MovingBody = { x: 120, y: 120, vx: 0, vy: 0, angle: 0 };
+  ack = 0;
+
+  apply(input: Input | undefined, seq = input?.seq ?? this.ack): void {
+    movePlayer(this.body, input, DT_MS / 1000, DEFAULT_TUNING, ARENA_MAP);
+    this.ack = seq;
+  }
+
+  patch() {
+    return { x: Math.round(this.body.x), y: Math.round(this.body.y), ack: this.ack, alive: true };
+  }
+}
+
+describe("client prediction with whole-unit positions on the wire", () => {
+  it("keeps its exact prediction while the server agrees, though the patches carry rounded positions", () => {
+    const server = new Server();
+    const predictor = new Predictor(DT_MS);
+    predictor.reconcile(server.patch());
+    let fractional = 0;
+    for (let i = 0; i < 90; i++) {
+      const input = predictor.step({ moveX: 0.83, moveY: 0.41, aim: 0.3, fire: false }, true);
+      server.apply(input);
+      // Patches come every other step, one step late: one input is still pending at each.
+      if (i % 2 === 1) {
+        predictor.reconcile(server.patch());
+        if (!Number.isInteger(server.body.x)) fractional += 1;
+      }
+    }
+    assert.ok(fractional > 20, "the run moved the player off whole units");
+    // The prediction is the server's own position, not the rounded one it was sent.
+    assert.equal(predictor.body.x, server.body.x);
+    assert.equal(predictor.body.y, server.body.y);
+    assert.equal(predictor.offset.x, 0);
+  });
+
+  it("takes the server's position when the server did something else (a step it coasted)", () => {
+    const server = new Server();
+    const predictor = new Predictor(DT_MS);
+    predictor.reconcile(server.patch());
+    for (let i = 0; i < 20; i++) server.apply(predictor.step({ moveX: 1, moveY: 0, aim: 0, fire: false }, true));
+    // The server lost the next inputs' effect: it coasted three steps without them.
+    const lost = [1, 2, 3].map(() => predictor.step({ moveX: 1, moveY: 0, aim: 0, fire: false }, true));
+    for (const input of lost) server.apply(undefined, input.seq);
+    predictor.reconcile(server.patch());
+    assert.ok(Math.abs(predictor.body.x - server.body.x) <= 0.5, `${predictor.body.x} vs ${server.body.x}`);
+    assert.ok(predictor.offset.x > 1, "the correction is shown smoothed, not as a jump");
+  });
+});
