@@ -171,7 +171,7 @@ export async function bots(o: RunOptions): Promise<Figures> {
   try {
     const added = fleet.add(o.players);
     const feedUrl = `${host.echoUrl}/feed?hz=${o.patchHz || 20}&bytes=100`;
-    await pool(added, JOIN_CONCURRENCY, (bot) => fleet.playEcho(bot, feedUrl));
+    await pool(added, JOIN_CONCURRENCY, (bot) => fleet.playRaw(bot, feedUrl, "feed"));
     await settle(o.warmupSec * 1000);
     const target = { fleet, servers: [host], statsUrl: `${host.httpUrl}/loadtest/stats` };
     const game = await measureWindow(target, "bots ↔ raw feed", o.durationSec, { quiet: o.quiet });
@@ -226,7 +226,7 @@ async function baselinePhases(
   const vanilla = await measureWindow(target, `vanilla ×${size}`, o.durationSec, { quiet: o.quiet });
   fleet.leaveAll();
   await settle(2000);
-  await pool(fleet.bots, JOIN_CONCURRENCY, (bot) => fleet.playEcho(bot, host.echoUrl));
+  await pool(fleet.bots, JOIN_CONCURRENCY, (bot) => fleet.playRaw(bot, host.echoUrl, "echo"));
   await settle(o.warmupSec * 1000);
   const echo = await measureWindow(target, "raw ws echo", o.durationSec, { quiet: o.quiet });
   fleet.leaveAll();

@@ -95,15 +95,6 @@ export function roomDataHeader(type: string): Uint8Array {
   return buffer.slice(0, it.offset);
 }
 
-/** A ROOM_DATA frame: header then the msgpack payload. */
-export function roomDataFrame(header: Uint8Array, payload: unknown, packr: Packr): Buffer {
-  const body = packr.pack(payload);
-  const frame = Buffer.allocUnsafe(header.byteLength + body.byteLength);
-  frame.set(header, 0);
-  frame.set(body, header.byteLength);
-  return frame;
-}
-
 /** Parses a ROOM_DATA frame into its type and msgpack payload. */
 export function parseRoomData(frame: Uint8Array): { type: string | number; payload: unknown } {
   const it: Iterator = { offset: 1 };

@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import { Code } from "./ColyseusWire.ts";
 
 /**
  * The raw server's `/feed`: what a game room sends a client, without the room. Each connection gets a
@@ -10,9 +11,9 @@ export class Feed {
   private readonly timer = setInterval(() => this.send(), 5);
 
   add(socket: WebSocket, hz: number, bytes: number): void {
-    const periodMs = 1000 / Math.min(Math.max(hz, 1), 120);
-    const payload = Buffer.alloc(Math.min(Math.max(Math.round(bytes), 1), 64 * 1024));
-    payload[0] = 15; // ROOM_STATE_PATCH
+    const periodMs = 1000 / clamp(hz, 1, 120, 20);
+    const payload = Buffer.alloc(Math.round(clamp(bytes, 1, 64 * 1024, 100)));
+    payload[0] = Code.RoomStatePatch;
     this.connections.set(socket, { payload, periodMs, nextAt: performance.now() + Math.random() * periodMs });
     socket.on("close", () => this.connections.delete(socket));
   }
@@ -29,4 +30,9 @@ export class Feed {
       socket.send(feed.payload);
     }
   }
+}
+
+/** `value` within [min, max]; `fallback` when it is not a number (a missing query parameter). */
+function clamp(value: number, min: number, max: number, fallback: number): number {
+  return Number.isFinite(value) ? Math.min(Math.max(value, min), max) : fallback;
 }

@@ -213,13 +213,12 @@ export class Fleet {
   }
 
   /**
-   * Connects to the bench host's raw server and "plays" there with the same input frames: on `/` every input is
-   * echoed back (latency measured by the decoding bots); on `/feed` the inputs are swallowed and patch-sized
-   * messages come at the patch rate instead, as from a game room.
+   * Connects to a raw server of the bench host and "plays" there with the same input frames: the `echo` sends every
+   * input back (latency measured by the decoding bots); the `feed` swallows the inputs and sends patch-sized
+   * messages at the patch rate instead, as a game room would.
    */
-  playEcho(bot: Bot, url: string): Promise<void> {
-    const echoes = !new URL(url).pathname.startsWith("/feed");
-    bot.timesEchoes = echoes && bot.decodes;
+  playRaw(bot: Bot, url: string, server: "echo" | "feed"): Promise<void> {
+    bot.timesEchoes = server === "echo" && bot.decodes;
     return new Promise((resolve, reject) => {
       bot.echo = new LeanSocket(url, {
         onOpen: () => {

@@ -6,7 +6,7 @@
 import os from "node:os";
 import type { Fleet, WindowStats } from "./Fleet.ts";
 import type { HistogramSummary } from "./Histogram.ts";
-import { fetchMetrics, type ServerProcess, sampleServer } from "./Servers.ts";
+import { fetchMetrics, type ProcessSample, processSample, type ServerProcess } from "./Servers.ts";
 
 export interface ServerFigures {
   name: string;
@@ -66,24 +66,30 @@ export interface MeasureTarget {
 
 const round = (n: number, digits = 2) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
 
-/** Event-loop p99 per server: /metrics when served, else the bench host's stats route, else undefined. */
-async function eventLoop(
-  server: ServerProcess,
-  statsUrl: string | undefined,
-  reset: boolean,
-): Promise<{ p99: number | undefined; source: ServerFigures["source"] }> {
+interface ServerReading {
+  /** CPU and RSS: /proc for a process this tool started, else /metrics. */
+  sample: ProcessSample | undefined;
+  /** Event-loop p99: /metrics when served, else the bench host's stats route, else undefined. */
+  loopP99: number | undefined;
+  source: ServerFigures["source"];
+}
+
+/** One reading of a server, with its /metrics fetched once. `reset` starts a new event-loop window. */
+async function readServer(server: ServerProcess, statsUrl: string | undefined, reset: boolean): Promise<ServerReading> {
   const metrics = await fetchMetrics(server.httpUrl);
-  if (metrics?.eventLoopLagP99Ms !== undefined) return { p99: metrics.eventLoopLagP99Ms, source: "metrics" };
+  const sample = processSample(server, metrics);
+  if (metrics?.eventLoopLagP99Ms !== undefined)
+    return { sample, loopP99: metrics.eventLoopLagP99Ms, source: "metrics" };
   if (statsUrl !== undefined) {
     try {
       const res = await fetch(`${statsUrl}${reset ? "?reset=1" : ""}`, { signal: AbortSignal.timeout(2000) });
       const body = (await res.json()) as { eventLoopP99Ms: number };
-      return { p99: body.eventLoopP99Ms, source: "bench-host" };
+      return { sample, loopP99: body.eventLoopP99Ms, source: "bench-host" };
     } catch {
-      return { p99: undefined, source: "none" };
+      return { sample, loopP99: undefined, source: "none" };
     }
   }
-  return { p99: undefined, source: "none" };
+  return { sample, loopP99: undefined, source: "none" };
 }
 
 /**
@@ -97,8 +103,8 @@ export async function measureWindow(
   options: { quiet?: boolean; tick?: (second: number) => void | Promise<void> } = {},
 ): Promise<WindowFigures> {
   const { fleet, servers } = target;
-  for (const server of servers) await eventLoop(server, target.statsUrl, true);
-  const cpuBefore = await Promise.all(servers.map(async (s) => (await sampleServer(s))?.cpuSec ?? 0));
+  const before = await Promise.all(servers.map((server) => readServer(server, target.statsUrl, true)));
+  const cpuBefore = before.map((reading) => reading.sample?.cpuSec ?? 0);
   const botCpuBefore = process.cpuUsage();
   fleet.resetWindow();
   const started = performance.now();
@@ -123,14 +129,13 @@ export async function measureWindow(
   const playersMean = samples === 0 ? 0 : playersSum / samples;
   const serverFigures: ServerFigures[] = [];
   for (const [i, server] of servers.entries()) {
-    const proc = await sampleServer(server);
-    const loop = await eventLoop(server, target.statsUrl, false);
+    const { sample, loopP99, source } = await readServer(server, target.statsUrl, false);
     serverFigures.push({
       name: server.name,
-      cpuCores: round(((proc?.cpuSec ?? 0) - cpuBefore[i]!) / wallSec, 3),
-      rssMb: round((proc?.rssBytes ?? 0) / 1e6, 1),
-      eventLoopP99Ms: loop.p99 === undefined ? undefined : round(loop.p99),
-      source: loop.source,
+      cpuCores: round(((sample?.cpuSec ?? 0) - cpuBefore[i]!) / wallSec, 3),
+      rssMb: round((sample?.rssBytes ?? 0) / 1e6, 1),
+      eventLoopP99Ms: loopP99 === undefined ? undefined : round(loopP99),
+      source,
     });
   }
   if (!options.quiet && process.stdout.isTTY) process.stdout.write("\n");

@@ -95,8 +95,12 @@ export interface ServerProcess {
  * (`process_cpu_seconds_total`, `process_resident_memory_bytes`). Undefined when neither answers.
  */
 export async function sampleServer(server: ServerProcess): Promise<ProcessSample | undefined> {
+  return processSample(server, server.pid === undefined ? await fetchMetrics(server.httpUrl) : undefined);
+}
+
+/** {@link sampleServer} with the server's /metrics already read (undefined for a process this tool started). */
+export function processSample(server: ServerProcess, metrics: ServerMetrics | undefined): ProcessSample | undefined {
   if (server.pid !== undefined) return readProc(server.pid);
-  const metrics = await fetchMetrics(server.httpUrl);
   if (metrics?.cpuSec === undefined || metrics.rssBytes === undefined) return undefined;
   return { cpuSec: metrics.cpuSec, rssBytes: metrics.rssBytes };
 }

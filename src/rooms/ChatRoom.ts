@@ -14,11 +14,10 @@ export class ChatRoom extends BaseRoom<{ client: Client<{ auth: PlayerAuth }> }>
   /** Join options that must match for a client to share a room: one channel per shard. */
   static readonly matchOn = ["channel"];
   private channel = "";
-  /** Set once onCreate accepted the options. */
-  private blockLists: BlockLists | undefined;
+  private blockLists!: BlockLists;
   private readonly deliver = (message: ChatMessage) => {
     for (const client of this.clients) {
-      if (!this.blockLists?.blocks(client.sessionId, message.from)) client.send(ServerMessage.Message, message);
+      if (!this.blockLists.blocks(client.sessionId, message.from)) client.send(ServerMessage.Message, message);
     }
   };
 
@@ -50,18 +49,18 @@ export class ChatRoom extends BaseRoom<{ client: Client<{ auth: PlayerAuth }> }>
 
   override async onJoin(client: Client<{ auth: PlayerAuth }>): Promise<void> {
     const auth = client.auth as PlayerAuth;
-    await this.blockLists?.attach(client.sessionId, auth.playerId);
+    await this.blockLists.attach(client.sessionId, auth.playerId);
     client.send(ServerMessage.History, { messages: await this.context.chat.service.lobbyHistory(this.channel) });
   }
 
   override async onLeave(client: Client<{ auth: PlayerAuth }>): Promise<void> {
     this.forgetClient(client);
-    await this.blockLists?.detach(client.sessionId);
+    await this.blockLists.detach(client.sessionId);
   }
 
   override async onDispose(): Promise<void> {
-    // A room whose options were refused in onCreate is disposed too: it never subscribed nor had members.
-    if (this.blockLists === undefined) return;
+    // A room whose options onCreate refused is disposed too: it has no channel, subscription or members.
+    if (this.channel === "") return;
     await this.presence.unsubscribe(lobbyTopic(this.channel), this.deliver);
     await this.blockLists.detachAll();
   }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { getMessageBytes, Protocol } from "@colyseus/core";
 import { Packr } from "msgpackr";
-import { Code, parseJoinRoom, parseRoomData, roomDataFrame, roomDataHeader } from "../../loadtest/lib/ColyseusWire.ts";
+import { Code, parseJoinRoom, parseRoomData, roomDataHeader } from "../../loadtest/lib/ColyseusWire.ts";
 import { ClientMessage } from "../../src/protocol.ts";
 
 describe("load-test wire framing", () => {
@@ -10,7 +10,8 @@ describe("load-test wire framing", () => {
     // 13, then the schema string encoding of "input": a fixstr prefix (0xa0 | 5) and the bytes.
     assert.deepEqual([...header], [13, 0xa5, ...Buffer.from("input")]);
     const input = { seq: 7, moveX: 0.5, moveY: -1, aim: 1.25, fire: true };
-    const frame = roomDataFrame(header, input, new Packr({ useRecords: false }));
+    // What a bot sends: the header, then the msgpack body, in one WebSocket message.
+    const frame = Buffer.concat([header, new Packr({ useRecords: false }).pack(input)]);
     assert.deepEqual(parseRoomData(frame), { type: "input", payload: input });
   });
 

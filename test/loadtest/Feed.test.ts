@@ -46,7 +46,7 @@ describe("load-test raw feed and echo", function () {
     fleet.start();
     try {
       const bots = fleet.add(3);
-      await Promise.all(bots.map((bot) => fleet.playEcho(bot, `${base}/feed?hz=20&bytes=100`)));
+      await Promise.all(bots.map((bot) => fleet.playRaw(bot, `${base}/feed?hz=20&bytes=100`, "feed")));
       const window = await measureWindow({ fleet, servers: [] }, "feed", 2, { quiet: true });
       const perBot = fleet.traffic.framesIn / 3 / window.seconds;
       assert.ok(window.playersAtEnd === 3, JSON.stringify(window));
@@ -66,7 +66,7 @@ describe("load-test raw feed and echo", function () {
     fleet.start();
     try {
       const bots = fleet.add(2);
-      await Promise.all(bots.map((bot) => fleet.playEcho(bot, base)));
+      await Promise.all(bots.map((bot) => fleet.playRaw(bot, base, "echo")));
       const window = await measureWindow({ fleet, servers: [] }, "echo", 1, { quiet: true });
       assert.ok(echoed >= 40, `echoed ${echoed}`);
       assert.ok(window.actionLatencyMs.count >= 40, JSON.stringify(window.actionLatencyMs));
