@@ -38,6 +38,11 @@ export class HealthService {
     private readonly redis: Redis | undefined,
     /** Status of every Redis connection the process holds (presence pub/sub, driver, own), by name. */
     private readonly redisConnections: () => Record<string, string> = () => ({}),
+    /**
+     * Round trips through the Redis users Colyseus holds (matchmaker driver, presence), by name: each rejects while
+     * its user cannot serve, however its connection looks.
+     */
+    private readonly redisProbes: Record<string, (timeoutMs: number) => Promise<void>> = {},
     private readonly timeoutMs = 1000,
   ) {}
 
@@ -54,11 +59,19 @@ export class HealthService {
     };
   }
 
-  /** Redis is usable when it answers a PING and every connection of ours is (again) established. */
+  /**
+   * Redis is usable when it answers a PING, every connection of ours is (again) established, and the matchmaker
+   * driver and presence answer through their own connections.
+   */
   private async pingRedis(redis: Redis): Promise<void> {
     await withTimeout(redis.ping(), this.timeoutMs, "Redis");
     const down = Object.entries(this.redisConnections()).filter(([, status]) => status !== "ready");
     if (down.length > 0)
       throw new Error(`Redis connections not ready: ${down.map(([name, status]) => `${name}=${status}`).join(", ")}`);
+    const probes = Object.entries(this.redisProbes);
+    const failed = (await Promise.allSettled(probes.map(([, probe]) => probe(this.timeoutMs))))
+      .map((outcome, i) => (outcome.status === "rejected" ? probes[i]![0] : undefined))
+      .filter((name) => name !== undefined);
+    if (failed.length > 0) throw new Error(`Redis not usable by: ${failed.join(", ")}`);
   }
 }

@@ -3,7 +3,6 @@
  * and presence/driver (Redis or in-process). Called once, by the composition root (src/index.ts) or by a test.
  */
 import { LocalDriver, LocalPresence, matchMaker, type Presence } from "@colyseus/core";
-import { RedisDriver } from "@colyseus/redis-driver";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
@@ -39,6 +38,7 @@ import { DEFAULT_SCHEDULE } from "./matchmaking/MatchmakerAlgorithm.ts";
 import { InMemoryTicketStore, RedisTicketStore } from "./matchmaking/TicketStore.ts";
 import { newId } from "./ids.ts";
 import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
+import { RecoveringRedisDriver } from "./RecoveringRedisDriver.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
@@ -145,14 +145,16 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   let driver: matchMaker.MatchMakerDriver;
   let redis: Redis | undefined;
   let redisConnections: () => Record<string, string> = () => ({});
+  let redisProbes: Record<string, (timeoutMs: number) => Promise<void>> = {};
   if (config.redisUrl !== undefined) {
     const redisLog = log.child({ component: "redis" });
     const observed = new ObservedRedisPresence(redisClient(config.redisUrl, redisLog, "arena-presence", metrics));
     for (const [name, client] of Object.entries(observed.connections())) observeRedis(client, redisLog, name, metrics);
     const driverClient = redisClient(config.redisUrl, redisLog, "arena-driver", metrics);
     const ownClient = redisClient(config.redisUrl, redisLog, "arena-services", metrics);
+    const redisDriver = new RecoveringRedisDriver(driverClient);
     presence = observed;
-    driver = new RedisDriver(driverClient);
+    driver = redisDriver;
     redis = ownClient;
     // Room listings live in Redis: when it comes back after a restart (empty), Colyseus would not know its rooms
     // any more. Every reconnection re-publishes this process' missing listings.
@@ -172,6 +174,10 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       driver: driverClient.status,
       services: ownClient.status,
     });
+    redisProbes = {
+      driver: (timeoutMs) => redisDriver.probe(timeoutMs),
+      presence: (timeoutMs) => observed.probe(timeoutMs),
+    };
     log.info("Redis presence and matchmaker driver");
   } else {
     presence = new LocalPresence();
@@ -304,7 +310,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     presence,
     driver,
     redis,
-    health: new HealthService(db, redis, redisConnections),
+    health: new HealthService(db, redis, redisConnections, redisProbes),
     auth,
     connections,
     hasher,

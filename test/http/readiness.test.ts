@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
 import { Redis } from "ioredis";
 import { TcpProxy } from "../helpers/tcpProxy.ts";
-import { bootTestServer, jsonBody, registerPlayer, type TestServer } from "../helpers/server.ts";
+import { bootTestServer, jsonBody, registerPlayer, TEST_REDIS_URL, type TestServer } from "../helpers/server.ts";
+
+/** The suite's own Redis database (TEST_REDIS_URL), reached through the proxy on `port`. */
+function redisViaProxy(port: number): string {
+  const url = new URL(TEST_REDIS_URL);
+  url.port = String(port);
+  return url.toString();
+}
 
 async function readyz(
   server: TestServer,
@@ -75,7 +82,7 @@ describe("readiness through dependency outages", function () {
     const server = await bootTestServer({
       database: "pglite",
       redis: true,
-      env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/9` },
+      env: { REDIS_URL: redisViaProxy(proxy.port) },
     });
     try {
       assert.equal((await readyz(server)).status, 200);
@@ -104,9 +111,9 @@ describe("room listings after a Redis restart", function () {
     const server = await bootTestServer({
       database: "pglite",
       redis: true,
-      env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}/9` },
+      env: { REDIS_URL: redisViaProxy(proxy.port) },
     });
-    const direct = new Redis("redis://127.0.0.1:6379/9");
+    const direct = new Redis(TEST_REDIS_URL);
     try {
       const [p1, p2] = [await registerPlayer(server), await registerPlayer(server)];
       const { sessionId } = await server.services.arenas.launch({
