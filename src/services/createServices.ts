@@ -98,8 +98,20 @@ export interface Services {
   close(): Promise<void>;
 }
 
+/**
+ * Longest wait between two reconnection attempts to Redis (ioredis' default grows to 2 s). Short, so that after an
+ * outage every process serves room requests again well within 5 s of Redis answering, and a request made during
+ * the outage is refused (after `maxRetriesPerRequest` attempts) in about a second rather than held for several.
+ */
+export const REDIS_RECONNECT_MAX_MS = 500;
+
 function redisClient(url: string, log: Logger, name: string, metrics: Metrics): Redis {
-  const client = new Redis(url, { connectionName: name, maxRetriesPerRequest: 2, enableReadyCheck: true });
+  const client = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 2,
+    enableReadyCheck: true,
+    retryStrategy: (attempt) => Math.min(attempt * 50, REDIS_RECONNECT_MAX_MS),
+  });
   observeRedis(client, log, name, metrics);
   return client;
 }
