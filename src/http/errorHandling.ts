@@ -9,7 +9,7 @@ import { ErrorCode } from "../protocol.ts";
 
 /** Errors raised by express' body parser carry a `type` and a `status`. */
 function bodyParserError(error: unknown): AppError | undefined {
-  if (error === null || typeof error !== "object" || !("type" in error)) return undefined;
+  if (error === null || typeof error !== "object") return undefined;
   switch ((error as { type: unknown }).type) {
     case "entity.too.large":
       return new AppError(ErrorCode.PayloadTooLarge, "request body is larger than 16 KiB");
@@ -19,8 +19,14 @@ function bodyParserError(error: unknown): AppError | undefined {
     case "charset.unsupported":
       return new AppError(ErrorCode.InvalidInput, "request body encoding is not supported", { field: "body" });
     default:
-      return undefined;
+      break;
   }
+  // A body that does not inflate under its Content-Encoding (zlib's Z_DATA_ERROR, Z_BUF_ERROR, ...).
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && code.startsWith("Z_")) {
+    return new AppError(ErrorCode.InvalidInput, "request body does not match its Content-Encoding", { field: "body" });
+  }
+  return undefined;
 }
 
 export function notFound(): RequestHandler {
