@@ -348,6 +348,25 @@ for (const setup of SERVER_MATRIX) {
         assert.equal(server.colyseus.getRoomById(bystander.roomId).clients.length, 1, "the other player stays");
       });
 
+      it("logout with another player's refresh token is 403 and leaves the victim's login intact", async () => {
+        const attacker = await registerPlayer(server);
+        const victim = await registerPlayer(server);
+        await expectError(
+          await postJson(
+            server,
+            "/auth/logout",
+            { refreshToken: victim.refreshToken },
+            { token: attacker.accessToken },
+          ),
+          403,
+          "FORBIDDEN",
+        );
+        assert.equal((await get(server, "/players/me", victim.accessToken)).status, 200, "victim's access token");
+        const refreshed = await postJson(server, "/auth/refresh", { refreshToken: victim.refreshToken });
+        assert.equal(refreshed.status, 200, "the victim's refresh token still works");
+        assert.equal((await get(server, "/players/me", attacker.accessToken)).status, 200, "attacker stays logged in");
+      });
+
       it("an admin ban closes the live connection with Banned and refuses the player's tokens", async () => {
         const me = await registerPlayer(server);
         const room = await sdkFor(server, me.accessToken).joinOrCreate("faulty");

@@ -180,9 +180,16 @@ export class AuthService {
     }
   }
 
-  /** Revokes the refresh family and closes the player's live sockets everywhere. */
+  /**
+   * Revokes the refresh family and closes the player's live sockets everywhere. Another player's refresh token is
+   * refused (403) without revoking anything.
+   */
   async logout(principal: Principal, refreshToken: string): Promise<void> {
-    const revoked = await this.deps.refreshTokens.revokeFamilyOf(hashRefreshToken(refreshToken), new Date(this.now()));
+    const revoked = await this.deps.refreshTokens.revokeFamilyOf(
+      hashRefreshToken(refreshToken),
+      principal.playerId,
+      new Date(this.now()),
+    );
     if (revoked !== undefined && revoked.playerId !== principal.playerId) {
       throw new AppError(ErrorCode.Forbidden, "refresh token belongs to another player");
     }
