@@ -71,7 +71,7 @@ export function installHttp(app: Application, services: Services): void {
     adminRoutes(services.config.adminPassword, services.auth, services.stores.players, services.sessions),
   );
 
-  app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());
+  app.use("/colyseus", adminBasicAuth(services.config.adminPassword, services.auth), monitor());
 
   app.use(clientRoutes());
 

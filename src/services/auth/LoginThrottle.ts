@@ -3,8 +3,9 @@
  * when the process has it, so every process shares the counters, with an in-memory insurance limiter if Redis
  * fails; in-memory otherwise.
  *
- * - per account: 5 failed logins in 15 minutes lock the account; each further lockout within 24 hours doubles its
- *   length (15 min, 30 min, 1 h, ... capped at 24 h);
+ * - per account and source address: 5 failed logins in 15 minutes lock the account *for that address*; each
+ *   further lockout of that pair within 24 hours doubles its length (15 min, 30 min, 1 h, ... capped at 24 h). The
+ *   owner logging in from another address is not locked out by an attacker's guesses;
  * - per IP: 20 failed logins in 10 minutes → 429 until the window passes;
  * - per IP: 10 registrations (or guest creations) an hour.
  */
@@ -30,7 +31,11 @@ export class ThrottledError extends Error {
     readonly scope: "account" | "ip" | "registration",
     readonly retryAfterSec: number,
   ) {
-    super(scope === "account" ? "too many failed logins for this account" : "too many attempts from this address");
+    super(
+      scope === "account"
+        ? "too many failed logins for this account from this address"
+        : "too many attempts from this address",
+    );
     this.name = "ThrottledError";
   }
 }
@@ -44,6 +49,11 @@ function limiter(
   const options: IRateLimiterOptions = { keyPrefix: `arena:throttle:${keyPrefix}`, points, duration: durationSec };
   if (redis === undefined) return new RateLimiterMemory(options);
   return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
+}
+
+/** The lockout key of one account tried from one address (usernames hold no "|"). */
+function source(account: string, ip: string): string {
+  return `${account}|${ip}`;
 }
 
 function retryAfter(msBeforeNext: number): number {
@@ -68,9 +78,12 @@ export class LoginThrottle {
     this.registrations = limiter(redis, "register", THROTTLE.registrations.points, THROTTLE.registrations.durationSec);
   }
 
-  /** @throws ThrottledError when the IP or the account may not try now. */
+  /** @throws ThrottledError when the IP, or the account from this IP, may not try now. */
   async checkLogin(ip: string, account: string): Promise<void> {
-    const [ipState, accountState] = await Promise.all([this.ipFailures.get(ip), this.accountFailures.get(account)]);
+    const [ipState, accountState] = await Promise.all([
+      this.ipFailures.get(ip),
+      this.accountFailures.get(source(account, ip)),
+    ]);
     if (ipState !== null && ipState.consumedPoints >= THROTTLE.ipFailures.points) {
       throw new ThrottledError("ip", retryAfter(ipState.msBeforeNext));
     }
@@ -79,22 +92,24 @@ export class LoginThrottle {
     }
   }
 
-  /** Counts a failed login against the IP and the account; the fifth account failure starts a lockout. */
+  /** Counts a failed login against the IP and the account from it; the fifth such failure locks that pair. */
   async recordFailure(ip: string, account: string): Promise<void> {
     await this.ipFailures.penalty(ip, 1);
-    const state = await this.accountFailures.penalty(account, 1);
+    const key = source(account, ip);
+    const state = await this.accountFailures.penalty(key, 1);
     if (state.consumedPoints === THROTTLE.accountFailures.points) {
-      const lockouts = await this.accountLockouts.penalty(account, 1);
+      const lockouts = await this.accountLockouts.penalty(key, 1);
       const seconds = Math.min(
         THROTTLE.lockoutMaxSec,
         THROTTLE.lockoutBaseSec * 2 ** Math.max(0, lockouts.consumedPoints - 1),
       );
-      await this.accountFailures.block(account, seconds);
+      await this.accountFailures.block(key, seconds);
     }
   }
 
-  async recordSuccess(account: string): Promise<void> {
-    await this.accountFailures.delete(account);
+  /** Clears the failures of the account from this address (other addresses keep theirs). */
+  async recordSuccess(ip: string, account: string): Promise<void> {
+    await this.accountFailures.delete(source(account, ip));
   }
 
   /** @throws ThrottledError once the IP has created its hourly budget of accounts. */
