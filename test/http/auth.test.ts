@@ -432,6 +432,53 @@ for (const setup of SERVER_MATRIX) {
     });
 
     describe("guests and linking", () => {
+      it("re-logins of an existing guest device are throttled per device, and stop adding refresh tokens", async () => {
+        const deviceId = `relogin-${ipCounter}-0123456789abcdef`;
+        const created = await jsonBody(await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() }));
+        const tokens = async () =>
+          Number(
+            (
+              await server.services.db.query<{ n: string }>(
+                "SELECT count(*) AS n FROM refresh_tokens WHERE player_id = $1",
+                [created.player.id],
+              )
+            )[0]?.n,
+          );
+        for (let i = 1; i <= THROTTLE.guestDeviceLogins.points; i++) {
+          const res = await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() });
+          assert.equal(res.status, 200, `re-login ${i}`);
+        }
+        const rows = await tokens();
+        const refused = await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() });
+        await expectError(refused, 429, "RATE_LIMITED");
+        assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal(await tokens(), rows, "a refused re-login issues no refresh token");
+      });
+
+      it("re-logins of existing guest devices are throttled per IP", async () => {
+        const devices: string[] = [];
+        for (let i = 0; i <= THROTTLE.guestIpLogins.points; i++) {
+          const deviceId = `ip-relogin-${ipCounter}-${i}-0123456789abcdef`;
+          assert.equal((await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() })).status, 200);
+          devices.push(deviceId);
+        }
+        const ip = freshIp();
+        for (let i = 0; i < THROTTLE.guestIpLogins.points; i++) {
+          const res = await postJson(server, "/auth/guest", { deviceId: devices[i] }, { ip });
+          assert.equal(res.status, 200, `re-login ${i + 1}`);
+        }
+        await expectError(
+          await postJson(server, "/auth/guest", { deviceId: devices.at(-1) }, { ip }),
+          429,
+          "RATE_LIMITED",
+        );
+        assert.equal(
+          (await postJson(server, "/auth/guest", { deviceId: devices.at(-1) }, { ip: freshIp() })).status,
+          200,
+          "another address is unaffected",
+        );
+      });
+
       it("the same deviceId gets the same guest; linking keeps the id and enables password login", async () => {
         const deviceId = `device-${ipCounter}-0123456789abcdef`;
         const first = await jsonBody(await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() }));

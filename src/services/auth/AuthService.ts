@@ -135,6 +135,12 @@ export class AuthService {
     const existing = await this.deps.players.findByDeviceId(input.deviceId);
     if (existing !== undefined) {
       this.refuseBanned(existing);
+      try {
+        await this.deps.throttle.consumeGuestLogin(ip, input.deviceId);
+      } catch (error) {
+        if (error instanceof ThrottledError) throw throttled(error);
+        throw error;
+      }
       return this.issue(existing);
     }
     await this.consumeRegistration(ip);

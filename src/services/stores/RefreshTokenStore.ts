@@ -35,6 +35,12 @@ export interface RefreshTokenStore {
   ): Promise<{ familyId: string; playerId: string } | undefined>;
   revokeAllOfPlayer(playerId: string, now: Date): Promise<void>;
   isFamilyRevoked(familyId: string): Promise<boolean>;
+  /**
+   * Retention: deletes at most `limit` tokens that expired, or were revoked, before `cutoff`; returns how many.
+   * A live family keeps its newer spent tokens (reuse detection needs them) and a recent revocation stays visible
+   * to access-token checks until the cutoff passes it.
+   */
+  prune(cutoff: Date, limit: number): Promise<number>;
 }
 
 interface TokenRow {
@@ -112,5 +118,13 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       [familyId],
     );
     return rows.length > 0;
+  }
+
+  prune(cutoff: Date, limit: number): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM refresh_tokens WHERE token_hash IN (
+         SELECT token_hash FROM refresh_tokens WHERE expires_at < $1 OR revoked_at < $1 LIMIT $2)`,
+      [cutoff, limit],
+    );
   }
 }
