@@ -2,7 +2,7 @@
  * The one place where errors become HTTP answers: `{error:{code,message}}` with a fitting status, never a stack
  * trace. Anything unrecognised is logged and answered as a generic 500.
  */
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
@@ -29,6 +29,13 @@ function bodyParserError(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/** The client closed the connection before its request was read (body-parser's `request.aborted`, or a reset). */
+function abandoned(error: unknown, req: Request): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const { type, code } = error as { type?: unknown; code?: unknown };
+  return type === "request.aborted" || (code === "ECONNRESET" && req.destroyed);
+}
+
 export function notFound(): RequestHandler {
   return (req, _res, next) => {
     next(new AppError(ErrorCode.NotFound, `no route for ${req.method} ${req.path}`));
@@ -37,6 +44,12 @@ export function notFound(): RequestHandler {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    if (abandoned(error, req)) {
+      // The client hung up mid-request: nobody is waiting for an answer, and nothing failed here.
+      log.debug({ method: req.method, path: req.path }, "request aborted by the client");
+      res.end();
+      return;
+    }
     const known = error instanceof AppError ? error : bodyParserError(error);
     if (known === undefined) {
       log.error({ err: error, method: req.method, path: req.path }, "unhandled error in HTTP handler");

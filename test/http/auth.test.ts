@@ -128,6 +128,31 @@ for (const setup of SERVER_MATRIX) {
         assert.equal((await jsonBody(eu)).player.region, "eu");
       });
 
+      it("refuses reserved names (admin, system, moderator, root, guest_*) in any case, for registration and linking", async () => {
+        for (const username of ["admin", "SYSTEM", "Moderator", "root", "guest_1234567890", "GUEST_me"]) {
+          await expectError(
+            await postJson(server, "/auth/register", { username, password: PASSWORD }, { ip: freshIp() }),
+            400,
+            "INVALID_INPUT",
+            "username",
+          );
+        }
+        const guest = await jsonBody(
+          await postJson(
+            server,
+            "/auth/guest",
+            { deviceId: `reserved-${ipCounter}-0123456789abcdef` },
+            { ip: freshIp() },
+          ),
+        );
+        await expectError(
+          await postJson(server, "/auth/link", { username: "Admin", password: PASSWORD }, { token: guest.accessToken }),
+          400,
+          "INVALID_INPUT",
+          "username",
+        );
+      });
+
       it("logs in with the password; a wrong password and an unknown user get the same 401", async () => {
         const registered = await registerPlayer(server, "Login_Me");
         const ok = await postJson(
