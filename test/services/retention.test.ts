@@ -11,7 +11,7 @@ import { SqlGameSessionStore } from "../../src/services/stores/GameSessionStore.
 import { SqlPlayerStore } from "../../src/services/stores/PlayerStore.ts";
 import { SqlRefreshTokenStore } from "../../src/services/stores/RefreshTokenStore.ts";
 import { forEachDatabase } from "../helpers/databases.ts";
-import { testLogger } from "../helpers/logger.ts";
+import { captureLogger, LOG_LEVEL } from "../helpers/logger.ts";
 
 const DAY_MS = 86_400_000;
 const NOW = new Date("2026-06-01T00:00:00Z");
@@ -160,6 +160,7 @@ forEachDatabase("retention: snapshots", (db) => {
 
 forEachDatabase("RetentionService", (db) => {
   const policy = { refreshTokenRetentionDays: 7, chatRetentionDays: 30, snapshotRetentionHours: 24, batchSize: 4 };
+  const capture = captureLogger();
   const service = () =>
     new RetentionService(
       {
@@ -168,7 +169,7 @@ forEachDatabase("RetentionService", (db) => {
         sessions: new SqlGameSessionStore(db()),
       },
       policy,
-      testLogger,
+      capture.logger,
     );
 
   it("one pass prunes all three to the policy (in batches until done); several services at once delete each row once", async () => {
@@ -202,6 +203,15 @@ forEachDatabase("RetentionService", (db) => {
     assert.equal(await count(db(), "refresh_tokens"), 1);
     assert.equal(await count(db(), "chat_messages"), 50);
     assert.equal(await count(db(), "state_snapshots"), 1);
+    const passes = capture.lines.filter((line) => line.msg === "retention pass");
+    assert.ok(passes.length >= 1 && passes.every((line) => line.level === LOG_LEVEL.info), "a pass that deleted logs");
+    assert.equal(
+      passes.reduce((sum, line) => sum + Number(line.snapshots), 0),
+      8,
+      "the lines carry the counts",
+    );
+    capture.clear();
     assert.deepEqual(await service().process(NOW), { refreshTokens: 0, chatMessages: 0, snapshots: 0 });
+    assert.equal(capture.lines.length, 0, "a pass that deleted nothing is silent");
   });
 });
