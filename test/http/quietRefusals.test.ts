@@ -46,9 +46,18 @@ describe("quiet refusals [pglite, in-process]", function () {
     first.onMessage("*", () => {});
     opened.push(first);
     capture.clear();
-    for (const player of players.slice(1)) {
-      await assert.rejects(sdkFor(server, player.accessToken).joinOrCreate("faulty"), /SERVER_FULL/);
+    // Colyseus prints its own errors with console.error (its default logger): none may appear either.
+    const printed: unknown[] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => printed.push(args);
+    try {
+      for (const player of players.slice(1)) {
+        await assert.rejects(sdkFor(server, player.accessToken).joinOrCreate("faulty"), /SERVER_FULL/);
+      }
+    } finally {
+      console.error = consoleError;
     }
+    assert.deepEqual(printed, [], "nothing printed to stderr by Colyseus");
     assert.deepEqual(
       capture.errors().map((line) => line.msg),
       [],
@@ -61,6 +70,23 @@ describe("quiet refusals [pglite, in-process]", function () {
     const refused = capture.lines.filter((line) => line.msg === "request refused");
     assert.equal(refused.length, players.length - 1, "one line per refusal");
     assert.ok(refused.every((line) => line.level === LOG_LEVEL.info && line.code === 503));
+  });
+
+  it("other refusals (no token, a bad token, an unknown room or room type) log nothing at error level", async () => {
+    capture.clear();
+    await assert.rejects(sdkFor(server, "not-a-token").joinOrCreate("faulty"));
+    await assert.rejects(sdkFor(server).joinOrCreate("faulty"));
+    await assert.rejects(sdkFor(server, players[1]!.accessToken).joinById("no-such-room"));
+    await assert.rejects(sdkFor(server, players[1]!.accessToken).joinOrCreate("no-such-room-type"));
+    assert.deepEqual(
+      capture.errors().map((line) => line.msg),
+      [],
+      "no error-level line",
+    );
+    assert.ok(
+      capture.lines.every((line) => line.err?.stack === undefined),
+      "no stack logged for a refusal",
+    );
   });
 
   it("a request the client abandoned mid-body is not an error", async () => {
