@@ -5,6 +5,7 @@
  * field, logs nothing at error level, and costs the database nothing (arena_database_errors_total unchanged).
  */
 import assert from "node:assert/strict";
+import { gzipSync } from "node:zlib";
 import type { Application } from "express";
 import { type MountedRoute, mountedRoutes } from "../../src/http/routeTable.ts";
 import { captureLogger } from "../helpers/logger.ts";
@@ -21,18 +22,20 @@ import {
  * A body every route would accept (each takes the fields it knows): every body field of the API (shared/API.md),
  * plus one it does not know. Each case replaces one field, so the request would reach the handler and the database.
  */
-const VALID_BODY: Record<string, unknown> = {
-  username: "valid_name_1",
-  password: "correct horse battery",
-  region: "eu",
-  deviceId: "device-0123456789abcdef",
-  refreshToken: "not-a-known-refresh-token",
-  playerId: "00000000-0000-4000-8000-000000000001",
-  minutes: 5,
-  reason: "spam",
-  version: 1,
-  unknown: "x",
-};
+function validBody(region: string): Record<string, unknown> {
+  return {
+    username: "valid_name_1",
+    password: "correct horse battery",
+    region,
+    deviceId: "device-0123456789abcdef",
+    refreshToken: "not-a-known-refresh-token",
+    playerId: "00000000-0000-4000-8000-000000000001",
+    minutes: 5,
+    reason: "spam",
+    version: 1,
+    unknown: "x",
+  };
+}
 /** Every query field of the API, plus one it does not know. */
 const QUERY_FIELDS = ["limit", "offset", "status", "region", "unknown"];
 const MALFORMED_ESCAPES = ["%E0%A4%A", "abc%zz", "%"];
@@ -95,12 +98,13 @@ for (const setup of [
         }
       }
       if (HAS_BODY.has(route.method)) {
-        for (const field of Object.keys(VALID_BODY)) {
+        const valid = validBody(server.config.region);
+        for (const field of Object.keys(valid)) {
           cases.push({
             label: `body ${field} with NUL`,
             field,
             url: base,
-            init: { method: route.method, headers, body: JSON.stringify({ ...VALID_BODY, [field]: "x\u0000y" }) },
+            init: { method: route.method, headers, body: JSON.stringify({ ...valid, [field]: "x\u0000y" }) },
           });
         }
         cases.push({
@@ -110,7 +114,7 @@ for (const setup of [
           init: {
             method: route.method,
             headers,
-            body: JSON.stringify({ ...VALID_BODY, options: { name: "\u0000" } }),
+            body: JSON.stringify({ ...valid, options: { name: "\u0000" } }),
           },
         });
         cases.push({
@@ -181,10 +185,17 @@ for (const setup of [
       assert.equal(await databaseErrors(), before, "arena_database_errors_total did not move");
     });
 
-    it("a valid request still passes the guard", async () => {
+    it("valid requests still pass the guard: an escaped path, a real gzip body", async () => {
       const res = await fetch(`${server.baseUrl}/players/${encodeURIComponent(player.player.id)}`);
       assert.equal(res.status, 200);
       assert.equal((await jsonBody(res)).id, player.player.id);
+      const gzipped = await fetch(`${server.baseUrl}/auth/guest`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "content-encoding": "gzip" },
+        body: gzipSync(JSON.stringify({ deviceId: "gzip-device-0123456789abcdef" })),
+      });
+      assert.equal(gzipped.status, 200);
+      assert.equal((await jsonBody(gzipped)).player.guest, true);
     });
   });
 }
