@@ -10,6 +10,10 @@
  *
  * Safe with several processes: every delete is idempotent and bounded; a row another process deleted first is
  * simply not counted here.
+ *
+ * Ended matches keep one snapshot forever, so the snapshot rule would revisit every match ever ended on each pass:
+ * once a pass has drained everything up to its cutoff, later passes of this process look only at matches that
+ * ended after it (a restart scans everything once).
  */
 import type { Logger } from "../logger.ts";
 import { CHAT_LIMITS } from "./chat/ChatService.ts";
@@ -40,6 +44,8 @@ const MAX_BATCHES = 100;
 export class RetentionService {
   private readonly periodic: Periodic;
   private readonly batchSize: number;
+  /** Snapshots of matches that ended before this are pruned already (by this process). */
+  private snapshotsPrunedUntil: Date | undefined;
 
   constructor(
     private readonly stores: {
@@ -67,20 +73,31 @@ export class RetentionService {
       chatMessages: await this.drain((limit) =>
         this.stores.chat.prune(new Date(at - this.policy.chatRetentionDays * DAY_MS), CHAT_LIMITS.historySize, limit),
       ),
-      snapshots: await this.drain((limit) =>
-        this.stores.sessions.pruneSnapshots(new Date(at - this.policy.snapshotRetentionHours * HOUR_MS), limit),
-      ),
+      snapshots: 0,
     };
+    const snapshotCutoff = new Date(at - this.policy.snapshotRetentionHours * HOUR_MS);
+    let drained = false;
+    report.snapshots = await this.drain(
+      (limit) => this.stores.sessions.pruneSnapshots(snapshotCutoff, limit, this.snapshotsPrunedUntil),
+      () => {
+        drained = true;
+      },
+    );
+    if (drained) this.snapshotsPrunedUntil = snapshotCutoff;
     if (report.refreshTokens + report.chatMessages + report.snapshots > 0) this.log.info(report, "retention pass");
     return report;
   }
 
-  private async drain(batch: (limit: number) => Promise<number>): Promise<number> {
+  /** Runs `batch` until one comes back short (then calls `done`), or MAX_BATCHES times. */
+  private async drain(batch: (limit: number) => Promise<number>, done?: () => void): Promise<number> {
     let total = 0;
     for (let i = 0; i < MAX_BATCHES; i++) {
       const deleted = await batch(this.batchSize);
       total += deleted;
-      if (deleted < this.batchSize) break;
+      if (deleted < this.batchSize) {
+        done?.();
+        break;
+      }
     }
     return total;
   }

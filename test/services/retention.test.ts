@@ -172,6 +172,25 @@ forEachDatabase("RetentionService", (db) => {
       capture.logger,
     );
 
+  it("after a drained pass, a service looks only at matches that ended since its last cutoff; a new one scans all", async () => {
+    const sessions = new SqlGameSessionStore(db());
+    const once = service();
+    await once.process(NOW);
+    // A match that ended long before the last cutoff, and one ending after it; both with several snapshots.
+    for (const [id, endedAt] of [
+      ["wm-old", daysAgo(10)],
+      ["wm-new", new Date(NOW.getTime() + 3_600_000)],
+    ] as const) {
+      await sessions.create({ id, gameType: "arena", mode: "duel", region: "eu", serverId: "a", players: [] });
+      for (let v = 1; v <= 3; v++)
+        await sessions.saveSnapshot({ sessionId: id, version: v, tick: v, state: Buffer.from([v]) });
+      await sessions.markEnded(id, endedAt);
+    }
+    const later = new Date(NOW.getTime() + 2 * DAY_MS);
+    assert.equal((await once.process(later)).snapshots, 2, "only wm-new: wm-old ended before the last cutoff");
+    assert.equal((await service().process(later)).snapshots, 2, "a fresh service (a restart) finds wm-old too");
+  });
+
   it("one pass prunes all three to the policy (in batches until done); several services at once delete each row once", async () => {
     const playerId = (await new SqlPlayerStore(db()).create({ username: "svc_keeper", region: "eu" })).id;
     const tokens = new SqlRefreshTokenStore(db());
@@ -192,6 +211,7 @@ forEachDatabase("RetentionService", (db) => {
       await sessions.saveSnapshot({ sessionId: "svc-s", version: v, tick: v, state: Buffer.from([v]) });
     await sessions.markEnded("svc-s", daysAgo(2));
 
+    capture.clear();
     const reports = await Promise.all([service().process(NOW), service().process(NOW), service().process(NOW)]);
     // A batch that lost rows to another process ends that process' pass early; the next pass finishes the job.
     reports.push(await service().process(NOW));
@@ -202,7 +222,7 @@ forEachDatabase("RetentionService", (db) => {
     assert.equal(total("snapshots"), 8);
     assert.equal(await count(db(), "refresh_tokens"), 1);
     assert.equal(await count(db(), "chat_messages"), 50);
-    assert.equal(await count(db(), "state_snapshots"), 1);
+    assert.equal(await count(db(), "state_snapshots WHERE session_id = 'svc-s'"), 1);
     const passes = capture.lines.filter((line) => line.msg === "retention pass");
     assert.ok(passes.length >= 1 && passes.every((line) => line.level === LOG_LEVEL.info), "a pass that deleted logs");
     assert.equal(
