@@ -46,6 +46,12 @@ export interface Config {
   allowedOrigins: string[] | undefined;
   /** Development aid: delay every WebSocket message both ways by this much (Colyseus' simulateLatency). */
   simulatedLatencyMs: number;
+  /** Refresh tokens are deleted this long after they expired or were revoked. */
+  refreshTokenRetentionDays: number;
+  /** Chat messages beyond a channel's lobby history are deleted after this long (the moderation window). */
+  chatRetentionDays: number;
+  /** Snapshots of an ended match, except its last, are deleted this long after it ended. */
+  snapshotRetentionHours: number;
 }
 
 /** A configuration value that cannot be used. `variable` is the environment variable's name. */
@@ -191,6 +197,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxCcu: integer(env, "MAX_CCU", 5000, 0, 10_000_000),
     allowedOrigins: origins(env, "ALLOWED_ORIGINS"),
     simulatedLatencyMs: simulatedLatency(env, production),
+    refreshTokenRetentionDays: integer(env, "REFRESH_TOKEN_RETENTION_DAYS", 7, 1, 3650),
+    chatRetentionDays: integer(env, "CHAT_RETENTION_DAYS", 30, 1, 3650),
+    snapshotRetentionHours: integer(env, "SNAPSHOT_RETENTION_HOURS", 24, 1, 24 * 3650),
   };
 }
 

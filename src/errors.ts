@@ -3,6 +3,7 @@
  * {@link AppError} into its status and `{error:{code,message}}` body; rooms turn it into an `error` message or a
  * close code (see protocol.ts).
  */
+import { ServerError } from "@colyseus/core";
 import { ErrorCode } from "./protocol.ts";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -49,3 +50,9 @@ export class DependencyError extends AppError {
     this.cause = cause;
   }
 }
+
+/**
+ * A deliberate refusal of a room request (this server or region is full, ...): the client is told, and it is not a
+ * fault, so rooms log it at info without a stack whatever its code (a 503 SERVER_FULL included).
+ */
+export class RoomRefusal extends ServerError {}

@@ -81,10 +81,21 @@ export const RegionName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
 
-/** Usernames: 3-20 of [A-Za-z0-9_], unique without regard to case. */
+/** Names nobody may register or link (any case): they would pass for staff, the system or a guest. */
+export const RESERVED_USERNAMES = ["admin", "system", "moderator", "root"] as const;
+/** Every `guest_…` name belongs to the server's own guest accounts. */
+export const GUEST_USERNAME_PREFIX = "guest_";
+
+/** Usernames: 3-20 of [A-Za-z0-9_], unique without regard to case, not reserved. */
 export const Username = z
   .string()
-  .regex(/^[A-Za-z0-9_]{3,20}$/, "username must be 3-20 letters, digits or underscores");
+  .regex(/^[A-Za-z0-9_]{3,20}$/, "username must be 3-20 letters, digits or underscores")
+  .refine(
+    (name) =>
+      !(RESERVED_USERNAMES as readonly string[]).includes(name.toLowerCase()) &&
+      !name.toLowerCase().startsWith(GUEST_USERNAME_PREFIX),
+    "username is reserved",
+  );
 
 /** Passwords: 8-128 characters (the server also refuses common passwords). */
 export const Password = z
@@ -134,15 +145,31 @@ export const ChatJoinOptions = z.object({
 });
 export type ChatJoinOptions = z.infer<typeof ChatJoinOptions>;
 
-/** Chat text: 1-280 characters after control characters are removed and the ends trimmed. */
+/**
+ * Chat text: 1-280 characters after control characters (C0, C1, zero-width and bidi controls) are removed and the
+ * ends trimmed, with at least one visible character.
+ */
 export const CHAT_TEXT_MAX = 280;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]/g;
+/**
+ * What renders as nothing: format characters (Cf: zero-width, bidi, tags, soft hyphen, ...), whitespace, default
+ * ignorables (Hangul fillers, ...), variation selectors, and the braille blank. A message made only of these is
+ * refused; inside a message they stay (an emoji's variation selector, say), except the controls stripped above.
+ */
+const INVISIBLE =
+  /[\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\u2800\u115f\u1160\u3164\uffa0]/gu;
 export const ChatText = z
   .string()
   .max(CHAT_TEXT_MAX * 4, "text is too long")
   .transform((text) => text.replace(CONTROL_CHARACTERS, "").trim())
-  .pipe(z.string().min(1, "text is empty").max(CHAT_TEXT_MAX, `text is longer than ${CHAT_TEXT_MAX} characters`));
+  .pipe(
+    z
+      .string()
+      .min(1, "text is empty")
+      .max(CHAT_TEXT_MAX, `text is longer than ${CHAT_TEXT_MAX} characters`)
+      .refine((text) => text.replace(INVISIBLE, "").length > 0, "text has no visible characters"),
+  );
 
 /** Client → server message names and payload schemas. */
 export const ClientMessage = {

@@ -88,6 +88,21 @@ describe("config", () => {
     rejects({ NODE_ENV: "staging" }, "NODE_ENV");
     rejects({ PUBLIC_ADDRESS: "http://x y" }, "PUBLIC_ADDRESS");
     rejects({ JWT_SECRET: "short" }, "JWT_SECRET");
+    rejects({ REFRESH_TOKEN_RETENTION_DAYS: "0" }, "REFRESH_TOKEN_RETENTION_DAYS");
+    rejects({ CHAT_RETENTION_DAYS: "-3" }, "CHAT_RETENTION_DAYS");
+    rejects({ SNAPSHOT_RETENTION_HOURS: "soon" }, "SNAPSHOT_RETENTION_HOURS");
+  });
+
+  it("reads the retention windows, with their documented defaults", () => {
+    const defaults = loadConfig({}, "/srv");
+    assert.equal(defaults.refreshTokenRetentionDays, 7);
+    assert.equal(defaults.chatRetentionDays, 30);
+    assert.equal(defaults.snapshotRetentionHours, 24);
+    const set = loadConfig(
+      { REFRESH_TOKEN_RETENTION_DAYS: "2", CHAT_RETENTION_DAYS: "90", SNAPSHOT_RETENTION_HOURS: "1" },
+      "/srv",
+    );
+    assert.deepEqual([set.refreshTokenRetentionDays, set.chatRetentionDays, set.snapshotRetentionHours], [2, 90, 1]);
   });
 
   it("refuses production without a 32-byte JWT_SECRET or an ADMIN_PASSWORD", () => {

@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
 import { AppError } from "../errors.ts";
 import { ErrorCode } from "../protocol.ts";
+import type { AuthService } from "../services/auth/AuthService.ts";
+import { clientIp } from "./authRoutes.ts";
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();
@@ -16,15 +18,19 @@ export function checkAdminBasic(header: string | undefined, adminPassword: strin
 
 /**
  * HTTP basic auth for the admin user only (the monitor panel, which browsers open directly). Answers 401 with a
- * `WWW-Authenticate` challenge so browsers prompt.
+ * `WWW-Authenticate` challenge so browsers prompt; throttled and logged like the admin routes.
  */
-export function adminBasicAuth(adminPassword: string): RequestHandler {
-  return (req, res, next) => {
+export function adminBasicAuth(adminPassword: string, auth: AuthService): RequestHandler {
+  return async (req, res, next) => {
+    const ip = clientIp(req);
+    await auth.checkAdminAttempt(ip);
     if (checkAdminBasic(req.headers.authorization, adminPassword)) {
+      await auth.recordAdminSuccess(ip);
       next();
       return;
     }
+    if (req.headers.authorization !== undefined) await auth.recordAdminFailure(ip, "basic");
     res.setHeader("WWW-Authenticate", 'Basic realm="arena admin", charset="UTF-8"');
-    next(new AppError(ErrorCode.Unauthorized, "admin credentials required"));
+    throw new AppError(ErrorCode.Unauthorized, "admin credentials required");
   };
 }

@@ -5,7 +5,8 @@ import { principalOf, requireAuth } from "./authMiddleware.ts";
 import { parse } from "./validate.ts";
 import { playerJson } from "./views.ts";
 
-function clientIp(req: Request): string {
+/** The client address every per-IP limit keys on. */
+export function clientIp(req: Request): string {
   return req.ip ?? req.socket.remoteAddress ?? "unknown";
 }
 

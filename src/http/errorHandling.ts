@@ -2,14 +2,14 @@
  * The one place where errors become HTTP answers: `{error:{code,message}}` with a fitting status, never a stack
  * trace. Anything unrecognised is logged and answered as a generic 500.
  */
-import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { ErrorRequestHandler, Request, RequestHandler } from "express";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
 
 /** Errors raised by express' body parser carry a `type` and a `status`. */
 function bodyParserError(error: unknown): AppError | undefined {
-  if (error === null || typeof error !== "object" || !("type" in error)) return undefined;
+  if (error === null || typeof error !== "object") return undefined;
   switch ((error as { type: unknown }).type) {
     case "entity.too.large":
       return new AppError(ErrorCode.PayloadTooLarge, "request body is larger than 16 KiB");
@@ -19,8 +19,21 @@ function bodyParserError(error: unknown): AppError | undefined {
     case "charset.unsupported":
       return new AppError(ErrorCode.InvalidInput, "request body encoding is not supported", { field: "body" });
     default:
-      return undefined;
+      break;
   }
+  // A body that does not inflate under its Content-Encoding (zlib's Z_DATA_ERROR, Z_BUF_ERROR, ...).
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && code.startsWith("Z_")) {
+    return new AppError(ErrorCode.InvalidInput, "request body does not match its Content-Encoding", { field: "body" });
+  }
+  return undefined;
+}
+
+/** The client closed the connection before its request was read (body-parser's `request.aborted`, or a reset). */
+function abandoned(error: unknown, req: Request): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const { type, code } = error as { type?: unknown; code?: unknown };
+  return type === "request.aborted" || (code === "ECONNRESET" && req.destroyed);
 }
 
 export function notFound(): RequestHandler {
@@ -31,6 +44,12 @@ export function notFound(): RequestHandler {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
+    if (abandoned(error, req)) {
+      // The client hung up mid-request: nobody is waiting for an answer, and nothing failed here.
+      log.debug({ method: req.method, path: req.path }, "request aborted by the client");
+      res.end();
+      return;
+    }
     const known = error instanceof AppError ? error : bodyParserError(error);
     if (known === undefined) {
       log.error({ err: error, method: req.method, path: req.path }, "unhandled error in HTTP handler");

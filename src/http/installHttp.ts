@@ -12,6 +12,7 @@ import { adminRoutes } from "./adminRoutes.ts";
 import { authRoutes } from "./authRoutes.ts";
 import { clientRoutes } from "./clientRoutes.ts";
 import { errorHandler, notFound } from "./errorHandling.ts";
+import { inputGuard } from "./inputGuard.ts";
 import { leaderboardRoutes } from "./leaderboardRoutes.ts";
 import { loginMetrics, metricsRoute } from "./metricsRoutes.ts";
 import { originGuard } from "./originPolicy.ts";
@@ -35,6 +36,7 @@ export function installHttp(app: Application, services: Services): void {
   );
   app.use(originGuard(services.config.allowedOrigins));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(inputGuard(app));
 
   app.get("/metrics", metricsRoute(services.metrics));
 
@@ -69,7 +71,7 @@ export function installHttp(app: Application, services: Services): void {
     adminRoutes(services.config.adminPassword, services.auth, services.stores.players, services.sessions),
   );
 
-  app.use("/colyseus", adminBasicAuth(services.config.adminPassword), monitor());
+  app.use("/colyseus", adminBasicAuth(services.config.adminPassword, services.auth), monitor());
 
   app.use(clientRoutes());
 

@@ -18,7 +18,7 @@ import {
 } from "@colyseus/core";
 import type { Socket } from "node:net";
 import type { z } from "zod";
-import { AppError } from "../errors.ts";
+import { AppError, RoomRefusal } from "../errors.ts";
 import { originAllowed } from "../http/originPolicy.ts";
 import type { Logger } from "../logger.ts";
 import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, RoomName, ServerMessage } from "../protocol.ts";
@@ -171,8 +171,8 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   /** Contains every exception thrown by a handler, timer or tick of this room. */
   override onUncaughtException(error: RoomException, methodName: RoomMethodName): void {
     const cause = error.cause instanceof Error ? error.cause : error;
-    if (cause instanceof ServerError && cause.code < 500) {
-      // A deliberate refusal (bad join options, no seat, already searching): the client was told; not a fault.
+    if (cause instanceof ServerError && (cause.code < 500 || cause instanceof RoomRefusal)) {
+      // A deliberate refusal (bad join options, no seat, already searching, server full): the client was told.
       this.log.info({ method: methodName, code: cause.code, reason: cause.message }, "request refused");
       return;
     }
@@ -291,7 +291,7 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
     override async onJoin(client: Client, options?: unknown, auth?: unknown): Promise<void> {
       // The joining client is already counted: the cap refuses the first client past MAX_CCU.
       if (this.newSessions && load.overCcu()) {
-        throw new ServerError(503, `${ErrorCode.ServerFull}: this server is full (MAX_CCU ${load.caps.maxCcu})`);
+        throw new RoomRefusal(503, `${ErrorCode.ServerFull}: this server is full (MAX_CCU ${load.caps.maxCcu})`);
       }
       context.metrics.trackSocket(socketOf(client), this.roomName);
       // Registered before the room's own onJoin: logout and bans reach the client from any process from now on.

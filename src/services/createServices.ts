@@ -39,6 +39,7 @@ import { InMemoryTicketStore, RedisTicketStore } from "./matchmaking/TicketStore
 import { newId } from "./ids.ts";
 import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
 import { RecoveringRedisDriver } from "./RecoveringRedisDriver.ts";
+import { RetentionService } from "./RetentionService.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
@@ -54,6 +55,8 @@ export const RESULT_DRAIN_MS = 2_000;
 export const RECOVERY_PASS_MS = 1_000;
 /** How often a process republishes its load and sweeps processes that stopped answering. */
 export const PLACEMENT_PASS_MS = 1_000;
+/** How often a process prunes what the retention windows no longer keep. */
+export const RETENTION_PASS_MS = 10 * 60_000;
 
 export interface Stores {
   players: PlayerStore;
@@ -94,6 +97,7 @@ export interface Services {
   sessions: SessionService;
   recovery: RecoveryService;
   admission: JoinThrottle;
+  retention: RetentionService;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
 }
@@ -297,6 +301,16 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     log.child({ component: "recovery" }),
   );
   recovery.start(RECOVERY_PASS_MS);
+  const retention = new RetentionService(
+    stores,
+    {
+      refreshTokenRetentionDays: config.refreshTokenRetentionDays,
+      chatRetentionDays: config.chatRetentionDays,
+      snapshotRetentionHours: config.snapshotRetentionHours,
+    },
+    log.child({ component: "retention" }),
+  );
+  retention.start(RETENTION_PASS_MS);
   const blocks = new SqlBlockStore(db);
   const chat = new ChatService(stores.players, stores.chat, blocks, presence, redis);
 
@@ -309,6 +323,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     blocks,
     sessions: new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" })),
     recovery,
+    retention,
     matchSigner,
     results,
     resultStore,
@@ -330,6 +345,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       matchmaker.stop();
       leaderboards.stop();
       recovery.stop();
+      retention.stop();
       results.stop();
       clearInterval(registration);
       placement.stop();

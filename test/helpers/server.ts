@@ -13,6 +13,7 @@ import { loadConfig, type ResolvedConfig } from "../../src/config.ts";
 import type { DatabaseKind } from "../../src/services/db/Database.ts";
 import { createServices, type Services } from "../../src/services/createServices.ts";
 import { createScratchPostgres } from "./databases.ts";
+import type { Logger } from "../../src/logger.ts";
 import { testLogger } from "./logger.ts";
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/9";
@@ -26,6 +27,8 @@ export interface BootOptions {
   env?: Record<string, string>;
   /** Overrides the database URL (a proxy in front of PostgreSQL, say). */
   databaseUrl?: (scratchUrl: string) => string;
+  /** The services' logger (default: the silent test logger); see captureLogger(). */
+  logger?: Logger;
 }
 
 export interface TestServer {
@@ -62,7 +65,7 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
   // PGlite runs on disk as in production, in a throwaway directory.
   const services = await createServices(
     scratch === undefined ? { ...config, dataDir: await makeTempDir() } : config,
-    testLogger,
+    options.logger ?? testLogger,
   );
   // The definition is @colyseus/tools' ConfigOptions minus its phantom type fields ("~rooms", "~routes").
   const definition = defineArena(services, options.extraRooms) as unknown as Parameters<typeof boot>[0];

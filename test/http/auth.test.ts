@@ -4,6 +4,7 @@ import { THROTTLE } from "../../src/services/auth/LoginThrottle.ts";
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../src/services/auth/TokenService.ts";
 import { CloseCode } from "../../src/protocol.ts";
 import { FaultyRoom } from "../rooms/FaultyRoom.ts";
+import { captureLogger, LOG_LEVEL } from "../helpers/logger.ts";
 import { nextLeave } from "../helpers/peer.ts";
 import {
   ADMIN_PASSWORD,
@@ -43,9 +44,15 @@ for (const setup of SERVER_MATRIX) {
     this.timeout(60_000);
     let server: TestServer;
     const secret = new TextEncoder().encode("test-jwt-secret-that-is-at-least-32-bytes-long");
+    const capture = captureLogger();
 
     before(async () => {
-      server = await bootTestServer({ ...setup, extraRooms: { faulty: FaultyRoom }, env: { REGIONS: "local,eu" } });
+      server = await bootTestServer({
+        ...setup,
+        extraRooms: { faulty: FaultyRoom },
+        env: { REGIONS: "local,eu" },
+        logger: capture.logger,
+      });
     });
     after(() => server.close());
     afterEach(() => server.colyseus.cleanup());
@@ -121,6 +128,31 @@ for (const setup of SERVER_MATRIX) {
         assert.equal((await jsonBody(eu)).player.region, "eu");
       });
 
+      it("refuses reserved names (admin, system, moderator, root, guest_*) in any case, for registration and linking", async () => {
+        for (const username of ["admin", "SYSTEM", "Moderator", "root", "guest_1234567890", "GUEST_me"]) {
+          await expectError(
+            await postJson(server, "/auth/register", { username, password: PASSWORD }, { ip: freshIp() }),
+            400,
+            "INVALID_INPUT",
+            "username",
+          );
+        }
+        const guest = await jsonBody(
+          await postJson(
+            server,
+            "/auth/guest",
+            { deviceId: `reserved-${ipCounter}-0123456789abcdef` },
+            { ip: freshIp() },
+          ),
+        );
+        await expectError(
+          await postJson(server, "/auth/link", { username: "Admin", password: PASSWORD }, { token: guest.accessToken }),
+          400,
+          "INVALID_INPUT",
+          "username",
+        );
+      });
+
       it("logs in with the password; a wrong password and an unknown user get the same 401", async () => {
         const registered = await registerPlayer(server, "Login_Me");
         const ok = await postJson(
@@ -151,14 +183,15 @@ for (const setup of SERVER_MATRIX) {
     });
 
     describe("throttling", () => {
-      it("locks an account after 5 failures: the 5th is 401, the 6th is 429 with Retry-After, even with the right password", async () => {
+      it("5 failures lock the account for that address (the 6th is 429 even with the right password); the owner gets in from another address while the attacker keeps failing", async () => {
         await registerPlayer(server, "Lock_Me");
+        const attacker = freshIp();
         for (let i = 1; i <= THROTTLE.accountFailures.points; i++) {
           const res = await postJson(
             server,
             "/auth/login",
             { username: "Lock_Me", password: `wrong ${i} password` },
-            { ip: freshIp() },
+            { ip: attacker },
           );
           assert.equal(res.status, 401, `attempt ${i}`);
         }
@@ -166,11 +199,25 @@ for (const setup of SERVER_MATRIX) {
           server,
           "/auth/login",
           { username: "lock_me", password: PASSWORD },
-          { ip: freshIp() },
+          { ip: attacker },
         );
         await expectError(locked, 429, "RATE_LIMITED");
         const retryAfter = Number(locked.headers.get("retry-after"));
         assert.ok(retryAfter > 0 && retryAfter <= THROTTLE.lockoutBaseSec, `Retry-After ${retryAfter}`);
+        const owner = await postJson(
+          server,
+          "/auth/login",
+          { username: "Lock_Me", password: PASSWORD },
+          { ip: freshIp() },
+        );
+        assert.equal(owner.status, 200, "the owner, from a new device, gets in");
+        const still = await postJson(
+          server,
+          "/auth/login",
+          { username: "Lock_Me", password: "wrong again" },
+          { ip: attacker },
+        );
+        await expectError(still, 429, "RATE_LIMITED");
       });
 
       it("throttles an IP after 20 failures: the 20th is 401, the 21st is 429 with Retry-After", async () => {
@@ -348,6 +395,25 @@ for (const setup of SERVER_MATRIX) {
         assert.equal(server.colyseus.getRoomById(bystander.roomId).clients.length, 1, "the other player stays");
       });
 
+      it("logout with another player's refresh token is 403 and leaves the victim's login intact", async () => {
+        const attacker = await registerPlayer(server);
+        const victim = await registerPlayer(server);
+        await expectError(
+          await postJson(
+            server,
+            "/auth/logout",
+            { refreshToken: victim.refreshToken },
+            { token: attacker.accessToken },
+          ),
+          403,
+          "FORBIDDEN",
+        );
+        assert.equal((await get(server, "/players/me", victim.accessToken)).status, 200, "victim's access token");
+        const refreshed = await postJson(server, "/auth/refresh", { refreshToken: victim.refreshToken });
+        assert.equal(refreshed.status, 200, "the victim's refresh token still works");
+        assert.equal((await get(server, "/players/me", attacker.accessToken)).status, 200, "attacker stays logged in");
+      });
+
       it("an admin ban closes the live connection with Banned and refuses the player's tokens", async () => {
         const me = await registerPlayer(server);
         const room = await sdkFor(server, me.accessToken).joinOrCreate("faulty");
@@ -391,6 +457,53 @@ for (const setup of SERVER_MATRIX) {
     });
 
     describe("guests and linking", () => {
+      it("re-logins of an existing guest device are throttled per device, and stop adding refresh tokens", async () => {
+        const deviceId = `relogin-${ipCounter}-0123456789abcdef`;
+        const created = await jsonBody(await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() }));
+        const tokens = async () =>
+          Number(
+            (
+              await server.services.db.query<{ n: string }>(
+                "SELECT count(*) AS n FROM refresh_tokens WHERE player_id = $1",
+                [created.player.id],
+              )
+            )[0]?.n,
+          );
+        for (let i = 1; i <= THROTTLE.guestDeviceLogins.points; i++) {
+          const res = await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() });
+          assert.equal(res.status, 200, `re-login ${i}`);
+        }
+        const rows = await tokens();
+        const refused = await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() });
+        await expectError(refused, 429, "RATE_LIMITED");
+        assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal(await tokens(), rows, "a refused re-login issues no refresh token");
+      });
+
+      it("re-logins of existing guest devices are throttled per IP", async () => {
+        const devices: string[] = [];
+        for (let i = 0; i <= THROTTLE.guestIpLogins.points; i++) {
+          const deviceId = `ip-relogin-${ipCounter}-${i}-0123456789abcdef`;
+          assert.equal((await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() })).status, 200);
+          devices.push(deviceId);
+        }
+        const ip = freshIp();
+        for (let i = 0; i < THROTTLE.guestIpLogins.points; i++) {
+          const res = await postJson(server, "/auth/guest", { deviceId: devices[i] }, { ip });
+          assert.equal(res.status, 200, `re-login ${i + 1}`);
+        }
+        await expectError(
+          await postJson(server, "/auth/guest", { deviceId: devices.at(-1) }, { ip }),
+          429,
+          "RATE_LIMITED",
+        );
+        assert.equal(
+          (await postJson(server, "/auth/guest", { deviceId: devices.at(-1) }, { ip: freshIp() })).status,
+          200,
+          "another address is unaffected",
+        );
+      });
+
       it("the same deviceId gets the same guest; linking keeps the id and enables password login", async () => {
         const deviceId = `device-${ipCounter}-0123456789abcdef`;
         const first = await jsonBody(await postJson(server, "/auth/guest", { deviceId }, { ip: freshIp() }));
@@ -449,6 +562,69 @@ for (const setup of SERVER_MATRIX) {
           { token: guest.accessToken },
         );
         await expectError(res, 409, "CONFLICT", "username");
+      });
+    });
+
+    describe("admin authentication", () => {
+      const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString("base64")}`;
+      /** An admin call whose answer tells the credentials' fate: 404 (no such player) once let in. */
+      const adminCall = (authorization: string, ip: string) =>
+        postJson(server, "/admin/players/no-such-player/mute", { minutes: 5 }, { ip, headers: { authorization } });
+
+      it("basic auth: 5 wrong passwords lock that address (429 even with the right one), each failure is logged; the owner gets in from another address", async () => {
+        capture.clear();
+        const attacker = freshIp();
+        for (let i = 1; i <= THROTTLE.accountFailures.points; i++) {
+          const res = await adminCall(basic(`guess ${i}`), attacker);
+          assert.equal(res.status, 401, `guess ${i}`);
+        }
+        const locked = await adminCall(basic(ADMIN_PASSWORD), attacker);
+        await expectError(locked, 429, "RATE_LIMITED");
+        assert.ok(Number(locked.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal((await adminCall(basic(ADMIN_PASSWORD), freshIp())).status, 404, "the owner gets in");
+        await expectError(await adminCall(basic("guess 6"), attacker), 429, "RATE_LIMITED");
+        const failures = capture.lines.filter((line) => line.msg === "admin authentication failed");
+        assert.equal(failures.length, THROTTLE.accountFailures.points, "one warning per failed guess");
+        assert.ok(
+          failures.every((line) => line.level === LOG_LEVEL.warn && line.ip === attacker && line.via === "basic"),
+        );
+        assert.doesNotMatch(JSON.stringify(capture.lines), /guess \d/, "the guessed passwords are not logged");
+      });
+
+      it("the monitor panel's basic auth is throttled the same way", async () => {
+        const attacker = freshIp();
+        const monitor = (password: string) =>
+          fetch(`${server.baseUrl}/colyseus/`, {
+            headers: { authorization: basic(password), "x-forwarded-for": attacker },
+          });
+        for (let i = 1; i <= THROTTLE.accountFailures.points; i++) {
+          assert.equal((await monitor(`guess ${i}`)).status, 401, `guess ${i}`);
+        }
+        await expectError(await monitor(ADMIN_PASSWORD), 429, "RATE_LIMITED");
+      });
+
+      it("bearer path: bad tokens and non-admin tokens count as failures; an admin player's token works from another address", async () => {
+        await server.services.stores.players.create({
+          username: "Chief_Admin",
+          region: "local",
+          passwordHash: await server.services.hasher.hash(PASSWORD),
+          isAdmin: true,
+        });
+        const login = await postJson(
+          server,
+          "/auth/login",
+          { username: "Chief_Admin", password: PASSWORD },
+          { ip: freshIp() },
+        );
+        const adminToken = (await jsonBody(login)).accessToken as string;
+        const player = await registerPlayer(server);
+        const attacker = freshIp();
+        for (let i = 1; i <= THROTTLE.accountFailures.points; i++) {
+          const res = await adminCall(`Bearer ${i % 2 === 0 ? "garbage.token.here" : player.accessToken}`, attacker);
+          assert.ok(res.status === 401 || res.status === 403, `attempt ${i}: ${res.status}`);
+        }
+        await expectError(await adminCall(`Bearer ${adminToken}`, attacker), 429, "RATE_LIMITED");
+        assert.equal((await adminCall(`Bearer ${adminToken}`, freshIp())).status, 404, "the admin gets in");
       });
     });
 

@@ -170,10 +170,12 @@ forEachDatabase("RefreshTokenStore", (db, kind) => {
   it("revokes the family of a token, and every family of a player", async () => {
     await store().issue({ hash: hash(20), familyId: "fam3", playerId, expiresAt: later });
     await store().issue({ hash: hash(21), familyId: "fam4", playerId, expiresAt: later });
-    assert.deepEqual(await store().revokeFamilyOf(hash(20), now()), { familyId: "fam3", playerId });
+    assert.deepEqual(await store().revokeFamilyOf(hash(20), "someone-else", now()), { familyId: "fam3", playerId });
+    assert.equal(await store().isFamilyRevoked("fam3"), false, "another player's token revokes nothing");
+    assert.deepEqual(await store().revokeFamilyOf(hash(20), playerId, now()), { familyId: "fam3", playerId });
     assert.equal(await store().isFamilyRevoked("fam3"), true);
     assert.equal(await store().isFamilyRevoked("fam4"), false);
-    assert.equal(await store().revokeFamilyOf(hash(98), now()), undefined);
+    assert.equal(await store().revokeFamilyOf(hash(98), playerId, now()), undefined);
     await store().revokeAllOfPlayer(playerId, now());
     assert.equal(await store().isFamilyRevoked("fam4"), true);
   });

@@ -43,6 +43,8 @@ export interface AuthServiceDeps {
 }
 
 const BAD_CREDENTIALS = "invalid username or password";
+/** The throttle's account key for admin credentials (":" cannot occur in a username). */
+const ADMIN_ACCOUNT = "admin:routes";
 
 function throttled(error: ThrottledError): AppError {
   return new AppError(ErrorCode.RateLimited, error.message, { retryAfterSec: error.retryAfterSec });
@@ -124,7 +126,7 @@ export class AuthService {
       await this.deps.throttle.recordFailure(ip, account);
       throw new AppError(ErrorCode.Unauthorized, BAD_CREDENTIALS);
     }
-    await this.deps.throttle.recordSuccess(account);
+    await this.deps.throttle.recordSuccess(ip, account);
     this.refuseBanned(player);
     return this.issue(player);
   }
@@ -133,6 +135,12 @@ export class AuthService {
     const existing = await this.deps.players.findByDeviceId(input.deviceId);
     if (existing !== undefined) {
       this.refuseBanned(existing);
+      try {
+        await this.deps.throttle.consumeGuestLogin(ip, input.deviceId);
+      } catch (error) {
+        if (error instanceof ThrottledError) throw throttled(error);
+        throw error;
+      }
       return this.issue(existing);
     }
     await this.consumeRegistration(ip);
@@ -180,9 +188,16 @@ export class AuthService {
     }
   }
 
-  /** Revokes the refresh family and closes the player's live sockets everywhere. */
+  /**
+   * Revokes the refresh family and closes the player's live sockets everywhere. Another player's refresh token is
+   * refused (403) without revoking anything.
+   */
   async logout(principal: Principal, refreshToken: string): Promise<void> {
-    const revoked = await this.deps.refreshTokens.revokeFamilyOf(hashRefreshToken(refreshToken), new Date(this.now()));
+    const revoked = await this.deps.refreshTokens.revokeFamilyOf(
+      hashRefreshToken(refreshToken),
+      principal.playerId,
+      new Date(this.now()),
+    );
     if (revoked !== undefined && revoked.playerId !== principal.playerId) {
       throw new AppError(ErrorCode.Forbidden, "refresh token belongs to another player");
     }
@@ -241,6 +256,30 @@ export class AuthService {
     this.refuseBanned(player);
     if (revoked) throw new AppError(ErrorCode.Unauthorized, "access token revoked");
     return { playerId: player.id, username: player.username, isAdmin: player.isAdmin, familyId: claims.familyId };
+  }
+
+  /**
+   * Admin credentials (basic `admin` password or an admin player's token) are throttled like logins: 5 failures
+   * from one address lock that address out of the admin routes (429, doubling), other addresses are unaffected.
+   * @throws AppError 429 while `ip` may not try.
+   */
+  async checkAdminAttempt(ip: string): Promise<void> {
+    try {
+      await this.deps.throttle.checkLogin(ip, ADMIN_ACCOUNT);
+    } catch (error) {
+      if (error instanceof ThrottledError) throw throttled(error);
+      throw error;
+    }
+  }
+
+  /** Logs (warn, without the credentials) and counts a refused admin credential from `ip`. */
+  async recordAdminFailure(ip: string, via: "basic" | "bearer"): Promise<void> {
+    this.deps.log.warn({ ip, via }, "admin authentication failed");
+    await this.deps.throttle.recordFailure(ip, ADMIN_ACCOUNT);
+  }
+
+  async recordAdminSuccess(ip: string): Promise<void> {
+    await this.deps.throttle.recordSuccess(ip, ADMIN_ACCOUNT);
   }
 
   private async consumeRegistration(ip: string): Promise<void> {

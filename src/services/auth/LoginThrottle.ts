@@ -3,10 +3,13 @@
  * when the process has it, so every process shares the counters, with an in-memory insurance limiter if Redis
  * fails; in-memory otherwise.
  *
- * - per account: 5 failed logins in 15 minutes lock the account; each further lockout within 24 hours doubles its
- *   length (15 min, 30 min, 1 h, ... capped at 24 h);
+ * - per account and source address: 5 failed logins in 15 minutes lock the account *for that address*; each
+ *   further lockout of that pair within 24 hours doubles its length (15 min, 30 min, 1 h, ... capped at 24 h). The
+ *   owner logging in from another address is not locked out by an attacker's guesses;
  * - per IP: 20 failed logins in 10 minutes → 429 until the window passes;
- * - per IP: 10 registrations (or guest creations) an hour.
+ * - per IP: 10 registrations (or guest creations) an hour;
+ * - re-logins of an existing guest device: 10 an hour per device and 30 per 10 minutes per IP (each one issues a
+ *   refresh token; a client keeps its login with refresh tokens and needs a guest login only when it lost them).
  */
 import type { Redis } from "ioredis";
 import {
@@ -20,6 +23,8 @@ export const THROTTLE = {
   accountFailures: { points: 5, durationSec: 15 * 60 },
   ipFailures: { points: 20, durationSec: 10 * 60 },
   registrations: { points: 10, durationSec: 60 * 60 },
+  guestDeviceLogins: { points: 10, durationSec: 60 * 60 },
+  guestIpLogins: { points: 30, durationSec: 10 * 60 },
   lockoutBaseSec: 15 * 60,
   lockoutMaxSec: 24 * 60 * 60,
 } as const;
@@ -27,10 +32,16 @@ export const THROTTLE = {
 /** The caller must wait `retryAfterSec` seconds. */
 export class ThrottledError extends Error {
   constructor(
-    readonly scope: "account" | "ip" | "registration",
+    readonly scope: "account" | "ip" | "registration" | "guest",
     readonly retryAfterSec: number,
   ) {
-    super(scope === "account" ? "too many failed logins for this account" : "too many attempts from this address");
+    super(
+      scope === "account"
+        ? "too many failed logins for this account from this address"
+        : scope === "guest"
+          ? "too many logins of this device; keep the login with POST /auth/refresh"
+          : "too many attempts from this address",
+    );
     this.name = "ThrottledError";
   }
 }
@@ -46,6 +57,11 @@ function limiter(
   return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
 }
 
+/** The lockout key of one account tried from one address (usernames hold no "|"). */
+function source(account: string, ip: string): string {
+  return `${account}|${ip}`;
+}
+
 function retryAfter(msBeforeNext: number): number {
   return Math.max(1, Math.ceil(msBeforeNext / 1000));
 }
@@ -55,6 +71,8 @@ export class LoginThrottle {
   private readonly accountLockouts: RateLimiterAbstract;
   private readonly ipFailures: RateLimiterAbstract;
   private readonly registrations: RateLimiterAbstract;
+  private readonly guestDevices: RateLimiterAbstract;
+  private readonly guestIps: RateLimiterAbstract;
 
   constructor(redis: Redis | undefined) {
     this.accountFailures = limiter(
@@ -66,11 +84,21 @@ export class LoginThrottle {
     this.accountLockouts = limiter(redis, "lockouts", 1000, THROTTLE.lockoutMaxSec);
     this.ipFailures = limiter(redis, "ip", THROTTLE.ipFailures.points, THROTTLE.ipFailures.durationSec);
     this.registrations = limiter(redis, "register", THROTTLE.registrations.points, THROTTLE.registrations.durationSec);
+    this.guestDevices = limiter(
+      redis,
+      "guest-device",
+      THROTTLE.guestDeviceLogins.points,
+      THROTTLE.guestDeviceLogins.durationSec,
+    );
+    this.guestIps = limiter(redis, "guest-ip", THROTTLE.guestIpLogins.points, THROTTLE.guestIpLogins.durationSec);
   }
 
-  /** @throws ThrottledError when the IP or the account may not try now. */
+  /** @throws ThrottledError when the IP, or the account from this IP, may not try now. */
   async checkLogin(ip: string, account: string): Promise<void> {
-    const [ipState, accountState] = await Promise.all([this.ipFailures.get(ip), this.accountFailures.get(account)]);
+    const [ipState, accountState] = await Promise.all([
+      this.ipFailures.get(ip),
+      this.accountFailures.get(source(account, ip)),
+    ]);
     if (ipState !== null && ipState.consumedPoints >= THROTTLE.ipFailures.points) {
       throw new ThrottledError("ip", retryAfter(ipState.msBeforeNext));
     }
@@ -79,31 +107,43 @@ export class LoginThrottle {
     }
   }
 
-  /** Counts a failed login against the IP and the account; the fifth account failure starts a lockout. */
+  /** Counts a failed login against the IP and the account from it; the fifth such failure locks that pair. */
   async recordFailure(ip: string, account: string): Promise<void> {
     await this.ipFailures.penalty(ip, 1);
-    const state = await this.accountFailures.penalty(account, 1);
+    const key = source(account, ip);
+    const state = await this.accountFailures.penalty(key, 1);
     if (state.consumedPoints === THROTTLE.accountFailures.points) {
-      const lockouts = await this.accountLockouts.penalty(account, 1);
+      const lockouts = await this.accountLockouts.penalty(key, 1);
       const seconds = Math.min(
         THROTTLE.lockoutMaxSec,
         THROTTLE.lockoutBaseSec * 2 ** Math.max(0, lockouts.consumedPoints - 1),
       );
-      await this.accountFailures.block(account, seconds);
+      await this.accountFailures.block(key, seconds);
     }
   }
 
-  async recordSuccess(account: string): Promise<void> {
-    await this.accountFailures.delete(account);
+  /** Clears the failures of the account from this address (other addresses keep theirs). */
+  async recordSuccess(ip: string, account: string): Promise<void> {
+    await this.accountFailures.delete(source(account, ip));
   }
 
   /** @throws ThrottledError once the IP has created its hourly budget of accounts. */
   async consumeRegistration(ip: string): Promise<void> {
-    try {
-      await this.registrations.consume(ip, 1);
-    } catch (rejection) {
-      if (rejection instanceof Error) throw rejection;
-      throw new ThrottledError("registration", retryAfter((rejection as { msBeforeNext: number }).msBeforeNext));
-    }
+    await consume(this.registrations, ip, "registration");
+  }
+
+  /** @throws ThrottledError once the device, or the IP, has spent its budget of guest re-logins. */
+  async consumeGuestLogin(ip: string, deviceId: string): Promise<void> {
+    await consume(this.guestIps, ip, "ip");
+    await consume(this.guestDevices, deviceId, "guest");
+  }
+}
+
+async function consume(limiter: RateLimiterAbstract, key: string, scope: ThrottledError["scope"]): Promise<void> {
+  try {
+    await limiter.consume(key, 1);
+  } catch (rejection) {
+    if (rejection instanceof Error) throw rejection;
+    throw new ThrottledError(scope, retryAfter((rejection as { msBeforeNext: number }).msBeforeNext));
   }
 }

@@ -139,6 +139,17 @@ CREATE TABLE leaderboard_entries (
 CREATE INDEX leaderboard_entries_rank ON leaderboard_entries (board_id, season, score, updated_at);
 `,
   },
+  {
+    version: 2,
+    name: "retention indexes",
+    // RetentionService's deletes find their rows by time without scanning the tables.
+    sql: `
+CREATE INDEX refresh_tokens_expires ON refresh_tokens (expires_at);
+CREATE INDEX refresh_tokens_revoked ON refresh_tokens (revoked_at) WHERE revoked_at IS NOT NULL;
+CREATE INDEX chat_messages_created ON chat_messages (created_at);
+CREATE INDEX game_sessions_ended ON game_sessions (ended_at) WHERE status = 'ended';
+`,
+  },
 ];
 
 export interface MigrationReport {

@@ -11,7 +11,8 @@
  * `process(now)` also sweeps dead processes: Colyseus' health check removes their stats and room listings, so no
  * client is ever sent to them, and their announcements are deleted.
  */
-import { matchMaker, type Presence, ServerError } from "@colyseus/core";
+import { matchMaker, type Presence } from "@colyseus/core";
+import { RoomRefusal } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import { RoomName } from "../../protocol.ts";
 import { Periodic } from "../Periodic.ts";
@@ -27,7 +28,7 @@ const PUBLISH_DELAY_MS = 50;
 const PROCESS_CHANNEL_PREFIX = "p:";
 
 /** No process of the match's region can take it (all at a cap, or none running). HTTP/room status 503. */
-export class RegionFullError extends ServerError {
+export class RegionFullError extends RoomRefusal {
   constructor(
     readonly region: string,
     readonly reason: "full" | "none",
@@ -43,7 +44,7 @@ export class RegionFullError extends ServerError {
 }
 
 /** Every live process is at MAX_CCU. */
-export class ServerFullError extends ServerError {
+export class ServerFullError extends RoomRefusal {
   constructor() {
     super(503, "every server is full (MAX_CCU); try again shortly");
     this.name = "ServerFullError";

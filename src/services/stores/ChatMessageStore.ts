@@ -15,6 +15,11 @@ export interface ChatMessageStore {
   append(message: Omit<ChatMessageRecord, "id" | "createdAt">): Promise<ChatMessageRecord>;
   /** The newest `limit` messages of the channel, oldest first. */
   recent(channel: string, limit: number): Promise<ChatMessageRecord[]>;
+  /**
+   * Retention: deletes at most `limit` messages sent before `before` that are not among the newest `keep` of their
+   * channel (the lobby history); returns how many.
+   */
+  prune(before: Date, keep: number, limit: number): Promise<number>;
 }
 
 interface ChatMessageRow {
@@ -58,5 +63,19 @@ export class SqlChatMessageStore implements ChatMessageStore {
       [channel, limit],
     );
     return rows.map(toRecord);
+  }
+
+  prune(before: Date, keep: number, limit: number): Promise<number> {
+    // The newest `keep` of a channel have seq >= its keep-th newest seq; a channel with fewer keeps everything
+    // (the subquery is NULL and the comparison false).
+    return this.db.execute(
+      `DELETE FROM chat_messages WHERE id IN (
+         SELECT old.id FROM chat_messages old
+          WHERE old.created_at < $1
+            AND old.seq < (SELECT seq FROM chat_messages h WHERE h.channel = old.channel
+                            ORDER BY seq DESC OFFSET $2 LIMIT 1)
+          LIMIT $3)`,
+      [before, keep - 1, limit],
+    );
   }
 }

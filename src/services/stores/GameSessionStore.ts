@@ -74,6 +74,12 @@ export interface GameSessionStore {
   claim(id: string, epoch: number, serverId: string, until: Date): Promise<boolean>;
   /** The newest snapshot, or the given version. */
   getSnapshot(sessionId: string, version?: number): Promise<SnapshotRecord | undefined>;
+  /**
+   * Retention: deletes at most `limit` snapshots of sessions that ended before `endedBefore` (and, when given, not
+   * before `endedAfter`: a caller that already pruned up to there skips the older sessions), keeping the newest
+   * snapshot of each (what the match ended on). Live sessions are never touched. Returns how many were deleted.
+   */
+  pruneSnapshots(endedBefore: Date, limit: number, endedAfter?: Date): Promise<number>;
 }
 
 interface SessionRow {
@@ -245,5 +251,17 @@ export class SqlGameSessionStore implements GameSessionStore {
       state: row.state,
       createdAt: row.created_at,
     };
+  }
+
+  pruneSnapshots(endedBefore: Date, limit: number, endedAfter?: Date): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM state_snapshots WHERE (session_id, version) IN (
+         SELECT s.session_id, s.version FROM state_snapshots s
+           JOIN game_sessions g ON g.id = s.session_id
+          WHERE g.status = 'ended' AND g.ended_at < $1 AND ($3::timestamptz IS NULL OR g.ended_at >= $3)
+            AND s.version < (SELECT max(version) FROM state_snapshots m WHERE m.session_id = s.session_id)
+          LIMIT $2)`,
+      [endedBefore, limit, endedAfter ?? null],
+    );
   }
 }

@@ -24,10 +24,23 @@ export interface RefreshTokenStore {
    * nothing is issued unless the outcome is `rotated`.
    */
   rotate(presented: Buffer, next: Omit<NewRefreshToken, "familyId" | "playerId">, now: Date): Promise<RotationOutcome>;
-  /** Revokes the family of the given token; returns the family and player, if the token was known. */
-  revokeFamilyOf(presented: Buffer, now: Date): Promise<{ familyId: string; playerId: string } | undefined>;
+  /**
+   * Revokes the family of the given token if it belongs to `owner`; returns the token's family and player when the
+   * token was known (whoever owns it), so a caller can tell "not yours" (nothing revoked) from "unknown".
+   */
+  revokeFamilyOf(
+    presented: Buffer,
+    owner: string,
+    now: Date,
+  ): Promise<{ familyId: string; playerId: string } | undefined>;
   revokeAllOfPlayer(playerId: string, now: Date): Promise<void>;
   isFamilyRevoked(familyId: string): Promise<boolean>;
+  /**
+   * Retention: deletes at most `limit` tokens that expired, or were revoked, before `cutoff`; returns how many.
+   * A live family keeps its newer spent tokens (reuse detection needs them) and a recent revocation stays visible
+   * to access-token checks until the cutoff passes it.
+   */
+  prune(cutoff: Date, limit: number): Promise<number>;
 }
 
 interface TokenRow {
@@ -74,12 +87,17 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
     });
   }
 
-  async revokeFamilyOf(presented: Buffer, now: Date): Promise<{ familyId: string; playerId: string } | undefined> {
+  async revokeFamilyOf(
+    presented: Buffer,
+    owner: string,
+    now: Date,
+  ): Promise<{ familyId: string; playerId: string } | undefined> {
     const [row] = await this.db.query<{ family_id: string; player_id: string }>(
       "SELECT family_id, player_id FROM refresh_tokens WHERE token_hash = $1",
       [presented],
     );
     if (row === undefined) return undefined;
+    if (row.player_id !== owner) return { familyId: row.family_id, playerId: row.player_id };
     await this.db.execute("UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL", [
       row.family_id,
       now,
@@ -100,5 +118,13 @@ export class SqlRefreshTokenStore implements RefreshTokenStore {
       [familyId],
     );
     return rows.length > 0;
+  }
+
+  prune(cutoff: Date, limit: number): Promise<number> {
+    return this.db.execute(
+      `DELETE FROM refresh_tokens WHERE token_hash IN (
+         SELECT token_hash FROM refresh_tokens WHERE expires_at < $1 OR revoked_at < $1 LIMIT $2)`,
+      [cutoff, limit],
+    );
   }
 }
