@@ -52,6 +52,8 @@ export const LEADERBOARD_PASS_MS = 5_000;
 export const RESULT_DRAIN_MS = 2_000;
 /** How often a process looks for orphaned matches of its region. */
 export const RECOVERY_PASS_MS = 1_000;
+/** How often session ends that failed (the database was away) are retried. */
+export const SESSION_END_RETRY_MS = 1_000;
 /** How often a process republishes its load and sweeps processes that stopped answering. */
 export const PLACEMENT_PASS_MS = 1_000;
 
@@ -216,6 +218,11 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       ? new FileResultJournal(path.join(config.dataDir, "results-journal.ndjson"))
       : new RedisResultJournal(redis),
     log.child({ component: "results" }),
+    () => db.ping(1_000),
+    {
+      refused: (reason) => metrics.resultsRefused.inc({ reason }),
+      parked: (reason) => metrics.resultsParked.inc({ reason }),
+    },
   );
   results.start(RESULT_DRAIN_MS);
   const arenas = new ArenaLauncher(matchSigner);
@@ -271,13 +278,18 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     },
   });
 
-  const recovery = new RecoveryService(
-    stores.sessions,
-    stores.players,
-    matchSigner,
-    config.region,
-    log.child({ component: "recovery" }),
-  );
+  const sessions = new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" }));
+  sessions.start(SESSION_END_RETRY_MS);
+  const recovery = new RecoveryService({
+    sessions: stores.sessions,
+    players: stores.players,
+    signer: matchSigner,
+    region: config.region,
+    log: log.child({ component: "recovery" }),
+    isAlive: (processId) => placement.isAlive(processId),
+    journaledSessions: () => results.journaledSessions(),
+    endPending: (sessionId) => sessions.endPending(sessionId),
+  });
   recovery.start(RECOVERY_PASS_MS);
   const blocks = new SqlBlockStore(db);
   const chat = new ChatService(stores.players, stores.chat, blocks, presence, redis);
@@ -289,7 +301,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     stores,
     chat,
     blocks,
-    sessions: new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" })),
+    sessions,
     recovery,
     matchSigner,
     results,
@@ -312,6 +324,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       matchmaker.stop();
       leaderboards.stop();
       recovery.stop();
+      sessions.stop();
       results.stop();
       clearInterval(registration);
       placement.stop();

@@ -26,15 +26,25 @@ for (const kind of ["file", "redis"] as const) {
   describe(`ResultJournal [${kind}]`, () => {
     let journal: ResultJournal;
     let cleanup: () => Promise<void>;
+    /** Appends a line that is not a match result, as a damaged or hand-edited journal would hold. */
+    let appendGarbage: (raw: string) => Promise<void>;
     beforeEach(async () => {
       if (kind === "file") {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-journal-"));
-        journal = new FileResultJournal(path.join(dir, "sub", "results-journal.ndjson"));
+        const file = path.join(dir, "sub", "results-journal.ndjson");
+        journal = new FileResultJournal(file);
+        appendGarbage = async (raw) => {
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          fs.appendFileSync(file, `${raw}\n`);
+        };
         cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
       } else {
         const redis = new Redis(TEST_REDIS_URL);
         await redis.flushdb();
         journal = new RedisResultJournal(redis);
+        appendGarbage = async (raw) => {
+          await redis.xadd("arena:results:pending", "*", "result", raw);
+        };
         cleanup = async () => redis.disconnect();
       }
     });
@@ -46,16 +56,59 @@ for (const kind of ["file", "redis"] as const) {
       await journal.append(result("s2"));
       const pending = await journal.pending(10);
       assert.deepEqual(
-        pending.map((e) => e.result.sessionId),
+        pending.map((e) => e.result?.sessionId),
         ["s1", "s2"],
       );
       assert.deepEqual(pending[0]!.result, result("s1"));
       await journal.remove(pending[0]!.id);
       assert.deepEqual(
-        (await journal.pending(10)).map((e) => e.result.sessionId),
+        (await journal.pending(10)).map((e) => e.result?.sessionId),
         ["s2"],
       );
       assert.equal((await journal.pending(1)).length, 1);
+    });
+
+    it("parks an entry with its reason (kept, out of the way), replays it to the end, and knows every session in it", async () => {
+      await journal.append(result("s1"));
+      await journal.append(result("s2"));
+      const [first] = await journal.pending(10);
+      await journal.park(first!, "failing", "3 tries: boom");
+      assert.deepEqual(
+        (await journal.pending(10)).map((e) => e.result?.sessionId),
+        ["s2"],
+        "parked entries no longer block the journal",
+      );
+      const parked = await journal.parked(10);
+      assert.equal(parked.length, 1);
+      assert.equal(parked[0]!.reason, "failing");
+      assert.equal(parked[0]!.detail, "3 tries: boom");
+      assert.deepEqual(parked[0]!.result, result("s1"));
+      assert.deepEqual([...(await journal.sessionIds())].sort(), ["s1", "s2"], "pending and parked sessions");
+
+      assert.equal(await journal.replay(parked[0]!.id), true);
+      assert.equal(await journal.replay(parked[0]!.id), false, "replayed once");
+      assert.deepEqual(await journal.parked(10), []);
+      assert.deepEqual(
+        (await journal.pending(10)).map((e) => e.result?.sessionId),
+        ["s2", "s1"],
+        "a replayed entry goes to the end",
+      );
+    });
+
+    it("an unreadable entry is listed (result undefined) without hiding the ones behind it", async () => {
+      await appendGarbage("{not json");
+      await journal.append(result("s3"));
+      const pending = await journal.pending(10);
+      assert.equal(pending.length, 2);
+      assert.equal(pending[0]!.result, undefined);
+      assert.equal(pending[0]!.raw, "{not json");
+      assert.equal(pending[1]!.result?.sessionId, "s3");
+      await journal.park(pending[0]!, "malformed", "not a readable match result");
+      assert.deepEqual(
+        (await journal.pending(10)).map((e) => e.result?.sessionId),
+        ["s3"],
+      );
+      assert.equal((await journal.parked(10))[0]!.raw, "{not json");
     });
   });
 }
