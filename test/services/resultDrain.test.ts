@@ -163,6 +163,11 @@ describe("result journal drain and refusals [postgres, redis]", function () {
           logs.some((line) => line.level >= 50 && line.sessionId === result.sessionId && /refused/.test(line.msg)),
           "logged at error level",
         );
+        // Replayed as it is, it is refused and parked again: nothing of it counts behind the operator's back.
+        assert.equal(await journal.replay((await journal.parked(1))[0]!.id), true);
+        assert.equal(await sink.drain(), 0);
+        assert.equal((await journal.parked(10)).length, 1);
+        assert.equal((await stored(result.sessionId)).length, 0);
       });
 
       it("a different result for a session that has one is refused (conflict) and parked; the first stays", async () => {

@@ -1,5 +1,6 @@
 /** The result journal holds results while PostgreSQL is away: as a Redis stream, or as a file without Redis. */
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,11 +29,14 @@ for (const kind of ["file", "redis"] as const) {
     let cleanup: () => Promise<void>;
     /** Appends a line that is not a match result, as a damaged or hand-edited journal would hold. */
     let appendGarbage: (raw: string) => Promise<void>;
+    /** The environment under which the operator's script finds this journal. */
+    let scriptEnv: Record<string, string>;
     beforeEach(async () => {
       if (kind === "file") {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-journal-"));
         const file = path.join(dir, "sub", "results-journal.ndjson");
         journal = new FileResultJournal(file);
+        scriptEnv = { DATA_DIR: path.dirname(file) };
         appendGarbage = async (raw) => {
           fs.mkdirSync(path.dirname(file), { recursive: true });
           fs.appendFileSync(file, `${raw}\n`);
@@ -42,6 +46,7 @@ for (const kind of ["file", "redis"] as const) {
         const redis = new Redis(TEST_REDIS_URL);
         await redis.flushdb();
         journal = new RedisResultJournal(redis);
+        scriptEnv = { REDIS_URL: TEST_REDIS_URL };
         appendGarbage = async (raw) => {
           await redis.xadd("arena:results:pending", "*", "result", raw);
         };
@@ -109,6 +114,32 @@ for (const kind of ["file", "redis"] as const) {
         ["s3"],
       );
       assert.equal((await journal.parked(10))[0]!.raw, "{not json");
+    });
+
+    it("scripts/resultJournal.ts lists parked entries with their reason and replays one", async () => {
+      const script = (...args: string[]) =>
+        execFileSync(process.execPath, ["--import", "tsx", "scripts/resultJournal.ts", ...args], {
+          cwd: path.resolve(import.meta.dirname, "../.."),
+          env: { PATH: process.env.PATH, ...scriptEnv },
+          encoding: "utf8",
+        });
+      await journal.append(result("s4"));
+      await journal.append(result("s5"));
+      await journal.park((await journal.pending(1))[0]!, "fenced", "refused by the result store");
+      const lines = script("list")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      assert.deepEqual(lines[0], { pending: 1 });
+      assert.equal(lines.length, 2);
+      assert.equal(lines[1].sessionId, "s4");
+      assert.equal(lines[1].reason, "fenced");
+      assert.match(script("replay", lines[1].id), /replayed/);
+      assert.deepEqual(await journal.parked(10), []);
+      assert.deepEqual(
+        (await journal.pending(10)).map((e) => e.result?.sessionId),
+        ["s5", "s4"],
+      );
     });
   });
 }
