@@ -173,7 +173,7 @@ describe("recovery decisions [postgres, redis]", function () {
     }
   });
 
-  it("a session end that could not be written is kept, reported as pending, and written when the database is back", async () => {
+  it("a session end that could not be written is kept (its match is not an orphan), and written when the database is back", async () => {
     const proxy = new TcpProxy("127.0.0.1", Number(new URL(a.config.databaseUrl!).port));
     await proxy.start();
     const url = new URL(a.config.databaseUrl!);
@@ -190,6 +190,19 @@ describe("recovery decisions [postgres, redis]", function () {
       assert.equal(sessions.endPending(id), true, "the end is kept");
       await assert.rejects(sessions.process(), "still away");
       assert.equal((await row(id))?.status, "waiting");
+      // This process' own recovery pass (its database reachable) does not take the ended match for an orphan.
+      const recovery = new RecoveryService({
+        sessions: a.services.stores.sessions,
+        players: a.services.stores.players,
+        signer: a.services.matchSigner,
+        region: NOBODY,
+        log: testLogger,
+        isAlive: (processId) => a.services.placement.isAlive(processId),
+        journaledSessions: async () => new Set(),
+        endPending: (sessionId) => sessions.endPending(sessionId),
+      });
+      await recovery.process(new Date());
+      assert.equal((await row(id))?.epoch, 0, "not claimed by its own process");
       await proxy.restore();
       assert.equal(await sessions.process(), 1);
       assert.equal(sessions.endPending(id), false);
