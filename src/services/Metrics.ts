@@ -51,6 +51,8 @@ export class Metrics {
   readonly databaseErrors: Counter<"kind">;
   readonly redisErrors: Counter<"client">;
   readonly matchesRefused: Counter<"region" | "reason">;
+  readonly resultsRefused: Counter<"reason">;
+  readonly resultsParked: Counter<"reason">;
   private readonly bytesSent: Counter<"room">;
   private readonly clientSendRate: Histogram<"room">;
   private sources: MetricSources | undefined;
@@ -125,6 +127,18 @@ export class Metrics {
       name: `${METRIC_PREFIX}matchmaking_refused_total`,
       help: "Matches formed but not started because no process of their region had room",
       labelNames: ["region", "reason"],
+      registers,
+    });
+    this.resultsRefused = new Counter({
+      name: `${METRIC_PREFIX}results_refused_total`,
+      help: "Match results not stored because they were refused: fenced (the match was taken over) or conflict (another result is stored)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.resultsParked = new Counter({
+      name: `${METRIC_PREFIX}results_parked_total`,
+      help: "Match results moved to the journal's parked list: refused (fenced, conflict), malformed, or failing at every try",
+      labelNames: ["reason"],
       registers,
     });
     this.logins = new Counter({

@@ -53,6 +53,8 @@ export const LEADERBOARD_PASS_MS = 5_000;
 export const RESULT_DRAIN_MS = 2_000;
 /** How often a process looks for orphaned matches of its region. */
 export const RECOVERY_PASS_MS = 1_000;
+/** How often session ends that failed (the database was away) are retried. */
+export const SESSION_END_RETRY_MS = 1_000;
 /** How often a process republishes its load and sweeps processes that stopped answering. */
 export const PLACEMENT_PASS_MS = 1_000;
 /** How often a process prunes what the retention windows no longer keep. */
@@ -238,6 +240,11 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       ? new FileResultJournal(path.join(config.dataDir, "results-journal.ndjson"))
       : new RedisResultJournal(redis),
     log.child({ component: "results" }),
+    () => db.ping(1_000),
+    {
+      refused: (reason) => metrics.resultsRefused.inc({ reason }),
+      parked: (reason) => metrics.resultsParked.inc({ reason }),
+    },
   );
   results.start(RESULT_DRAIN_MS);
   const arenas = new ArenaLauncher(matchSigner);
@@ -293,13 +300,18 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     },
   });
 
-  const recovery = new RecoveryService(
-    stores.sessions,
-    stores.players,
-    matchSigner,
-    config.region,
-    log.child({ component: "recovery" }),
-  );
+  const sessions = new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" }));
+  sessions.start(SESSION_END_RETRY_MS);
+  const recovery = new RecoveryService({
+    sessions: stores.sessions,
+    players: stores.players,
+    signer: matchSigner,
+    region: config.region,
+    log: log.child({ component: "recovery" }),
+    isAlive: (processId) => placement.isAlive(processId),
+    journaledSessions: () => results.journaledSessions(),
+    endPending: (sessionId) => sessions.endPending(sessionId),
+  });
   recovery.start(RECOVERY_PASS_MS);
   const retention = new RetentionService(
     stores,
@@ -321,7 +333,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     stores,
     chat,
     blocks,
-    sessions: new SessionService(stores.sessions, stores.players, log.child({ component: "sessions" })),
+    sessions,
     recovery,
     retention,
     matchSigner,
@@ -346,6 +358,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
       leaderboards.stop();
       recovery.stop();
       retention.stop();
+      sessions.stop();
       results.stop();
       clearInterval(registration);
       placement.stop();

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
+import { freePort } from "../helpers/privateServers.ts";
 import { announcedPeers, rejoinWhenRunning } from "../helpers/recovery.ts";
 import {
   bootTestServer,
@@ -17,7 +18,6 @@ import {
   type TestServer,
 } from "../helpers/server.ts";
 
-const PORTS = [2571, 2572] as const;
 const ENV = { REGION: "us", REGIONS: "us", BOT_FILL_SEC: "0", MATCH_DURATION_SEC: "15", SNAPSHOT_INTERVAL_MS: "300" };
 
 function phase(room: ClientRoom, wanted: string): Promise<void> {
@@ -42,7 +42,8 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
       redis: true,
       env: { ...ENV, PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
     });
-    for (const port of PORTS) peers.push(await startPeer(a, { ...ENV, PUBLIC_ADDRESS: `127.0.0.1:${port}` }, port));
+    for (const port of [await freePort(), await freePort()])
+      peers.push(await startPeer(a, { ...ENV, PUBLIC_ADDRESS: `127.0.0.1:${port}` }, port));
   });
   after(async () => {
     for (const peer of peers) await peer.stop();

@@ -19,6 +19,20 @@ function errorKind(error: unknown): DatabaseErrorKind {
   return state !== undefined && !state.startsWith("08") ? "statement" : "connection";
 }
 
+/**
+ * The database could not be reached or dropped the connection: a class-08 SQLSTATE, a server shutting down (57P),
+ * too many connections (53300), a socket errno (ECONNREFUSED...), or node-pg's own connection errors and timeouts
+ * (no code). Any other SQLSTATE means the database answered and refused the statement.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  const state = sqlState(error);
+  if (state !== undefined) return state.startsWith("08") || state.startsWith("57P") || state === "53300";
+  const code = error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && /^E[A-Z]{3,}$/.test(code)) return true;
+  const message = error instanceof Error ? error.message : "";
+  return /connect|terminat|timeout|did not answer|ECONN/i.test(message);
+}
+
 function isDatabaseFailure(error: unknown): boolean {
   const code = error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
   return sqlState(error) !== undefined || (typeof code === "string" && /^E[A-Z]{3,}$/.test(code));

@@ -216,6 +216,22 @@ export class RegionPlacement {
     return matchMaker.processId;
   };
 
+  /**
+   * Whether the process runs: its IPC channel is subscribed and it answers a health check over it (a stalled
+   * process keeps its subscription but does not answer; Colyseus then sweeps it). Throws when presence cannot tell
+   * (Redis away) — the caller must not take that for "gone".
+   */
+  async isAlive(processId: string): Promise<boolean> {
+    if (processId === matchMaker.processId) return true;
+    const channel = `${PROCESS_CHANNEL_PREFIX}${processId}`;
+    const [subscribed] = await this.subscribed([channel]);
+    if (subscribed !== true) return false;
+    if (await matchMaker.healthCheckProcessId(processId)) return true;
+    // No answer: asking again throws if it was presence that failed rather than the process.
+    await this.subscribed([channel]);
+    return false;
+  }
+
   /** The candidates whose IPC channel is subscribed (this process counts as live while it runs). */
   private async liveProcessIds(candidates: readonly string[]): Promise<Set<string>> {
     const others = candidates.filter((id) => id !== matchMaker.processId);

@@ -8,9 +8,17 @@ import type { Database } from "../db/Database.ts";
 import type { LeaderboardService, PendingRank } from "../leaderboards/LeaderboardService.ts";
 import type { MatchResult, RatingChange } from "../matches/MatchResults.ts";
 
+/**
+ * Why a result was not stored: `fenced` — another process took the match over (the result carries an older epoch);
+ * `conflict` — the session already has a different result.
+ */
+export type RefusalReason = "fenced" | "conflict";
+
 export interface RecordOutcome {
-  /** False when the session's result was already stored. */
+  /** False when the session's result was already stored (the same one again) or was refused. */
   recorded: boolean;
+  /** Set when this result was refused: it is not the one stored, and nothing of it counts. */
+  refused?: RefusalReason;
   changes: RatingChange[];
   /** Scores to publish to the rank index once committed (empty for duplicates). */
   ranks: PendingRank[];
@@ -37,7 +45,9 @@ export class MatchResultStore {
           [result.sessionId],
         );
         // Another process took this match over: this result comes from a stalled process and must not count.
-        if (session !== undefined && session.epoch !== result.epoch) return { recorded: false, changes: [], ranks: [] };
+        if (session !== undefined && session.epoch !== result.epoch) {
+          return { recorded: false, refused: "fenced", changes: [], ranks: [] };
+        }
       }
       await tx.execute(
         `INSERT INTO game_sessions (id, game_type, mode, region, status, started_at, ended_at)
@@ -59,10 +69,14 @@ export class MatchResultStore {
         ],
       );
       if (inserted === 0) {
-        const [row] = await tx.query<{ result: { changes: RatingChange[] } }>(
+        const [row] = await tx.query<{ result: { result?: MatchResult; changes: RatingChange[] } }>(
           "SELECT result FROM match_results WHERE session_id = $1",
           [result.sessionId],
         );
+        // The same result again (a retry, a second drain) is a duplicate; a different one must not pass unnoticed.
+        if (row?.result.result !== undefined && outcomeOf(row.result.result) !== outcomeOf(result)) {
+          return { recorded: false, refused: "conflict", changes: [], ranks: [] };
+        }
         return { recorded: false, changes: row?.result.changes ?? [], ranks: [] };
       }
 
@@ -122,4 +136,12 @@ export class MatchResultStore {
       return { recorded: true, changes, ranks };
     });
   }
+}
+
+/** What a result says happened (epoch and each player's team, placement, kills, deaths), comparable as a string. */
+function outcomeOf(result: MatchResult): string {
+  const players = result.players
+    .map((p) => [p.playerId, p.team, p.placement, p.kills, p.deaths] as const)
+    .sort((x, y) => x[0].localeCompare(y[0]));
+  return JSON.stringify([result.epoch ?? null, players]);
 }

@@ -2,7 +2,12 @@
  * Durable holding area for match results that could not be written because PostgreSQL was down: a Redis stream
  * when Redis is configured (any process may drain it), else an append-only file under DATA_DIR. Draining records
  * each result through the idempotent store, so a result drained twice is still stored once.
+ *
+ * An entry that cannot be stored while the database answers (refused, malformed, failing every try) is *parked*:
+ * moved to a second list with the reason, kept for an operator to inspect and replay, never deleted — so one bad
+ * entry cannot block the ones behind it, and no result disappears without a trace.
  */
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Redis } from "ioredis";
@@ -10,16 +15,65 @@ import type { MatchResult } from "../matches/MatchResults.ts";
 
 export interface JournalEntry {
   id: string;
-  result: MatchResult;
+  /** The entry as stored (JSON). */
+  raw: string;
+  /** The parsed result; undefined when the entry is not a readable result (it gets parked as `malformed`). */
+  result: MatchResult | undefined;
+}
+
+export interface ParkedEntry extends JournalEntry {
+  /** Why it was parked: `fenced`, `conflict`, `malformed`, `failing`. */
+  reason: string;
+  /** The error or refusal, for the operator. */
+  detail: string;
+  parkedAt: number;
 }
 
 export interface ResultJournal {
   append(result: MatchResult): Promise<void>;
+  /** The oldest `limit` entries, in the order they were appended. */
   pending(limit: number): Promise<JournalEntry[]>;
   remove(id: string): Promise<void>;
+  /** Moves the entry (if pending) to the parked list, with why; an entry not in the journal is parked all the same. */
+  park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void>;
+  /** Parked entries, oldest first. */
+  parked(limit: number): Promise<ParkedEntry[]>;
+  /** Puts a parked entry back at the end of the journal (after the operator fixed its cause); false if unknown. */
+  replay(id: string): Promise<boolean>;
+  /** Session ids that have a result here, pending or parked: those matches ended and must not be restored. */
+  sessionIds(): Promise<Set<string>>;
 }
 
 const STREAM = "arena:results:pending";
+const PARKED_STREAM = "arena:results:parked";
+const SCAN_BATCH = 500;
+
+function parse(raw: string): MatchResult | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<MatchResult> | null;
+    if (value === null || typeof value !== "object" || typeof value.sessionId !== "string") return undefined;
+    if (!Array.isArray(value.players)) return undefined;
+    return value as MatchResult;
+  } catch {
+    return undefined;
+  }
+}
+
+function sessionIdOf(raw: string): string | undefined {
+  try {
+    const value = JSON.parse(raw) as { sessionId?: unknown } | null;
+    return typeof value?.sessionId === "string" ? value.sessionId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field list of a stream entry as a record. */
+function fieldsOf(fields: string[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) record[fields[i]!] = fields[i + 1]!;
+  return record;
+}
 
 export class RedisResultJournal implements ResultJournal {
   constructor(private readonly redis: Redis) {}
@@ -30,49 +84,175 @@ export class RedisResultJournal implements ResultJournal {
 
   async pending(limit: number): Promise<JournalEntry[]> {
     const entries = await this.redis.xrange(STREAM, "-", "+", "COUNT", limit);
-    return entries.map(([id, fields]) => ({ id, result: JSON.parse(fields[1] ?? "null") as MatchResult }));
+    return entries.map(([id, fields]) => {
+      const raw = fieldsOf(fields).result ?? "";
+      return { id, raw, result: parse(raw) };
+    });
   }
 
   async remove(id: string): Promise<void> {
     await this.redis.xdel(STREAM, id);
   }
-}
 
-/** One JSON line per result; entries are removed by rewriting the file without them. Single process only. */
-export class FileResultJournal implements ResultJournal {
-  constructor(private readonly file: string) {}
-
-  async append(result: MatchResult): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
-    const handle = await fs.open(this.file, "a");
-    try {
-      await handle.appendFile(`${JSON.stringify(result)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+  async park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void> {
+    // One transaction: the entry is in exactly one of the two lists whatever happens between the two commands.
+    await this.redis
+      .multi()
+      .xadd(PARKED_STREAM, "*", "result", entry.raw, "reason", reason, "detail", detail, "from", entry.id)
+      .xdel(STREAM, entry.id)
+      .exec();
   }
 
-  private async lines(): Promise<string[]> {
-    try {
-      return (await fs.readFile(this.file, "utf8")).split("\n").filter((line) => line.trim() !== "");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw error;
-    }
-  }
-
-  async pending(limit: number): Promise<JournalEntry[]> {
-    return (await this.lines()).slice(0, limit).map((line) => {
-      const result = JSON.parse(line) as MatchResult;
-      return { id: result.sessionId, result };
+  async parked(limit: number): Promise<ParkedEntry[]> {
+    const entries = await this.redis.xrange(PARKED_STREAM, "-", "+", "COUNT", limit);
+    return entries.map(([id, fields]) => {
+      const record = fieldsOf(fields);
+      const raw = record.result ?? "";
+      return {
+        id,
+        raw,
+        result: parse(raw),
+        reason: record.reason ?? "",
+        detail: record.detail ?? "",
+        parkedAt: Number(id.split("-")[0]),
+      };
     });
   }
 
-  async remove(id: string): Promise<void> {
-    const kept = (await this.lines()).filter((line) => (JSON.parse(line) as MatchResult).sessionId !== id);
-    const temporary = `${this.file}.tmp`;
-    await fs.writeFile(temporary, kept.map((line) => `${line}\n`).join(""));
-    await fs.rename(temporary, this.file);
+  async replay(id: string): Promise<boolean> {
+    const [entry] = await this.redis.xrange(PARKED_STREAM, id, id);
+    if (entry === undefined) return false;
+    await this.redis
+      .multi()
+      .xadd(STREAM, "*", "result", fieldsOf(entry[1]).result ?? "")
+      .xdel(PARKED_STREAM, id)
+      .exec();
+    return true;
   }
+
+  async sessionIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const stream of [STREAM, PARKED_STREAM]) {
+      let start = "-";
+      for (;;) {
+        const batch = await this.redis.xrange(stream, start, "+", "COUNT", SCAN_BATCH);
+        for (const [, fields] of batch) {
+          const sessionId = sessionIdOf(fieldsOf(fields).result ?? "");
+          if (sessionId !== undefined) ids.add(sessionId);
+        }
+        if (batch.length < SCAN_BATCH) break;
+        start = `(${batch.at(-1)![0]}`;
+      }
+    }
+    return ids;
+  }
+}
+
+/** An entry's id in the file journal: the hash of its line (identical lines are the same result). */
+function lineId(line: string): string {
+  return createHash("sha256").update(line).digest("hex").slice(0, 24);
+}
+
+/**
+ * One JSON line per result; entries are removed by rewriting the file without them. Parked entries go to a second
+ * file next to it (`<name>.parked`, one JSON line each: `{reason, detail, parkedAt, result}` with the raw line as
+ * `result`). Single process only.
+ */
+export class FileResultJournal implements ResultJournal {
+  private readonly parkedFile: string;
+
+  constructor(private readonly file: string) {
+    this.parkedFile = `${file}.parked`;
+  }
+
+  async append(result: MatchResult): Promise<void> {
+    await appendLine(this.file, JSON.stringify(result));
+  }
+
+  async pending(limit: number): Promise<JournalEntry[]> {
+    return (await readLines(this.file)).slice(0, limit).map((raw) => ({ id: lineId(raw), raw, result: parse(raw) }));
+  }
+
+  async remove(id: string): Promise<void> {
+    const lines = await readLines(this.file);
+    const kept = lines.filter((line) => lineId(line) !== id);
+    if (kept.length !== lines.length) await rewrite(this.file, kept);
+  }
+
+  async park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void> {
+    // Parked first, then removed: a crash in between leaves it in both places, never in neither.
+    await appendLine(this.parkedFile, JSON.stringify({ reason, detail, parkedAt: Date.now(), result: entry.raw }));
+    await this.remove(entry.id);
+  }
+
+  async parked(limit: number): Promise<ParkedEntry[]> {
+    return (await readLines(this.parkedFile)).slice(0, limit).map((line) => {
+      let record: { reason?: string; detail?: string; parkedAt?: number; result?: string } = {};
+      try {
+        record = JSON.parse(line);
+      } catch {
+        // an unreadable line still shows up, as itself
+      }
+      const raw = record.result ?? line;
+      return {
+        id: lineId(line),
+        raw,
+        result: parse(raw),
+        reason: record.reason ?? "",
+        detail: record.detail ?? "",
+        parkedAt: record.parkedAt ?? 0,
+      };
+    });
+  }
+
+  async replay(id: string): Promise<boolean> {
+    const lines = await readLines(this.parkedFile);
+    const found = (await this.parked(lines.length)).find((entry) => entry.id === id);
+    if (found === undefined) return false;
+    await appendLine(this.file, found.raw);
+    await rewrite(
+      this.parkedFile,
+      lines.filter((line) => lineId(line) !== id),
+    );
+    return true;
+  }
+
+  async sessionIds(): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const raw of await readLines(this.file)) {
+      const sessionId = sessionIdOf(raw);
+      if (sessionId !== undefined) ids.add(sessionId);
+    }
+    for (const entry of await this.parked(Number.MAX_SAFE_INTEGER)) {
+      const sessionId = sessionIdOf(entry.raw);
+      if (sessionId !== undefined) ids.add(sessionId);
+    }
+    return ids;
+  }
+}
+
+async function appendLine(file: string, line: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  const handle = await fs.open(file, "a");
+  try {
+    await handle.appendFile(`${line}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readLines(file: string): Promise<string[]> {
+  try {
+    return (await fs.readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+async function rewrite(file: string, lines: readonly string[]): Promise<void> {
+  const temporary = `${file}.tmp`;
+  await fs.writeFile(temporary, lines.map((line) => `${line}\n`).join(""));
+  await fs.rename(temporary, file);
 }

@@ -1,7 +1,9 @@
 /**
  * Game session records (the seed's Game_Sessions): one per arena, waiting → active → ended, with its server, region
  * and players, and each player's current session while it plays. Rooms report their lifecycle here; writes are
- * off the tick (the room does not wait for them) and a failed write is logged, never fatal to the match.
+ * off the tick (the room does not wait for them) and a failed write is logged, never fatal to the match. The end
+ * of a match is the one write that must land: a session left live would look orphaned once its room is gone, and
+ * recovery would restart a finished match. A failed end is kept and retried (`process`) until it lands.
  */
 import { matchMaker } from "@colyseus/core";
 import { AppError } from "../../errors.ts";
@@ -10,11 +12,20 @@ import { ErrorCode } from "../../protocol.ts";
 import type { MatchSpec } from "../matches/MatchTicket.ts";
 import type { GameSessionStore, SessionQuery, SessionRecord, SnapshotRecord } from "../stores/GameSessionStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
+import { Periodic } from "../Periodic.ts";
 
 /** How long a match's lease lasts without renewal; rooms renew every second. */
 export const SESSION_LEASE_MS = 3_000;
 
 export class SessionService {
+  /** Ends of this process' matches whose write has not landed yet (the database was away), by session id. */
+  private readonly pendingEnds = new Map<string, { playerIds: readonly string[]; at: Date }>();
+  private readonly periodic = new Periodic(
+    () => this.process(),
+    (error: unknown) => this.log.debug({ err: error }, "session ends not written yet"),
+  );
+  private retrying = false;
+
   constructor(
     private readonly sessions: GameSessionStore,
     private readonly players: PlayerStore,
@@ -56,12 +67,55 @@ export class SessionService {
     return this.attempt("start", sessionId, () => this.sessions.markActive(sessionId, at));
   }
 
-  /** Marks the session ended and clears the current session of its players. */
-  ended(sessionId: string, playerIds: readonly string[], at: Date): Promise<void> {
-    return this.attempt("end", sessionId, async () => {
-      await this.sessions.markEnded(sessionId, at);
-      await this.players.setCurrentSession(playerIds, null);
-    });
+  /**
+   * Marks the session ended and clears the current session of its players; when the database is away the end is
+   * kept and retried by `process` until it lands.
+   */
+  async ended(sessionId: string, playerIds: readonly string[], at: Date): Promise<void> {
+    this.pendingEnds.set(sessionId, { playerIds, at });
+    try {
+      await this.writeEnd(sessionId);
+    } catch (error) {
+      this.log.warn({ err: error, sessionId }, "could not record the session end; retrying until it lands");
+    }
+  }
+
+  private async writeEnd(sessionId: string): Promise<void> {
+    const pending = this.pendingEnds.get(sessionId);
+    if (pending === undefined) return;
+    await this.sessions.markEnded(sessionId, pending.at);
+    await this.players.setCurrentSession(pending.playerIds, null);
+    this.pendingEnds.delete(sessionId);
+  }
+
+  /** True while this process ended the session and its write has not landed yet: the match is over, not orphaned. */
+  endPending(sessionId: string): boolean {
+    return this.pendingEnds.has(sessionId);
+  }
+
+  /** Retries the session ends that did not land, oldest first; stops at the first failure. Returns those written. */
+  async process(): Promise<number> {
+    if (this.retrying || this.pendingEnds.size === 0) return 0;
+    this.retrying = true;
+    let written = 0;
+    try {
+      for (const sessionId of [...this.pendingEnds.keys()]) {
+        await this.writeEnd(sessionId);
+        written += 1;
+        this.log.info({ sessionId }, "session end recorded after the database came back");
+      }
+    } finally {
+      this.retrying = false;
+    }
+    return written;
+  }
+
+  start(intervalMs: number): void {
+    this.periodic.start(intervalMs);
+  }
+
+  stop(): void {
+    this.periodic.stop();
   }
 
   /** Stores a versioned snapshot of a live match, if `epoch` still holds it (the room serialised it). */

@@ -42,6 +42,13 @@ export interface SnapshotRecord {
   createdAt: Date;
 }
 
+export interface OrphanCandidate {
+  id: string;
+  epoch: number;
+  /** The Colyseus process id that holds the session (null for a session created without one). */
+  serverId: string | null;
+}
+
 export interface SessionQuery {
   status?: SessionStatus;
   region?: string;
@@ -68,8 +75,11 @@ export interface GameSessionStore {
   renewLease(id: string, epoch: number, until: Date): Promise<boolean>;
   /** Gives the lease up at once (a graceful shutdown hands the match to another process). */
   releaseLease(id: string, epoch: number): Promise<boolean>;
-  /** Live sessions of `region` whose lease lapsed before `now`: their process is gone or stalled. */
-  orphans(region: string, now: Date): Promise<Array<{ id: string; epoch: number }>>;
+  /**
+   * Live sessions of `region` whose lease lapsed before `now`, with the process that holds them: it is gone or
+   * stalled — or the database could not take its renewals (an outage), which is why recovery checks the owner too.
+   */
+  orphans(region: string, now: Date): Promise<OrphanCandidate[]>;
   /** Takes an orphan over: epoch + 1, new server and lease, if nobody did first. */
   claim(id: string, epoch: number, serverId: string, until: Date): Promise<boolean>;
   /** The newest snapshot, or the given version. */
@@ -219,13 +229,14 @@ export class SqlGameSessionStore implements GameSessionStore {
     return count === 1;
   }
 
-  async orphans(region: string, now: Date): Promise<Array<{ id: string; epoch: number }>> {
-    return this.db.query<{ id: string; epoch: number }>(
-      `SELECT id, epoch FROM game_sessions
+  async orphans(region: string, now: Date): Promise<OrphanCandidate[]> {
+    const rows = await this.db.query<{ id: string; epoch: number; server_id: string | null }>(
+      `SELECT id, epoch, server_id FROM game_sessions
         WHERE status <> 'ended' AND region = $1 AND lease_expires_at IS NOT NULL AND lease_expires_at < $2
         ORDER BY created_at LIMIT 100`,
       [region, now],
     );
+    return rows.map((row) => ({ id: row.id, epoch: row.epoch, serverId: row.server_id }));
   }
 
   async claim(id: string, epoch: number, serverId: string, until: Date): Promise<boolean> {
