@@ -251,9 +251,10 @@ export class MatchView {
   }
 
   private stepOnce(command: ReturnType<MatchView["command"]>): void {
+    if (this.ended) return;
     const own = this.ownState();
     const input = this.predictor.step(command, own?.alive ?? false);
-    if (this.connection === "ok" && !this.ended) this.room.send(ClientMessage.Input, input);
+    if (this.connection === "ok") this.room.send(ClientMessage.Input, input);
     this.lastSentSeq = input.seq;
     this.lastMove = `${command.moveX},${command.moveY}`;
   }

@@ -366,6 +366,22 @@ describe("browser client (headless Chromium)", function () {
     assert.match((await p.page.textContent("#end-summary")) ?? "", /You placed #\d/);
     assert.equal(await p.page.locator("#end-results tbody tr").count(), end.results!.length);
     await p.page.screenshot({ path: path.join(ARTIFACTS, "bot-match-end.png") });
+
+    // After the result, the client sends no more inputs (even with a key held), and going to the leaderboards
+    // while the server closes the match (MatchEnded, after its linger) keeps the player there.
+    const sentAtEnd = end.match!.lastSentSeq;
+    await p.page.keyboard.down("KeyD");
+    await p.page.click("#nav-leaderboard");
+    const deadline = Date.now() + 10_000;
+    while (matchMaker.getLocalRoomById(roomId) !== undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await p.page.keyboard.up("KeyD");
+    assert.equal(matchMaker.getLocalRoomById(roomId), undefined, "the match closed");
+    const after = await arena(p.page);
+    assert.equal(after.screen, "leaderboard", `still on the leaderboards (notice: ${after.notice})`);
+    assert.doesNotMatch(after.notice, /4102/);
+    assert.equal(after.match!.lastSentSeq, sentAtEnd, "no input sent after matchEnd");
     assert.deepEqual(p.errors, []);
   });
 
