@@ -304,6 +304,7 @@ for (const setup of [
         assert.equal(res.status, 200, `rejoin ${i + 1}: ${JSON.stringify(body)}`);
         seats.push(body.seat);
       }
+      const heldForB = b.reconnectionToken;
       await dropConnection(b);
       const res = await rejoin(players[1]!);
       const body = await jsonBody(res);
@@ -311,9 +312,16 @@ for (const setup of [
       const back = await sdkFor(server, players[1]!.accessToken).consumeSeatReservation(body.seat);
       back.onMessage("*", () => {});
       await waitForState(back, (s) => s.players.get(back.sessionId)?.connected === true);
-      // A's earlier seats were replaced by its latest one.
-      await assert.rejects(sdkFor(server, players[0]!.accessToken).consumeSeatReservation(seats[0]));
-      assert.equal(a.connection.isOpen, true);
+      // B is back through a fresh seat: the seat held for its old connection is withdrawn.
+      await assert.rejects(sdkFor(server, players[1]!.accessToken).reconnect(heldForB));
+      // A's earlier seats were replaced by its latest one: once A's connection is gone, only that one works.
+      await dropConnection(a);
+      for (const replaced of seats.slice(0, -1)) {
+        await assert.rejects(sdkFor(server, players[0]!.accessToken).consumeSeatReservation(replaced));
+      }
+      const latest = await sdkFor(server, players[0]!.accessToken).consumeSeatReservation(seats.at(-1));
+      latest.onMessage("*", () => {});
+      await waitForState(latest, (s) => s.players.get(latest.sessionId)?.connected === true);
     });
 
     it("inputs still arriving after matchEnd are ignored: the client is closed with MatchEnded, not kicked", async () => {
