@@ -3,7 +3,7 @@
  * through the seat reservations it hands out. Handlers validate and queue inputs; the fixed-step tick applies one
  * input per player, steps the pure simulation (ArenaMatch), updates each client's view, and ends the match.
  */
-import { type Client, matchMaker, ServerError } from "@colyseus/core";
+import { type Client, generateId, matchMaker, ServerError } from "@colyseus/core";
 import { ARENA_MAP } from "../logic/maps.ts";
 import { DEFAULT_TUNING } from "../logic/tuning.ts";
 import { ArenaChatMessage, ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
@@ -189,11 +189,24 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   }
 
   /**
-   * Withdraws the pending (reserved, not yet used) seats of `playerId`, so each player holds at most one: called
-   * (through `remoteRoomCall`) before POST /sessions/:id/rejoin reserves a new one. Seats held for reconnection
-   * and seats being consumed are kept. Returns how many were withdrawn.
+   * A seat for POST /sessions/:id/rejoin (called through `remoteRoomCall` on whichever process runs the match):
+   * the player's earlier pending seats are withdrawn in the same turn as the new one is reserved, so a player holds
+   * at most one however many requests it sends at once. Returns the seat's session id, or false when the room is
+   * full.
    */
-  releasePendingSeats(playerId: string): number {
+  async reserveRejoinSeat(player: PlayerAuth): Promise<string | false> {
+    this.releasePendingSeats(player.playerId);
+    const sessionId = generateId();
+    // Colyseus' own reservation (what matchMaker.reserveSeatFor calls remotely): it records the seat synchronously.
+    const room = this as unknown as { _reserveSeat(id: string, options: unknown, auth: unknown): Promise<boolean> };
+    return (await room._reserveSeat(sessionId, {}, player)) ? sessionId : false;
+  }
+
+  /**
+   * Withdraws the pending (reserved, not yet used) seats of `playerId`. Seats held for reconnection and seats being
+   * consumed are kept. Returns how many were withdrawn.
+   */
+  private releasePendingSeats(playerId: string): number {
     // Colyseus' reservations (internal to Room): sessionId → [join options, auth, consumed, held for reconnection].
     // A withdrawn seat's own timer still runs out and settles the listing's client count as it would have.
     const seats = (this as unknown as { _reservedSeats: Record<string, [unknown, PlayerAuth?, boolean?, boolean?]> })

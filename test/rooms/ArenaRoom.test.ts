@@ -304,6 +304,18 @@ for (const setup of [
         assert.equal(res.status, 200, `rejoin ${i + 1}: ${JSON.stringify(body)}`);
         seats.push(body.seat);
       }
+      // Sent all at once, as an attacker would: still one pending seat for A, so B below finds room.
+      const burst = await Promise.all(Array.from({ length: 6 }, () => rejoin(players[0]!)));
+      assert.deepEqual(
+        burst.map((r) => r.status),
+        [200, 200, 200, 200, 200, 200],
+      );
+      for (let i = 0; i < 2; i++) {
+        const res = await rejoin(players[0]!);
+        const body = await jsonBody(res);
+        assert.equal(res.status, 200, `rejoin ${i + 1}: ${JSON.stringify(body)}`);
+        seats.push(body.seat);
+      }
       const heldForB = b.reconnectionToken;
       await dropConnection(b);
       const res = await rejoin(players[1]!);

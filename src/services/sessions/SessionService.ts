@@ -128,23 +128,24 @@ export class SessionService {
     const room = await matchMaker.getRoomById(sessionId);
     if (room === undefined)
       throw new AppError(ErrorCode.Unavailable, "the match is not running on any process", { retryAfterSec: 2 });
+    let seatSessionId: string | false;
     try {
       // A player holds at most one pending seat: this one replaces any it asked for earlier and has not used.
-      await matchMaker.remoteRoomCall(sessionId, "releasePendingSeats", [player.playerId]);
-      return { seat: await matchMaker.reserveSeatFor(room, {}, player) };
+      seatSessionId = (await matchMaker.remoteRoomCall(sessionId, "reserveRejoinSeat", [player])) as string | false;
     } catch (error) {
-      if (error instanceof Error && error.message.endsWith("is already full.")) {
-        throw new AppError(
-          ErrorCode.Conflict,
-          "every seat of this match is taken or held for a player reconnecting; retry in a few seconds",
-          { retryAfterSec: 5 },
-        );
-      }
       // The listing still names a process that died; recovery recreates the match on a live one within seconds.
       throw new AppError(ErrorCode.Unavailable, `the match is being recovered (${(error as Error).message})`, {
         retryAfterSec: 1,
       });
     }
+    if (seatSessionId === false) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        "every seat of this match is taken or held for a player reconnecting; retry in a few seconds",
+        { retryAfterSec: 5 },
+      );
+    }
+    return { seat: matchMaker.buildSeatReservation(room, seatSessionId) };
   }
 
   get(id: string): Promise<SessionRecord | undefined> {
