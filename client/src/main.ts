@@ -91,7 +91,14 @@ async function signedIn(me: Player): Promise<void> {
   if (region.value === "") region.value = me.region;
   $("#regions").innerHTML = `<option value="${me.region}"></option>`;
   void joinLobbyChat();
-  if (me.currentSessionId !== null && (await rejoin(me.currentSessionId))) return;
+  if (me.currentSessionId !== null) {
+    notify("rejoining your match…");
+    if (await rejoin(me.currentSessionId)) {
+      notify("");
+      return;
+    }
+    if (debug.notice === "rejoining your match…") notify("");
+  }
   show("lobby");
 }
 
