@@ -123,6 +123,8 @@ export class MatchView {
   private connection: "ok" | "reconnecting" = "ok";
   private ownTeam = 0;
   private stopped = false;
+  /** The match is over (matchEnd arrived): inputs from now on mean nothing to the server, so none are sent. */
+  private ended = false;
   private readonly detach: Array<() => void> = [];
   readonly debug: MatchDebug;
 
@@ -148,7 +150,10 @@ export class MatchView {
     };
     room.onStateChange((state) => this.onPatch(state as Partial<ArenaView>));
     room.onMessage(ServerMessage.Chat, (line: ChatLine) => events.chat(line));
-    room.onMessage(ServerMessage.MatchEnd, (end: { results: MatchResultRow[] }) => events.ended(end.results));
+    room.onMessage(ServerMessage.MatchEnd, (end: { results: MatchResultRow[] }) => {
+      this.ended = true;
+      events.ended(end.results);
+    });
     room.onMessage(ServerMessage.Error, (error: { code: string; message: string }) => {
       console.warn("arena refused a message", error);
     });
@@ -246,6 +251,7 @@ export class MatchView {
   }
 
   private stepOnce(command: ReturnType<MatchView["command"]>): void {
+    if (this.ended) return;
     const own = this.ownState();
     const input = this.predictor.step(command, own?.alive ?? false);
     if (this.connection === "ok") this.room.send(ClientMessage.Input, input);

@@ -25,6 +25,8 @@ interface ArenaDebug {
   match: MatchDebug | null;
   matchChat: ChatLine[];
   lobbyChat: ChatLine[];
+  /** Whether the lobby chat room is joined (it rejoins by itself after a server restart). */
+  lobbyChatConnected: boolean;
   results: MatchResultRow[] | null;
   notice: string;
 }
@@ -48,6 +50,7 @@ const debug: ArenaDebug = {
   match: null,
   matchChat: [],
   lobbyChat: [],
+  lobbyChatConnected: false,
   results: null,
   notice: "",
 };
@@ -88,7 +91,14 @@ async function signedIn(me: Player): Promise<void> {
   if (region.value === "") region.value = me.region;
   $("#regions").innerHTML = `<option value="${me.region}"></option>`;
   void joinLobbyChat();
-  if (me.currentSessionId !== null && (await rejoin(me.currentSessionId))) return;
+  if (me.currentSessionId !== null) {
+    notify("rejoining your match…");
+    if (await rejoin(me.currentSessionId)) {
+      notify("");
+      return;
+    }
+    if (debug.notice === "rejoining your match…") notify("");
+  }
   show("lobby");
 }
 
@@ -122,10 +132,14 @@ $("#register").addEventListener("click", () => {
 $("#nav-logout").addEventListener("click", () => {
   void (async () => {
     await leaveSearch();
-    await lobbyRoom?.leave().catch(() => undefined);
+    const chat = lobbyRoom;
     lobbyRoom = undefined;
+    clearTimeout(lobbyRetry);
+    lobbyRetry = undefined;
+    await chat?.leave().catch(() => undefined);
     await api.logout();
     player = undefined;
+    debug.lobbyChatConnected = false;
     debug.player = null;
     $("#whoami").textContent = "";
     show("login");
@@ -144,15 +158,35 @@ function appendChat(list: HTMLElement, line: ChatLine): void {
   list.scrollTop = list.scrollHeight;
 }
 
+let lobbyJoining = false;
+let lobbyRetry: ReturnType<typeof setTimeout> | undefined;
+let lobbyAttempt = 0;
+
+/** Joins the lobby chat; while it cannot (a restarting server, a lost network) it tries again with backoff. */
 async function joinLobbyChat(): Promise<void> {
-  if (lobbyRoom !== undefined) return;
+  if (lobbyRoom !== undefined || lobbyJoining || player === undefined) return;
   const log = $("#lobby-chat .chat-log");
+  let room: Room;
+  lobbyJoining = true;
   try {
-    lobbyRoom = await sdk.joinOrCreate(RoomName.Chat, { channel: "global" });
+    room = await sdk.joinOrCreate(RoomName.Chat, { channel: "global" });
   } catch (error) {
-    notify(`lobby chat unavailable: ${errorText(error)}`);
+    debug.lobbyChatConnected = false;
+    if (lobbyAttempt === 0) notify(`lobby chat unavailable: ${errorText(error)}`);
+    if (!refusedForGood(error)) retryLobbyChat();
+    return;
+  } finally {
+    lobbyJoining = false;
+  }
+  if (player === undefined) {
+    // Logged out while joining.
+    void room.leave().catch(() => undefined);
     return;
   }
+  lobbyRoom = room;
+  lobbyAttempt = 0;
+  debug.lobbyChatConnected = true;
+  if (debug.notice.startsWith("lobby chat")) notify("");
   log.replaceChildren();
   debug.lobbyChat = [];
   lobbyRoom.onMessage(ServerMessage.History, (history: { messages: ChatLine[] }) => {
@@ -166,9 +200,36 @@ async function joinLobbyChat(): Promise<void> {
     appendChat(log, line);
   });
   lobbyRoom.onMessage(ServerMessage.Error, (error: { message: string }) => notify(`chat: ${error.message}`));
-  lobbyRoom.onLeave(() => {
+  lobbyRoom.onLeave((code) => {
+    if (lobbyRoom !== room) return;
     lobbyRoom = undefined;
+    debug.lobbyChatConnected = false;
+    // A close we asked for, or a logout or ban, is final; anything else (a restart, a deploy) is not.
+    if (!FINAL_CLOSES.has(code)) retryLobbyChat();
   });
+}
+
+const FINAL_CLOSES: ReadonlySet<number> = new Set([CloseCode.NormalLeave, CloseCode.TokenRevoked, CloseCode.Banned]);
+
+/** An answer that retrying cannot change: not logged in (401) or not allowed (403). */
+function refusedForGood(error: unknown): boolean {
+  const status = (error as { code?: unknown; status?: unknown }).code ?? (error as { status?: unknown }).status;
+  return status === 401 || status === 403;
+}
+
+function retryLobbyChat(): void {
+  if (player === undefined || lobbyRetry !== undefined) return;
+  const delay = backoffMs(lobbyAttempt);
+  lobbyAttempt += 1;
+  lobbyRetry = setTimeout(() => {
+    lobbyRetry = undefined;
+    void joinLobbyChat();
+  }, delay);
+}
+
+/** Waits before retry `attempt` (0-based): 0.5 s, doubling, at most 5 s, with a little jitter. */
+function backoffMs(attempt: number): number {
+  return Math.min(5_000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
 }
 
 $("#lobby-chat .chat-form").addEventListener("submit", (event) => {
@@ -271,19 +332,37 @@ async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
   return true;
 }
 
-/** Continues a live match after a reload or a server hand-off: a fresh seat from POST /sessions/:id/rejoin. */
+/**
+ * How long the client keeps trying to get back into its match while the server answers 503 or cannot be reached:
+ * well past the recovery window (a dead process' match runs again within about 5 s; a restarted server, as
+ * `npm run dev` does on every save or a deploy, needs its start-up time on top).
+ */
+const REJOIN_PATIENCE_MS = 60_000;
+
+/**
+ * Continues a live match after a reload, a server hand-off or a server restart: a fresh seat from
+ * POST /sessions/:id/rejoin, consumed. While the answer is 503 (the match is being recovered) or the server cannot
+ * be reached (restarting), it tries again with backoff for REJOIN_PATIENCE_MS; any other answer (409 ended, 403,
+ * 401) is final.
+ */
 async function rejoin(sessionId: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const deadline = Date.now() + REJOIN_PATIENCE_MS;
+  for (let attempt = 0; ; attempt++) {
+    let room: Room;
     try {
       const seat = await api.rejoin(sessionId);
-      return await enterMatch(() => sdk.consumeSeatReservation(seat as never));
+      room = await sdk.consumeSeatReservation(seat as never);
     } catch (error) {
-      // 503: the match is being recovered on another process; anything else (409 ended, 403) is final.
-      if (!(error instanceof ApiError) || error.status !== 503) return false;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (error instanceof ApiError && error.status !== 503) return false;
+      if (Date.now() >= deadline) {
+        notify(`could not get back into the match: ${errorText(error)}`);
+        return false;
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
+      continue;
     }
+    return enterMatch(() => Promise.resolve(room));
   }
-  return false;
 }
 
 /**
@@ -295,6 +374,8 @@ const REJOIN_AFTER: ReadonlySet<number> = new Set([CloseCode.ServerShutdown, Clo
 
 async function matchClosed(sessionId: string, code: number, reason: string | undefined): Promise<void> {
   match = undefined;
+  // The result is on screen (or the player went on to the leaderboards): the match is over, whatever closed it.
+  if (debug.results !== null) return;
   if (REJOIN_AFTER.has(code)) {
     notify(code === 1006 || code === 4003 ? "connection lost: rejoining…" : "the server moved the match: rejoining…");
     if (await rejoin(sessionId)) {
@@ -302,7 +383,6 @@ async function matchClosed(sessionId: string, code: number, reason: string | und
       return;
     }
   }
-  if (debug.screen === "end") return;
   if (code === CloseCode.MatchCancelled) notify("too few players arrived: the match was cancelled, search again");
   else if (code !== CloseCode.NormalLeave) notify(`left the match (${code}${reason ? `: ${reason}` : ""})`);
   show("lobby");

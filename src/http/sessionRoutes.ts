@@ -41,7 +41,11 @@ export function sessionRoutes(sessions: SessionService, auth: AuthService): Rout
   router.post("/:id/rejoin", requireAuth(auth), async (req, res) => {
     const principal = principalOf(res);
     res.json(
-      await sessions.rejoin(String(req.params.id), { playerId: principal.playerId, username: principal.username }),
+      await sessions.rejoin(String(req.params.id), {
+        playerId: principal.playerId,
+        username: principal.username,
+        familyId: principal.familyId,
+      }),
     );
   });
 

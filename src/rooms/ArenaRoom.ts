@@ -3,7 +3,7 @@
  * through the seat reservations it hands out. Handlers validate and queue inputs; the fixed-step tick applies one
  * input per player, steps the pure simulation (ArenaMatch), updates each client's view, and ends the match.
  */
-import { type Client, matchMaker, ServerError } from "@colyseus/core";
+import { type Client, generateId, matchMaker, ServerError } from "@colyseus/core";
 import { ARENA_MAP } from "../logic/maps.ts";
 import { DEFAULT_TUNING } from "../logic/tuning.ts";
 import { ArenaChatMessage, ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
@@ -57,6 +57,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   readonly snapshotStats = { count: 0, totalMs: 0, bytes: 0 };
   /** Seats here were promised when the matchmaker placed the match: they do not count as new sessions (MAX_CCU). */
   override readonly newSessions = false;
+  /** A player's strikes last for the match: a kicked player that rejoins has none left to spend. */
+  protected override readonly strikesOutliveConnections = true;
 
   override async onCreate(options: unknown): Promise<void> {
     const { signer, game } = this.context.arena;
@@ -111,6 +113,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     }
 
     this.handle(ClientMessage.Input, InputMessage, (client, input) => {
+      // Inputs sent in the moment after the end (the client had not heard of it yet) mean nothing: no strike.
+      if (this.resultSent) return;
       const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
       if (refusal !== undefined) this.strike(client, refusal);
     });
@@ -162,6 +166,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
       this.inputQueue.forget(previous);
       this.views.detach(previous);
       this.match.reseat(previous, client.sessionId);
+      // The player is back through a fresh seat: the old connection's reconnection seat is of no further use.
+      this.releaseHeldSeat(previous);
     }
     const seated = this.match.seats.get(client.sessionId)!.entry;
     this.match.setViewDelay(client.sessionId, CLIENT_INTERPOLATION_MS);
@@ -176,11 +182,42 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     if (player !== undefined) player.connected = false;
     this.views.detach(client.sessionId);
     if (this.state.phase === "ended") return;
-    this.log.info(this.who(client), "player dropped; seat held for reconnection");
-    // Not awaited: Colyseus settles the reservation itself and calls onLeave when the window expires. The catch
-    // keeps a refused reconnection (expired, or a client that never finished joining) from being an unhandled
-    // rejection, which would take the process down.
-    this.allowReconnection(client, this.context.arena.game.reconnectWindowSec).catch(() => undefined);
+    // A kicked, logged-out or banned client holds no seat: Colyseus calls onLeave right after.
+    if (this.holdSeat(client, this.context.arena.game.reconnectWindowSec)) {
+      this.log.info(this.who(client), "player dropped; seat held for reconnection");
+    }
+  }
+
+  /**
+   * A seat for POST /sessions/:id/rejoin (called through `remoteRoomCall` on whichever process runs the match):
+   * the player's earlier pending seats are withdrawn in the same turn as the new one is reserved, so a player holds
+   * at most one however many requests it sends at once. Returns the seat's session id, or false when the room is
+   * full.
+   */
+  async reserveRejoinSeat(player: PlayerAuth): Promise<string | false> {
+    this.releasePendingSeats(player.playerId);
+    const sessionId = generateId();
+    // Colyseus' own reservation (what matchMaker.reserveSeatFor calls remotely): it records the seat synchronously.
+    const room = this as unknown as { _reserveSeat(id: string, options: unknown, auth: unknown): Promise<boolean> };
+    return (await room._reserveSeat(sessionId, {}, player)) ? sessionId : false;
+  }
+
+  /**
+   * Withdraws the pending (reserved, not yet used) seats of `playerId`. Seats held for reconnection and seats being
+   * consumed are kept. Returns how many were withdrawn.
+   */
+  private releasePendingSeats(playerId: string): number {
+    // Colyseus' reservations (internal to Room): sessionId → [join options, auth, consumed, held for reconnection].
+    // A withdrawn seat's own timer still runs out and settles the listing's client count as it would have.
+    const seats = (this as unknown as { _reservedSeats: Record<string, [unknown, PlayerAuth?, boolean?, boolean?]> })
+      ._reservedSeats;
+    let released = 0;
+    for (const [sessionId, [, auth, consumed, reconnection]] of Object.entries(seats)) {
+      if (auth?.playerId !== playerId || consumed === true || reconnection === true) continue;
+      delete seats[sessionId];
+      released += 1;
+    }
+    return released;
   }
 
   override onReconnect(client: Client<{ auth: PlayerAuth }>): void {

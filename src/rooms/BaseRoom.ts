@@ -9,6 +9,7 @@
 import {
   type AuthContext,
   type Client,
+  type Deferred,
   OnMessageException,
   Room,
   type RoomException,
@@ -72,6 +73,8 @@ export interface ArenaContext {
 export interface PlayerAuth {
   playerId: string;
   username: string;
+  /** The login (refresh-token family) the client joined with, when known: a reconnection re-checks it. */
+  familyId?: string;
 }
 
 /** Per-client message limits of {@link BaseRoom.handle}. */
@@ -85,7 +88,6 @@ export interface MessageLimits {
 interface ClientCounters {
   windowStartedAt: number;
   inWindow: number;
-  strikes: number;
 }
 
 type Handler<T> = (client: Client, message: T) => void | Promise<void>;
@@ -95,7 +97,19 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   protected context!: RoomContext;
   private logger?: Logger;
   private readonly counters = new Map<string, ClientCounters>();
+  /** Strikes per player (per session before authentication); see {@link strikesOutliveConnections}. */
+  private readonly strikes = new Map<string, number>();
+  /** Sessions the server closed on purpose (kick, logout, ban): they get no reconnection seat. */
+  private readonly expelled = new Set<string>();
+  /** Reconnection seats held for dropped clients, by session, so an expelled player's seat can be withdrawn. */
+  private readonly held = new Map<string, { playerId: string | undefined; seat: Deferred<Client> }>();
   private wildcardInstalled = false;
+
+  /**
+   * Whether a player's strikes last for the room's lifetime rather than one connection. A match keeps them: a
+   * player kicked for invalid input that rejoins has no strike left to spend.
+   */
+  protected readonly strikesOutliveConnections: boolean = false;
 
   protected messageLimits: MessageLimits = { maxPerSecond: 60, maxStrikes: 10 };
 
@@ -146,11 +160,12 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
 
   /** Records an invalid message; kicks the client once its strikes are spent. Returns true if it was kicked. */
   protected strike(client: Client, reason: string): boolean {
-    const counters = this.countersOf(client);
-    counters.strikes += 1;
-    if (counters.strikes > this.messageLimits.maxStrikes) {
-      this.log.warn({ ...this.who(client), reason, strikes: counters.strikes }, "kicking client: invalid input");
-      client.leave(CloseCode.KickedInvalidInput, "too many invalid messages");
+    const key = (client.auth as PlayerAuth | undefined)?.playerId ?? client.sessionId;
+    const strikes = (this.strikes.get(key) ?? 0) + 1;
+    this.strikes.set(key, strikes);
+    if (strikes > this.messageLimits.maxStrikes) {
+      this.log.warn({ ...this.who(client), reason, strikes }, "kicking client: invalid input");
+      this.expel(client, CloseCode.KickedInvalidInput, "too many invalid messages");
       return true;
     }
     this.sendError(client, RoomErrorCode.InvalidMessage, reason);
@@ -166,6 +181,59 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   /** Forgets a departed client's counters. Subclasses call it from `onLeave`. */
   protected forgetClient(client: Client): void {
     this.counters.delete(client.sessionId);
+    this.expelled.delete(client.sessionId);
+    this.held.delete(client.sessionId);
+    if (!this.strikesOutliveConnections) {
+      this.strikes.delete((client.auth as PlayerAuth | undefined)?.playerId ?? client.sessionId);
+    }
+  }
+
+  /**
+   * Closes a client on purpose (a kick, a logout, a ban) with `code`. Unlike a lost connection, it holds no
+   * reconnection seat: {@link holdSeat} refuses it.
+   */
+  expel(client: Client, code: number, reason: string): void {
+    this.expelled.add(client.sessionId);
+    client.leave(code, reason);
+  }
+
+  /**
+   * Closes every connection of `playerId` with `code` and withdraws the reconnection seats held for it (logout,
+   * ban: LiveConnections calls this on every process).
+   */
+  expelPlayer(playerId: string, code: number, reason: string): void {
+    for (const client of [...this.clients]) {
+      if ((client.auth as PlayerAuth | undefined)?.playerId === playerId) this.expel(client, code, reason);
+    }
+    for (const [sessionId, hold] of [...this.held]) {
+      if (hold.playerId === playerId) this.releaseHeldSeat(sessionId);
+    }
+  }
+
+  /**
+   * Holds a dropped client's seat for `seconds` (Colyseus' allowReconnection) unless the server closed it on
+   * purpose. Returns whether a seat is held. Colyseus calls `onLeave` when the window expires or the seat is
+   * withdrawn.
+   */
+  protected holdSeat(client: Client, seconds: number): boolean {
+    if (this.expelled.has(client.sessionId)) return false;
+    const seat = this.allowReconnection(client, seconds);
+    this.held.set(client.sessionId, { playerId: (client.auth as PlayerAuth | undefined)?.playerId, seat });
+    // Not awaited: Colyseus settles it. The catch keeps a refused or withdrawn reconnection (expired, a client
+    // that never finished joining) from being an unhandled rejection, which would take the process down.
+    seat.then(
+      () => this.held.delete(client.sessionId),
+      () => this.held.delete(client.sessionId),
+    );
+    return true;
+  }
+
+  /** Withdraws the reconnection seat held for `sessionId`, if any (its player came back another way, or left). */
+  protected releaseHeldSeat(sessionId: string): void {
+    const hold = this.held.get(sessionId);
+    if (hold === undefined) return;
+    this.held.delete(sessionId);
+    hold.seat.reject(new ServerError(CloseCode.TokenRevoked, "the reconnection seat was withdrawn"));
   }
 
   /** Contains every exception thrown by a handler, timer or tick of this room. */
@@ -208,7 +276,7 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
     if (counters.inWindow > this.messageLimits.maxPerSecond) {
       if (counters.inWindow === this.messageLimits.maxPerSecond + 1) {
         this.log.warn(this.who(client), "kicking client: message flood");
-        client.leave(CloseCode.KickedFlood, "too many messages");
+        this.expel(client, CloseCode.KickedFlood, "too many messages");
       }
       return false;
     }
@@ -218,7 +286,7 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
   private countersOf(client: Client): ClientCounters {
     let counters = this.counters.get(client.sessionId);
     if (counters === undefined) {
-      counters = { windowStartedAt: this.clock.currentTime, inWindow: 0, strikes: 0 };
+      counters = { windowStartedAt: this.clock.currentTime, inWindow: 0 };
       this.counters.set(client.sessionId, counters);
     }
     return counters;
@@ -249,7 +317,7 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         throw new ServerError(429, `too many room requests; retry in ${retryAfterSec} s`);
       try {
         const principal = await context.auth.authenticate(token);
-        return { playerId: principal.playerId, username: principal.username };
+        return { playerId: principal.playerId, username: principal.username, familyId: principal.familyId };
       } catch (error) {
         if (error instanceof AppError) throw new ServerError(error.status, error.message);
         throw error;
@@ -301,6 +369,17 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
     }
 
     override async onReconnect(client: Client): Promise<void> {
+      // Colyseus does not run onAuth for a reconnection: the player may have been banned or logged out while its
+      // seat was held. Refused here, the reconnection fails and the client leaves.
+      const auth = client.auth as PlayerAuth | undefined;
+      if (auth !== undefined) {
+        try {
+          await context.auth.recheck(auth.playerId, auth.familyId);
+        } catch (error) {
+          if (error instanceof AppError) throw new ServerError(error.status, error.message);
+          throw error;
+        }
+      }
       context.metrics.trackSocket(socketOf(client), this.roomName);
       await super.onReconnect?.(client);
     }

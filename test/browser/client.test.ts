@@ -6,14 +6,17 @@
  * server's tick rate when TICK_RATE_HZ is not the default. Screenshots go to test-artifacts/ (gitignored).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { type Client, matchMaker } from "@colyseus/core";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import type { WebSocket } from "ws";
 import { buildClient } from "../../scripts/buildClient.ts";
 import { CloseCode } from "../../src/protocol.ts";
-import { bootTestServer, type TestServer } from "../helpers/server.ts";
+import { listening, type Running, start, stop } from "../helpers/childServer.ts";
+import { freePort } from "../helpers/privateServers.ts";
+import { ADMIN_PASSWORD, bootTestServer, type TestServer } from "../helpers/server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../test-artifacts");
@@ -37,6 +40,7 @@ interface ArenaDebug {
     others: Array<{ id: string; username: string; bot: boolean; x: number; y: number }>;
   } | null;
   matchChat: Array<{ username: string; text: string }>;
+  lobbyChatConnected: boolean;
   results: Array<{
     playerId: string;
     username: string;
@@ -362,6 +366,22 @@ describe("browser client (headless Chromium)", function () {
     assert.match((await p.page.textContent("#end-summary")) ?? "", /You placed #\d/);
     assert.equal(await p.page.locator("#end-results tbody tr").count(), end.results!.length);
     await p.page.screenshot({ path: path.join(ARTIFACTS, "bot-match-end.png") });
+
+    // After the result, the client sends no more inputs (even with a key held), and going to the leaderboards
+    // while the server closes the match (MatchEnded, after its linger) keeps the player there.
+    const sentAtEnd = end.match!.lastSentSeq;
+    await p.page.keyboard.down("KeyD");
+    await p.page.click("#nav-leaderboard");
+    const deadline = Date.now() + 10_000;
+    while (matchMaker.getLocalRoomById(roomId) !== undefined && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await p.page.keyboard.up("KeyD");
+    assert.equal(matchMaker.getLocalRoomById(roomId), undefined, "the match closed");
+    const after = await arena(p.page);
+    assert.equal(after.screen, "leaderboard", `still on the leaderboards (notice: ${after.notice})`);
+    assert.doesNotMatch(after.notice, /4102/);
+    assert.equal(after.match!.lastSentSeq, sentAtEnd, "no input sent after matchEnd");
     assert.deepEqual(p.errors, []);
   });
 
@@ -541,6 +561,69 @@ describe("browser client at a non-default TICK_RATE_HZ", function () {
     // Predicted with the server's dt: where the client put its player for an input is where the server did.
     const median = medianPredictionError(run, run[0]!.seq);
     assert.ok(median < 0.5, `median prediction error ${median} u`);
+    assert.deepEqual(p.errors, []);
+  });
+});
+
+describe("browser client across a server restart (the real entry point, as `npm run dev` restarts it)", function () {
+  this.timeout(120_000);
+  let browser: Browser;
+  let server: Running | undefined;
+  let dataDir: string;
+  let env: Record<string, string>;
+  const open: Player[] = [];
+
+  before(async () => {
+    await buildClient();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), "arena-restart-"));
+    env = {
+      PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
+      ADMIN_PASSWORD,
+      LOG_LEVEL: "info",
+      BOT_FILL_SEC: "1",
+      MATCH_DURATION_SEC: "90",
+      SNAPSHOT_INTERVAL_MS: "300",
+    };
+    server = start(env);
+    await listening(server);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--mute-audio"] });
+  });
+
+  after(async () => {
+    for (const player of open.splice(0)) await player.context.close();
+    await browser?.close();
+    if (server !== undefined) await stop(server);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("gets back into its match and its lobby chat after the server stops for a few seconds and starts again", async () => {
+    const p = await openGuest(browser, `http://127.0.0.1:${env.PORT}`, open);
+    await waitForArena(p.page, (state) => state.lobbyChatConnected, "the lobby chat");
+    const rejoins = rejoinAnswers(p.page);
+    const joined = await startBotMatch(p.page);
+    await waitForArena(p.page, (state) => state.match?.phase === "active", "the active phase", 10_000);
+
+    assert.equal(await stop(server!), 0);
+    server = undefined;
+    await waitForArena(p.page, (state) => !state.lobbyChatConnected, "the lobby chat to notice", 5_000);
+    // Down for a few seconds: every request of the page meets a refused connection meanwhile.
+    await p.page.waitForTimeout(4_000);
+    server = start(env);
+    await listening(server);
+
+    const back = await waitForArena(
+      p.page,
+      (state) => hasNewSeat(state, joined.sessionId),
+      "a new seat in the match after the restart",
+      45_000,
+    );
+    assert.equal(back.screen, "match");
+    assert.equal(back.match!.roomId, joined.roomId, "the same match");
+    assert.equal(rejoins.at(-1), 200);
+    await waitForArena(p.page, (state) => state.lobbyChatConnected, "the lobby chat to reconnect", 15_000);
+    await assertKeepsPlaying(p.page, "after the restart");
     assert.deepEqual(p.errors, []);
   });
 });

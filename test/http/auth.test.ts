@@ -364,12 +364,14 @@ for (const setup of SERVER_MATRIX) {
         );
       });
 
-      it("give the room the player's id and username", async () => {
+      it("give the room the player's id, username and login (for reconnection checks)", async () => {
         const me = await registerPlayer(server);
         const room = await sdkFor(server, me.accessToken).joinOrCreate("faulty");
         const serverRoom = server.colyseus.getRoomById(room.roomId);
         const client = serverRoom.clients.find((c) => c.sessionId === room.sessionId);
-        assert.deepEqual(client?.auth, { playerId: me.player.id, username: me.player.username });
+        const { familyId, ...auth } = client?.auth ?? {};
+        assert.deepEqual(auth, { playerId: me.player.id, username: me.player.username });
+        assert.equal(typeof familyId, "string");
       });
 
       it("logout answers 204, closes the live room connection with TokenRevoked and revokes the tokens", async () => {

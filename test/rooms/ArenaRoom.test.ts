@@ -199,6 +199,165 @@ for (const setup of [
       assert.equal(b.connection.isOpen, true);
     });
 
+    /** Cuts a client's socket without a close handshake, as a lost network does; resolves once the room saw it. */
+    async function dropConnection(room: ClientRoom): Promise<void> {
+      room.reconnection.enabled = false;
+      const serverRoom = server.colyseus.getRoomById(room.roomId) as ArenaRoom;
+      const dropped = nextLeave(room);
+      const client = serverRoom.clients.find((c) => c.sessionId === room.sessionId)!;
+      (client.ref as unknown as { terminate(): void }).terminate();
+      await dropped;
+    }
+
+    for (const kick of [
+      {
+        code: CloseCode.KickedFlood,
+        how: "flooding",
+        act: (room: ClientRoom) => {
+          for (let i = 0; i < 200; i++) room.send("chat", { channel: "all", text: "hi" });
+        },
+      },
+      {
+        code: CloseCode.KickedInvalidInput,
+        how: "invalid inputs",
+        act: (room: ClientRoom) => {
+          for (let i = 0; i < 12; i++) room.send("input", input(1, { aim: "north" }));
+        },
+      },
+      {
+        code: CloseCode.TokenRevoked,
+        how: "logout",
+        act: (_room: ClientRoom, p: Registered) =>
+          void postJson(server, "/auth/logout", { refreshToken: p.refreshToken }, { token: p.accessToken }),
+      },
+      {
+        code: CloseCode.Banned,
+        how: "ban",
+        act: (_room: ClientRoom, p: Registered) => void server.services.auth.ban(p.player.id, 5, "test"),
+      },
+    ]) {
+      it(`a client closed with ${kick.code} (${kick.how}) holds no reconnection seat`, async () => {
+        const { rooms, players, server: serverRoom } = await launch(server, "duel", 2);
+        const [a] = rooms as [ClientRoom, ClientRoom];
+        await waitForState(a, (s) => s.players.get(a.sessionId) !== undefined);
+        a.reconnection.enabled = false;
+        const token = a.reconnectionToken;
+        const left = nextLeave(a);
+        kick.act(a, players[0]!);
+        assert.equal(await left, kick.code);
+        await assert.rejects(sdkFor(server, players[0]!.accessToken).reconnect(token), /expired|invalid|disposed/);
+        assert.equal(serverRoom.state.players.get(a.sessionId)?.connected, false);
+      });
+    }
+
+    it("reconnection re-checks the login: a player logged out or banned while dropped cannot reconnect", async () => {
+      const { rooms, players } = await launch(server, "squad", 4);
+      const [a, b, c] = rooms as [ClientRoom, ClientRoom, ClientRoom];
+      for (const room of [a, b, c]) await waitForState(room, (s) => s.players.get(room.sessionId) !== undefined);
+      const tokens = [a.reconnectionToken, b.reconnectionToken, c.reconnectionToken];
+      await dropConnection(a);
+      await dropConnection(b);
+      await dropConnection(c);
+      const [pa, pb, pc] = players as [Registered, Registered, Registered];
+      // Banned in the database only (as if the disconnect order were lost): the reconnection itself re-checks.
+      await server.services.stores.players.setBan(pc.player.id, new Date(Date.now() + 60_000), "test");
+      await assert.rejects(sdkFor(server, pc.accessToken).reconnect(tokens[2]!), /banned/);
+      const out = await postJson(server, "/auth/logout", { refreshToken: pa.refreshToken }, { token: pa.accessToken });
+      assert.equal(out.status, 204);
+      await server.services.auth.ban(pb.player.id, 5, "test");
+      await assert.rejects(sdkFor(server, pa.accessToken).reconnect(tokens[0]!));
+      await assert.rejects(sdkFor(server, pb.accessToken).reconnect(tokens[1]!));
+      const rejoin = (p: Registered) =>
+        postJson(server, `/sessions/${rooms[0]!.roomId}/rejoin`, {}, { token: p.accessToken });
+      assert.equal((await rejoin(pa)).status, 401);
+      assert.equal((await rejoin(pb)).status, 403);
+    });
+
+    it("a player kicked for invalid input may rejoin, but its strikes stay with it for the match", async () => {
+      const { sessionId, rooms, players } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.players.get(a.sessionId) !== undefined);
+      a.reconnection.enabled = false;
+      const left = nextLeave(a);
+      for (let i = 0; i < 12; i++) a.send("input", input(1, { aim: "north" }));
+      assert.equal(await left, CloseCode.KickedInvalidInput);
+      const res = await postJson(server, `/sessions/${sessionId}/rejoin`, {}, { token: players[0]!.accessToken });
+      assert.equal(res.status, 200);
+      const back = await sdkFor(server, players[0]!.accessToken).consumeSeatReservation((await jsonBody(res)).seat);
+      back.onMessage("*", () => {});
+      back.reconnection.enabled = false;
+      await waitForState(back, (s) => s.players.get(back.sessionId)?.connected === true);
+      const again = nextLeave(back);
+      back.send("input", input(1, { aim: "north" }));
+      assert.equal(await again, CloseCode.KickedInvalidInput, "one more invalid message is one too many");
+    });
+
+    it("one participant's unconsumed rejoins hold at most one seat and never block another's rejoin", async () => {
+      const { sessionId, rooms, players } = await launch(server, "duel", 2);
+      const [a, b] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(b, (s) => s.players.get(b.sessionId) !== undefined);
+      const rejoin = (p: Registered) => postJson(server, `/sessions/${sessionId}/rejoin`, {}, { token: p.accessToken });
+      const seats = [];
+      for (let i = 0; i < 4; i++) {
+        const res = await rejoin(players[0]!);
+        const body = await jsonBody(res);
+        assert.equal(res.status, 200, `rejoin ${i + 1}: ${JSON.stringify(body)}`);
+        seats.push(body.seat);
+      }
+      // Sent all at once, as an attacker would: still one pending seat for A, so B below finds room.
+      const burst = await Promise.all(Array.from({ length: 6 }, () => rejoin(players[0]!)));
+      assert.deepEqual(
+        burst.map((r) => r.status),
+        [200, 200, 200, 200, 200, 200],
+      );
+      for (let i = 0; i < 2; i++) {
+        const res = await rejoin(players[0]!);
+        const body = await jsonBody(res);
+        assert.equal(res.status, 200, `rejoin ${i + 1}: ${JSON.stringify(body)}`);
+        seats.push(body.seat);
+      }
+      const heldForB = b.reconnectionToken;
+      await dropConnection(b);
+      const res = await rejoin(players[1]!);
+      const body = await jsonBody(res);
+      assert.equal(res.status, 200, JSON.stringify(body));
+      const back = await sdkFor(server, players[1]!.accessToken).consumeSeatReservation(body.seat);
+      back.onMessage("*", () => {});
+      await waitForState(back, (s) => s.players.get(back.sessionId)?.connected === true);
+      // B is back through a fresh seat: the seat held for its old connection is withdrawn.
+      await assert.rejects(sdkFor(server, players[1]!.accessToken).reconnect(heldForB));
+      // A's earlier seats were replaced by its latest one: once A's connection is gone, only that one works.
+      await dropConnection(a);
+      for (const replaced of seats.slice(0, -1)) {
+        await assert.rejects(sdkFor(server, players[0]!.accessToken).consumeSeatReservation(replaced));
+      }
+      const latest = await sdkFor(server, players[0]!.accessToken).consumeSeatReservation(seats.at(-1));
+      latest.onMessage("*", () => {});
+      await waitForState(latest, (s) => s.players.get(latest.sessionId)?.connected === true);
+    });
+
+    it("inputs still arriving after matchEnd are ignored: the client is closed with MatchEnded, not kicked", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      const closed = nextLeave(a);
+      let seq = 1;
+      let over = false;
+      const ended = a.waitForMessage("matchEnd", 30_000).then(() => {
+        over = true;
+      });
+      // Like the browser client: one input per tick, through the end and until the room closes.
+      let open = true;
+      void closed.then(() => {
+        open = false;
+      });
+      while (open) {
+        a.send("input", input(seq++, { moveX: over ? 1 : 0 }));
+        await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
+      }
+      await ended;
+      assert.equal(await closed, CloseCode.MatchEnded);
+    });
+
     it("shows each client only what is near it, its own player always, and a teammate at any distance", async () => {
       const { rooms } = await launch(server, "squad", 4);
       await Promise.all(rooms.map((room) => waitForState(room, (s) => s.players.get(room.sessionId) !== undefined)));

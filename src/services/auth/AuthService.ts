@@ -282,6 +282,20 @@ export class AuthService {
     await this.deps.throttle.recordSuccess(ip, ADMIN_ACCOUNT);
   }
 
+  /**
+   * Re-checks a player admitted earlier (a room reconnection, where no token is presented again): it still exists,
+   * is not banned, and its login `familyId` (when known) is not revoked. @throws AppError 401 (or 403 for a ban).
+   */
+  async recheck(playerId: string, familyId: string | undefined): Promise<void> {
+    const [player, revoked] = await Promise.all([
+      this.deps.players.findById(playerId),
+      familyId === undefined ? false : this.deps.refreshTokens.isFamilyRevoked(familyId),
+    ]);
+    if (player === undefined) throw new AppError(ErrorCode.Unauthorized, "access token revoked");
+    this.refuseBanned(player);
+    if (revoked) throw new AppError(ErrorCode.Unauthorized, "access token revoked");
+  }
+
   private async consumeRegistration(ip: string): Promise<void> {
     try {
       await this.deps.throttle.consumeRegistration(ip);

@@ -3,7 +3,7 @@
  * presence channel; each process closes the matching clients of its own rooms. With Redis presence this reaches
  * every process within a pub/sub round trip; with LocalPresence, this process.
  */
-import type { Client, Presence, Room } from "@colyseus/core";
+import type { Client, Presence } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
 
 export const DISCONNECT_CHANNEL = "arena:auth:disconnect";
@@ -14,13 +14,22 @@ interface DisconnectOrder {
   reason: string;
 }
 
+/**
+ * A room whose players this registry can close: `expelPlayer` closes the player's connections with the code and
+ * withdraws any reconnection seat held for it (a logged-out or banned player must not come back through one).
+ */
+export interface ExpellingRoom {
+  readonly clients: Iterable<Client> & { some(predicate: (client: Client) => boolean): boolean };
+  expelPlayer(playerId: string, code: number, reason: string): void;
+}
+
 function playerIdOf(client: Client): string | undefined {
   const auth = client.auth as { playerId?: unknown } | undefined;
   return typeof auth?.playerId === "string" ? auth.playerId : undefined;
 }
 
 export class LiveConnections {
-  private readonly roomsByPlayer = new Map<string, Set<Room>>();
+  private readonly roomsByPlayer = new Map<string, Set<ExpellingRoom>>();
   private readonly listener = (order: DisconnectOrder) => this.closeLocal(order);
 
   constructor(
@@ -41,7 +50,7 @@ export class LiveConnections {
     await this.presence.publish(DISCONNECT_CHANNEL, { playerId, code, reason } satisfies DisconnectOrder);
   }
 
-  track(room: Room, client: Client): void {
+  track(room: ExpellingRoom, client: Client): void {
     const playerId = playerIdOf(client);
     if (playerId === undefined) return;
     let rooms = this.roomsByPlayer.get(playerId);
@@ -52,7 +61,7 @@ export class LiveConnections {
     rooms.add(room);
   }
 
-  untrack(room: Room, client: Client): void {
+  untrack(room: ExpellingRoom, client: Client): void {
     const playerId = playerIdOf(client);
     if (playerId === undefined) return;
     const stillThere = room.clients.some((other) => other !== client && playerIdOf(other) === playerId);
@@ -62,7 +71,7 @@ export class LiveConnections {
     if (rooms?.size === 0) this.roomsByPlayer.delete(playerId);
   }
 
-  forgetRoom(room: Room): void {
+  forgetRoom(room: ExpellingRoom): void {
     for (const [playerId, rooms] of this.roomsByPlayer) {
       rooms.delete(room);
       if (rooms.size === 0) this.roomsByPlayer.delete(playerId);
@@ -77,11 +86,7 @@ export class LiveConnections {
   private closeLocal(order: DisconnectOrder): void {
     const rooms = this.roomsByPlayer.get(order.playerId);
     if (rooms === undefined) return;
-    for (const room of rooms) {
-      for (const client of [...room.clients]) {
-        if (playerIdOf(client) === order.playerId) client.leave(order.code, order.reason);
-      }
-    }
+    for (const room of [...rooms]) room.expelPlayer(order.playerId, order.code, order.reason);
     this.log.info({ playerId: order.playerId, code: order.code, rooms: rooms.size }, "closed live connections");
   }
 }

@@ -169,7 +169,10 @@ export class SessionService {
    * client), wherever the match runs. @throws AppError 404 unknown session, 403 not a participant, 409 ended,
    * 503 the match is not running on any process (its process died; recovery of such matches is not in place yet).
    */
-  async rejoin(sessionId: string, player: { playerId: string; username: string }): Promise<{ seat: unknown }> {
+  async rejoin(
+    sessionId: string,
+    player: { playerId: string; username: string; familyId?: string },
+  ): Promise<{ seat: unknown }> {
     const session = await this.sessions.get(sessionId);
     if (session === undefined) throw new AppError(ErrorCode.NotFound, "session not found");
     if (!session.players.some((p) => p.playerId === player.playerId && !p.bot)) {
@@ -179,14 +182,24 @@ export class SessionService {
     const room = await matchMaker.getRoomById(sessionId);
     if (room === undefined)
       throw new AppError(ErrorCode.Unavailable, "the match is not running on any process", { retryAfterSec: 2 });
+    let seatSessionId: string | false;
     try {
-      return { seat: await matchMaker.reserveSeatFor(room, {}, player) };
+      // A player holds at most one pending seat: this one replaces any it asked for earlier and has not used.
+      seatSessionId = (await matchMaker.remoteRoomCall(sessionId, "reserveRejoinSeat", [player])) as string | false;
     } catch (error) {
       // The listing still names a process that died; recovery recreates the match on a live one within seconds.
       throw new AppError(ErrorCode.Unavailable, `the match is being recovered (${(error as Error).message})`, {
         retryAfterSec: 1,
       });
     }
+    if (seatSessionId === false) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        "every seat of this match is taken or held for a player reconnecting; retry in a few seconds",
+        { retryAfterSec: 5 },
+      );
+    }
+    return { seat: matchMaker.buildSeatReservation(room, seatSessionId) };
   }
 
   get(id: string): Promise<SessionRecord | undefined> {
