@@ -48,6 +48,8 @@ export interface RoomContext {
   metrics: Metrics;
   /** The region this process serves (REGION). */
   region: string;
+  /** The regions the server accepts (REGIONS). */
+  regions: readonly string[];
   /** ALLOWED_ORIGINS; undefined = any origin. */
   allowedOrigins: readonly string[] | undefined;
 }
@@ -89,6 +91,19 @@ interface ClientCounters {
 }
 
 type Handler<T> = (client: Client, message: T) => void | Promise<void>;
+
+/**
+ * A room class' check of its join options, run in `onAuth` at the HTTP matchmaking step, so that bad options are
+ * refused (400 naming the field) before a seat is reserved, not only when the WebSocket joins.
+ */
+export type JoinOptionsCheck = (options: unknown, context: RoomContext) => void;
+
+/** The first issue of a failed parse as a 400 naming its field (`options` when the issue has no path). */
+export function invalidOptions(error: z.ZodError): AppError {
+  const issue = error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : "options";
+  return new AppError(ErrorCode.InvalidInput, `${field}: ${issue?.message ?? "invalid"}`, { field });
+}
 
 export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
   /** Injected by {@link bindRoom}; defined before `onCreate` runs. */
@@ -240,20 +255,22 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
      * Every room requires a valid access token (the SDK's `client.auth.token`): signature, expiry, revocation
      * and ban are checked before a seat is reserved. Unauthenticated clients can create no room and reserve no seat.
      */
-    static async onAuth(token: string, _options: unknown, authContext: AuthContext): Promise<PlayerAuth> {
+    static async onAuth(token: string, options: unknown, authContext: AuthContext): Promise<PlayerAuth> {
       if (!originAllowed(authContext.headers.get("origin"), context.allowedOrigins)) {
-        throw new ServerError(403, `${ErrorCode.OriginNotAllowed}: this origin may not use the server`);
+        throw new AppError(
+          ErrorCode.OriginNotAllowed,
+          `${ErrorCode.OriginNotAllowed}: this origin may not use the server`,
+        );
       }
       const retryAfterSec = await context.admission.admit(authContext.ip);
-      if (retryAfterSec !== undefined)
-        throw new ServerError(429, `too many room requests; retry in ${retryAfterSec} s`);
-      try {
-        const principal = await context.auth.authenticate(token);
-        return { playerId: principal.playerId, username: principal.username };
-      } catch (error) {
-        if (error instanceof AppError) throw new ServerError(error.status, error.message);
-        throw error;
+      if (retryAfterSec !== undefined) {
+        throw new AppError(ErrorCode.RateLimited, `too many room requests; retry in ${retryAfterSec} s`, {
+          retryAfterSec,
+        });
       }
+      const principal = await context.auth.authenticate(token);
+      (RoomClass as { checkJoinOptions?: JoinOptionsCheck }).checkJoinOptions?.(options, context);
+      return { playerId: principal.playerId, username: principal.username };
     }
   };
   const { load, loadChanged } = context.capacity;
