@@ -66,6 +66,7 @@ export function roomContext(services: Services): RoomContext {
     matchmaking: { matchmaker: services.matchmaker },
     chat: { service: services.chat, regions: config.regions, shardSize: config.chatShardSize },
     admission: services.admission,
+    playerConnections: services.playerConnections,
     capacity: { load: services.load, loadChanged: () => services.placement.loadChanged() },
     metrics: services.metrics,
     allowedOrigins: config.allowedOrigins,

@@ -28,6 +28,7 @@ import type { AuthService } from "../services/auth/AuthService.ts";
 import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
 import type { ChatService } from "../services/chat/ChatService.ts";
 import type { LiveConnections } from "../services/auth/LiveConnections.ts";
+import { type PlayerConnections, TooManyConnectionsError } from "../services/auth/PlayerConnections.ts";
 import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
@@ -43,6 +44,8 @@ export interface RoomContext {
   chat: { service: ChatService; regions: readonly string[]; shardSize: number };
   /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
   admission: JoinThrottle;
+  /** MAX_CONNECTIONS_PER_PLAYER across processes. */
+  playerConnections: PlayerConnections;
   /** This process' rooms and clients, and its caps; `loadChanged` republishes the load for placement. */
   capacity: { load: ProcessLoad; loadChanged(): void };
   metrics: Metrics;
@@ -269,6 +272,9 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         });
       }
       const principal = await context.auth.authenticate(token);
+      if (!(await context.playerConnections.mayConnect(principal.playerId).catch(() => true))) {
+        throw new AppError(ErrorCode.TooManyConnections, tooManyConnections(context.playerConnections.cap));
+      }
       (RoomClass as { checkJoinOptions?: JoinOptionsCheck }).checkJoinOptions?.(options, context);
       return { playerId: principal.playerId, username: principal.username };
     }
@@ -310,11 +316,31 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
       if (this.newSessions && load.overCcu()) {
         throw new ServerError(503, `${ErrorCode.ServerFull}: this server is full (MAX_CCU ${load.caps.maxCcu})`);
       }
+      const playerId = (client.auth as PlayerAuth | undefined)?.playerId;
+      const connectionId = context.playerConnections.connectionId(this.roomId, client.sessionId);
+      if (playerId !== undefined) await this.holdConnection(playerId, connectionId);
       context.metrics.trackSocket(socketOf(client), this.roomName);
       // Registered before the room's own onJoin: logout and bans reach the client from any process from now on.
       context.connections.track(this, client);
       loadChanged();
-      await super.onJoin?.(client, options, auth);
+      try {
+        await super.onJoin?.(client, options, auth);
+      } catch (error) {
+        if (playerId !== undefined) void context.playerConnections.release(playerId, connectionId).catch(() => {});
+        throw error;
+      }
+    }
+
+    /** Counts the connection against MAX_CONNECTIONS_PER_PLAYER; without the shared count (Redis down), admits. */
+    private async holdConnection(playerId: string, connectionId: string): Promise<void> {
+      try {
+        await context.playerConnections.acquire(playerId, connectionId);
+      } catch (error) {
+        if (error instanceof TooManyConnectionsError) {
+          throw new ServerError(429, tooManyConnections(error.cap));
+        }
+        this.log.warn({ err: error, playerId }, "could not count the player's connections; admitted");
+      }
     }
 
     override async onReconnect(client: Client): Promise<void> {
@@ -327,6 +353,11 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         await super.onLeave?.(client, code);
       } finally {
         context.connections.untrack(this, client);
+        const playerId = (client.auth as PlayerAuth | undefined)?.playerId;
+        if (playerId !== undefined) {
+          const connectionId = context.playerConnections.connectionId(this.roomId, client.sessionId);
+          void context.playerConnections.release(playerId, connectionId).catch(() => {});
+        }
         loadChanged();
       }
     }
@@ -336,6 +367,7 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         await super.onDispose?.();
       } finally {
         context.connections.forgetRoom(this);
+        void context.playerConnections.forgetRoom(this.roomId).catch(() => {});
         load.remove(this);
         loadChanged();
       }
@@ -343,6 +375,10 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
   };
   Object.defineProperty(Counted, "name", { value: RoomClass.name });
   return Counted as unknown as C;
+}
+
+function tooManyConnections(cap: number): string {
+  return `${ErrorCode.TooManyConnections}: this player already holds ${cap} connections (MAX_CONNECTIONS_PER_PLAYER)`;
 }
 
 /** The TCP socket under a client's WebSocket (the `ws` library keeps it as `_socket`), for byte accounting. */
