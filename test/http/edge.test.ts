@@ -96,6 +96,9 @@ describe("per-IP limits without TRUSTED_PROXIES [pglite, in-process]", function 
     }
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401], "anonymous: refused by onAuth, counted");
     assert.deepEqual(statuses.slice(5), [429, 429, 429], `the 6th request on is throttled: ${statuses}`);
+    const throttled = await matchmake(RoomName.Chat, { channel: "global" }, { from: "127.0.0.4" });
+    assert.equal(JSON.parse(throttled.body).error.code, "RATE_LIMITED");
+    assert.match(String(throttled.headers["retry-after"]), /^\d+$/);
   });
 
   it("room requests: anonymous clients without forwarding headers do not lock out a player elsewhere", async () => {
@@ -241,6 +244,25 @@ describe("the /matchmake contract [pglite, in-process]", function () {
     }
   });
 
+  it("Colyseus' own refusals keep their status in the project's shape; any origin is reflected without a list", async () => {
+    const none = await rawRequest({
+      path: `/matchmake/join/${RoomName.Arena}`,
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: "{}",
+    });
+    assert.equal(none.status, 521, none.body);
+    assert.equal(JSON.parse(none.body).error.code, "NOT_FOUND");
+    assert.match(JSON.parse(none.body).message, /no rooms found/);
+    const preflight = await rawRequest({
+      method: "OPTIONS",
+      path: `/matchmake/joinOrCreate/${RoomName.Chat}`,
+      headers: { origin: "https://anywhere.example", "access-control-request-method": "POST" },
+    });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers["access-control-allow-origin"], "https://anywhere.example");
+    assert.equal(preflight.headers["access-control-max-age"], "600");
+  });
+
   it("through @colyseus/sdk the refusal is a readable MatchMakeError with the status as its code", async () => {
     const sdk = sdkFor(server, token);
     const refusal = await sdk.joinOrCreate(RoomName.Matchmaking, { mode: "battle" }).then(
@@ -315,6 +337,14 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       },
     );
     assert.equal(atLimit.status, 200, `a body of ${16 * 1024 - 5} bytes is served: ${atLimit.body}`);
+    const over = await rawRequest({
+      path: `/matchmake/joinOrCreate/${RoomName.Matchmaking}`,
+      headers: { "content-type": "application/json", authorization: `Bearer ${a.accessToken}` },
+      body: JSON.stringify({ mode: "duel", pad: "x".repeat(16 * 1024) }),
+    });
+    assert.equal(over.status, 413);
+    assert.equal(JSON.parse(over.body).error.code, "PAYLOAD_TOO_LARGE");
+    assert.equal(over.headers.connection, "close", "the connection is not kept to drain the body");
 
     // A live match while the flood runs: its ticks keep coming to the client.
     const searches = [
