@@ -217,21 +217,24 @@ function fromAppError(error: AppError): EdgeError {
 
 function toEdgeError(error: unknown, log: Logger): EdgeError {
   if (error instanceof AppError) return fromAppError(error);
+  if (!(error instanceof ServerError)) {
+    // Not a refusal but a fault (a dependency, a bug): logged; the client learns nothing of its internals.
+    log.warn({ err: error }, "matchmaking request failed");
+    return {
+      status: ColyseusErrorCode.MATCHMAKE_UNHANDLED,
+      code: ErrorCode.Unavailable,
+      message: "matchmaking could not answer; try again",
+    };
+  }
   const status =
-    error instanceof ServerError && Number.isInteger(error.code) && error.code >= 400 && error.code < 600
+    Number.isInteger(error.code) && error.code >= 400 && error.code < 600
       ? error.code
       : ColyseusErrorCode.MATCHMAKE_UNHANDLED;
-  const message = error instanceof Error ? error.message : String(error);
-  if (!(error instanceof ServerError)) log.warn({ err: error }, "matchmaking request failed");
-  const code =
-    COLYSEUS_CODES[status] ??
-    BY_STATUS[status] ??
-    (message.startsWith(ErrorCode.ServerFull)
-      ? ErrorCode.ServerFull
-      : message.startsWith(ErrorCode.OriginNotAllowed)
-        ? ErrorCode.OriginNotAllowed
-        : ErrorCode.Unavailable);
-  return { status, code, message };
+  const prefixed = [ErrorCode.ServerFull, ErrorCode.OriginNotAllowed, ErrorCode.TooManyConnections].find((code) =>
+    error.message.startsWith(`${code}:`),
+  );
+  const code = prefixed ?? COLYSEUS_CODES[status] ?? BY_STATUS[status] ?? ErrorCode.Unavailable;
+  return { status, code, message: error.message };
 }
 
 function sendError(res: http.ServerResponse, error: EdgeError | AppError): void {
