@@ -7,6 +7,8 @@ import type http from "node:http";
 import { defineRoom, type RegisteredHandler, type ServerOptions } from "@colyseus/core";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import type { Application } from "express";
+import { TrustedProxies } from "./src/http/clientAddress.ts";
+import { type EdgeOptions, installEdge } from "./src/http/installEdge.ts";
 import { upgradeOriginGuard } from "./src/http/originPolicy.ts";
 import { installHttp } from "./src/http/installHttp.ts";
 import { RoomName } from "./src/protocol.ts";
@@ -26,6 +28,26 @@ export interface ArenaServerDefinition {
 /** Largest WebSocket frame a client may send; a bigger one closes its connection (close code 1009). */
 export const MAX_WS_PAYLOAD_BYTES = 4 * 1024;
 
+/**
+ * The WebSocket transport with the HTTP edge (installEdge) in front of Colyseus' router: Colyseus binds its router
+ * when the server starts listening, and the edge goes in front of it right after.
+ */
+export class EdgeTransport extends WebSocketTransport {
+  constructor(
+    options: ConstructorParameters<typeof WebSocketTransport>[0] & { server: http.Server },
+    private readonly edge: EdgeOptions,
+  ) {
+    super(options);
+  }
+
+  override listen(port: number, hostname?: string, backlog?: number, listeningListener?: () => void): this {
+    super.listen(port, hostname, backlog, listeningListener);
+    // Registered after Colyseus' own listening callback, which binds the router: the edge wraps what it bound.
+    this.server?.once("listening", () => installEdge(this.server as http.Server, this.edge));
+    return this;
+  }
+}
+
 /** Room classes by name. A class with a static `matchOn` shares rooms only between equal join options. */
 export type RoomClasses = Record<string, new () => BaseRoom>;
 
@@ -44,10 +66,12 @@ export function roomContext(services: Services): RoomContext {
     matchmaking: { matchmaker: services.matchmaker },
     chat: { service: services.chat, regions: config.regions, shardSize: config.chatShardSize },
     admission: services.admission,
+    playerConnections: services.playerConnections,
     capacity: { load: services.load, loadChanged: () => services.placement.loadChanged() },
     metrics: services.metrics,
     allowedOrigins: config.allowedOrigins,
     region: config.region,
+    regions: config.regions,
     arena: {
       signer: services.matchSigner,
       sessions: services.sessions,
@@ -85,10 +109,13 @@ export function defineArena(services: Services, extraRooms: RoomClasses = {}): A
     },
     initializeExpress: (app) => installHttp(app, services),
     initializeTransport: ({ server }) =>
-      new WebSocketTransport({
-        server,
-        maxPayload: MAX_WS_PAYLOAD_BYTES,
-        beforeUpgrade: upgradeOriginGuard(services.config.allowedOrigins),
-      }),
+      new EdgeTransport(
+        { server, maxPayload: MAX_WS_PAYLOAD_BYTES, beforeUpgrade: upgradeOriginGuard(services.config.allowedOrigins) },
+        {
+          trustedProxies: new TrustedProxies(services.config.trustedProxies),
+          allowedOrigins: services.config.allowedOrigins,
+          log: services.log.child({ component: "edge" }),
+        },
+      ),
   };
 }

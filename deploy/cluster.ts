@@ -27,8 +27,9 @@ export interface Backend {
 
 /**
  * The nginx configuration for `backends` behind `listenPort`: HTTP round-robin over every process (least
- * connections), WebSocket upgrades on `/<name>/` to that process, 16 KiB bodies, forwarded client addresses (the
- * server trusts X-Forwarded-For from loopback; widen `trust proxy` when the balancer runs elsewhere).
+ * connections), WebSocket upgrades on `/<name>/` to that process, 16 KiB bodies, forwarded client addresses
+ * (nginx appends the address it saw to X-Forwarded-For; the processes believe it from nginx only: startCluster sets
+ * TRUSTED_PROXIES=127.0.0.1, nginx' address towards them — set it to the balancer's address when it runs elsewhere).
  */
 export function nginxConfig(options: { listenPort: number; backends: readonly Backend[]; prefix: string }): string {
   const servers = options.backends.map((b) => `    server 127.0.0.1:${b.port} max_fails=1 fail_timeout=2s;`);
@@ -166,6 +167,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         env: {
           PATH: process.env.PATH,
           HOME: process.env.HOME,
+          // Behind nginx the peer of every request is nginx (127.0.0.1): believe its X-Forwarded-For, and only its.
+          ...(options.nginxPort === undefined ? {} : { TRUSTED_PROXIES: "127.0.0.1" }),
           ...options.env,
           PORT: String(backend.port),
           REGION: backend.region,

@@ -29,6 +29,8 @@ module.exports = {
     kill_timeout: 30_000,
     max_memory_restart: "1500M",
     env: {
+      // nginx on this machine proxies to the processes from loopback: believe its X-Forwarded-For, nobody else's.
+      TRUSTED_PROXIES: process.env.TRUSTED_PROXIES ?? "127.0.0.1,::1",
       PORT: String(p.port),
       REGION: p.region,
       PUBLIC_ADDRESS: `${PUBLIC_HOST}/${p.name}`,

@@ -33,6 +33,8 @@ export async function startBenchServer(
     JWT_SECRET: "bench-secret-bench-secret-bench-secret!",
     ADMIN_PASSWORD: "bench-admin-password",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+    // Bench clients on loopback tell themselves apart by X-Forwarded-For, as clients behind a proxy would.
+    TRUSTED_PROXIES: "127.0.0.1,::1",
   }) as ResolvedConfig;
   const services = await createServices(config, createLogger(config.logLevel));
   const definition = defineArena(services);

@@ -5,6 +5,7 @@
  *
  * Names follow ../shared/API.md ("Configuration"); the fields carry their units (`tickRateHz`, `snapshotIntervalMs`).
  */
+import net from "node:net";
 import path from "node:path";
 
 export type NodeEnv = "development" | "production" | "test";
@@ -52,6 +53,13 @@ export interface Config {
   chatRetentionDays: number;
   /** Snapshots of an ended match, except its last, are deleted this long after it ended. */
   snapshotRetentionHours: number;
+  /**
+   * Addresses (IPs or CIDRs) of the reverse proxies whose X-Forwarded-For is believed; empty = none: every client
+   * is known by the socket's peer address.
+   */
+  trustedProxies: string[];
+  /** Simultaneous room connections one player may hold, counted across processes. 0 = no cap. */
+  maxConnectionsPerPlayer: number;
 }
 
 /** A configuration value that cannot be used. `variable` is the environment variable's name. */
@@ -139,6 +147,26 @@ function origins(env: Env, name: string): string[] | undefined {
   });
 }
 
+/**
+ * A comma-separated list of IP addresses and CIDR blocks, IPv4 or IPv6 (`127.0.0.1,10.0.0.0/8,::1,fd00::/8`).
+ * Each entry must be an address as written (no host names) with an optional prefix length within the family.
+ */
+function trustedProxies(env: Env, name: string): string[] {
+  const raw = read(env, name);
+  if (raw === undefined) return [];
+  return raw.split(",").map((entry) => {
+    const value = entry.trim();
+    const [address = "", prefix, extra] = value.split("/");
+    const family = net.isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(name, `must list IP addresses or CIDR blocks such as 10.0.0.0/8 or ::1 (got "${value}")`);
+    }
+    return value;
+  });
+}
+
 function simulatedLatency(env: Env, production: boolean): number {
   const value = integer(env, "SIMULATED_LATENCY_MS", 0, 0, 2000);
   if (production && value > 0) throw new ConfigError("SIMULATED_LATENCY_MS", "must be 0 when NODE_ENV=production");
@@ -200,6 +228,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     refreshTokenRetentionDays: integer(env, "REFRESH_TOKEN_RETENTION_DAYS", 7, 1, 3650),
     chatRetentionDays: integer(env, "CHAT_RETENTION_DAYS", 30, 1, 3650),
     snapshotRetentionHours: integer(env, "SNAPSHOT_RETENTION_HOURS", 24, 1, 24 * 3650),
+    trustedProxies: trustedProxies(env, "TRUSTED_PROXIES"),
+    maxConnectionsPerPlayer: integer(env, "MAX_CONNECTIONS_PER_PLAYER", 8, 0, 10_000),
   };
 }
 

@@ -18,6 +18,7 @@ const STATUS: Record<ErrorCode, number> = {
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.ServerFull]: 503,
   [ErrorCode.OriginNotAllowed]: 403,
+  [ErrorCode.TooManyConnections]: 429,
 };
 
 export class AppError extends Error {

@@ -30,6 +30,8 @@ export const ErrorCode = {
   ServerFull: "SERVER_FULL",
   /** The request's Origin is not in ALLOWED_ORIGINS. */
   OriginNotAllowed: "ORIGIN_NOT_ALLOWED",
+  /** The player already holds MAX_CONNECTIONS_PER_PLAYER room connections (429; the message starts with the code). */
+  TooManyConnections: "TOO_MANY_CONNECTIONS",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

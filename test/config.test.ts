@@ -105,6 +105,26 @@ describe("config", () => {
     assert.deepEqual([set.refreshTokenRetentionDays, set.chatRetentionDays, set.snapshotRetentionHours], [2, 90, 1]);
   });
 
+  it("TRUSTED_PROXIES: none by default; IPv4 and IPv6 addresses and CIDRs; anything else refused on one line", () => {
+    assert.deepEqual(loadConfig({}, "/srv").trustedProxies, []);
+    assert.deepEqual(loadConfig({ TRUSTED_PROXIES: "127.0.0.1, 10.0.0.0/8,::1,fd00::/8" }, "/srv").trustedProxies, [
+      "127.0.0.1",
+      "10.0.0.0/8",
+      "::1",
+      "fd00::/8",
+    ]);
+    for (const bad of ["loopback", "10.0.0.0/33", "::1/129", "10.0.0.1/8/2", "10.0.0", "1.2.3.4/x", "a,b"]) {
+      rejects({ TRUSTED_PROXIES: bad }, "TRUSTED_PROXIES");
+    }
+  });
+
+  it("MAX_CONNECTIONS_PER_PLAYER: 8 by default, 0 = no cap, integers only", () => {
+    assert.equal(loadConfig({}, "/srv").maxConnectionsPerPlayer, 8);
+    assert.equal(loadConfig({ MAX_CONNECTIONS_PER_PLAYER: "0" }, "/srv").maxConnectionsPerPlayer, 0);
+    rejects({ MAX_CONNECTIONS_PER_PLAYER: "-1" }, "MAX_CONNECTIONS_PER_PLAYER");
+    rejects({ MAX_CONNECTIONS_PER_PLAYER: "many" }, "MAX_CONNECTIONS_PER_PLAYER");
+  });
+
   it("refuses production without a 32-byte JWT_SECRET or an ADMIN_PASSWORD", () => {
     rejects({ NODE_ENV: "production", ADMIN_PASSWORD: "a-long-admin-password" }, "JWT_SECRET");
     rejects(

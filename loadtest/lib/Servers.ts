@@ -251,6 +251,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         JWT_SECRET: "loadtest-secret-loadtest-secret-loadtest!",
         ADMIN_PASSWORD: "loadtest-admin-password",
         ROOM_JOINS_PER_MIN: "1000000",
+        // Bots on loopback tell themselves apart by X-Forwarded-For, as clients behind a proxy would.
+        TRUSTED_PROXIES: "127.0.0.1,::1",
         MAX_ROOMS: "0",
         MAX_CCU: "0",
         BOT_FILL_SEC: "0",
@@ -291,6 +293,7 @@ export async function startBenchHost(
       LOG_LEVEL: "warn",
       BENCH_PORT: String(port),
       ROOM_JOINS_PER_MIN: "1000000",
+      TRUSTED_PROXIES: "127.0.0.1,::1",
       MAX_ROOMS: "0",
       MAX_CCU: "0",
       ...(db.url === undefined ? {} : { DATABASE_URL: db.url }),

@@ -3,7 +3,7 @@ import type { RequestHandler } from "express";
 import { AppError } from "../errors.ts";
 import { ErrorCode } from "../protocol.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
-import { clientIp } from "./authRoutes.ts";
+import { clientIp } from "./clientAddress.ts";
 
 function digest(value: string): Buffer {
   return createHash("sha256").update(value).digest();

@@ -3,7 +3,7 @@ import { AppError } from "../errors.ts";
 import { ErrorCode } from "../protocol.ts";
 import type { AuthService, Principal } from "../services/auth/AuthService.ts";
 import { checkAdminBasic } from "./adminAuth.ts";
-import { clientIp } from "./authRoutes.ts";
+import { clientIp } from "./clientAddress.ts";
 
 function bearer(header: string | undefined): string | undefined {
   return header?.startsWith("Bearer ") ? header.slice(7).trim() : undefined;

@@ -1,14 +1,10 @@
-import { type Request, Router } from "express";
+import { Router } from "express";
 import { GuestBody, LinkBody, LoginBody, RefreshBody, RegisterBody } from "../protocol.ts";
 import type { AuthResult, AuthService } from "../services/auth/AuthService.ts";
 import { principalOf, requireAuth } from "./authMiddleware.ts";
+import { clientIp } from "./clientAddress.ts";
 import { parse } from "./validate.ts";
 import { playerJson } from "./views.ts";
-
-/** The client address every per-IP limit keys on. */
-export function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? "unknown";
-}
 
 function authJson(result: AuthResult) {
   return {

@@ -15,7 +15,7 @@ import { errorHandler, notFound } from "./errorHandling.ts";
 import { inputGuard } from "./inputGuard.ts";
 import { leaderboardRoutes } from "./leaderboardRoutes.ts";
 import { loginMetrics, metricsRoute } from "./metricsRoutes.ts";
-import { originGuard } from "./originPolicy.ts";
+import { clientAddress, TrustedProxies } from "./clientAddress.ts";
 import { playerRoutes } from "./playerRoutes.ts";
 import { sessionRoutes } from "./sessionRoutes.ts";
 
@@ -24,7 +24,15 @@ export const BODY_LIMIT = "16kb";
 export function installHttp(app: Application, services: Services): void {
   const log = services.log.child({ component: "http" });
   app.disable("x-powered-by");
-  app.set("trust proxy", "loopback");
+  // Who the client is: one rule (clientAddress) for every per-IP limit, here and in the rooms' onAuth. `trust
+  // proxy` with the same list keeps express' own reading (req.protocol, req.ips) consistent with it.
+  const trusted = new TrustedProxies(services.config.trustedProxies);
+  app.set("trust proxy", (address: string) => trusted.contains(address));
+  app.use((req, _res, next) => {
+    const ip = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trusted);
+    Object.defineProperty(req, "ip", { value: ip, configurable: true, enumerable: true });
+    next();
+  });
   app.use(
     helmet({
       // The monitor panel and the browser client load only same-origin scripts; WebSockets go to the same host.
@@ -34,7 +42,6 @@ export function installHttp(app: Application, services: Services): void {
       strictTransportSecurity: services.config.nodeEnv === "production",
     }),
   );
-  app.use(originGuard(services.config.allowedOrigins));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(inputGuard(app));
 

@@ -29,6 +29,7 @@ import type { AuthService } from "../services/auth/AuthService.ts";
 import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
 import type { ChatService } from "../services/chat/ChatService.ts";
 import type { LiveConnections } from "../services/auth/LiveConnections.ts";
+import { type PlayerConnections, TooManyConnectionsError } from "../services/auth/PlayerConnections.ts";
 import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
@@ -44,11 +45,15 @@ export interface RoomContext {
   chat: { service: ChatService; regions: readonly string[]; shardSize: number };
   /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
   admission: JoinThrottle;
+  /** MAX_CONNECTIONS_PER_PLAYER across processes. */
+  playerConnections: PlayerConnections;
   /** This process' rooms and clients, and its caps; `loadChanged` republishes the load for placement. */
   capacity: { load: ProcessLoad; loadChanged(): void };
   metrics: Metrics;
   /** The region this process serves (REGION). */
   region: string;
+  /** The regions the server accepts (REGIONS). */
+  regions: readonly string[];
   /** ALLOWED_ORIGINS; undefined = any origin. */
   allowedOrigins: readonly string[] | undefined;
 }
@@ -91,6 +96,19 @@ interface ClientCounters {
 }
 
 type Handler<T> = (client: Client, message: T) => void | Promise<void>;
+
+/**
+ * A room class' check of its join options, run in `onAuth` at the HTTP matchmaking step, so that bad options are
+ * refused (400 naming the field) before a seat is reserved, not only when the WebSocket joins.
+ */
+export type JoinOptionsCheck = (options: unknown, context: RoomContext) => void;
+
+/** The first issue of a failed parse as a 400 naming its field (`options` when the issue has no path). */
+export function invalidOptions(error: z.ZodError): AppError {
+  const issue = error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : "options";
+  return new AppError(ErrorCode.InvalidInput, `${field}: ${issue?.message ?? "invalid"}`, { field });
+}
 
 export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room<T> {
   /** Injected by {@link bindRoom}; defined before `onCreate` runs. */
@@ -308,20 +326,25 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
      * Every room requires a valid access token (the SDK's `client.auth.token`): signature, expiry, revocation
      * and ban are checked before a seat is reserved. Unauthenticated clients can create no room and reserve no seat.
      */
-    static async onAuth(token: string, _options: unknown, authContext: AuthContext): Promise<PlayerAuth> {
+    static async onAuth(token: string, options: unknown, authContext: AuthContext): Promise<PlayerAuth> {
       if (!originAllowed(authContext.headers.get("origin"), context.allowedOrigins)) {
-        throw new ServerError(403, `${ErrorCode.OriginNotAllowed}: this origin may not use the server`);
+        throw new AppError(
+          ErrorCode.OriginNotAllowed,
+          `${ErrorCode.OriginNotAllowed}: this origin may not use the server`,
+        );
       }
       const retryAfterSec = await context.admission.admit(authContext.ip);
-      if (retryAfterSec !== undefined)
-        throw new ServerError(429, `too many room requests; retry in ${retryAfterSec} s`);
-      try {
-        const principal = await context.auth.authenticate(token);
-        return { playerId: principal.playerId, username: principal.username, familyId: principal.familyId };
-      } catch (error) {
-        if (error instanceof AppError) throw new ServerError(error.status, error.message);
-        throw error;
+      if (retryAfterSec !== undefined) {
+        throw new AppError(ErrorCode.RateLimited, `too many room requests; retry in ${retryAfterSec} s`, {
+          retryAfterSec,
+        });
       }
+      const principal = await context.auth.authenticate(token);
+      if (!(await context.playerConnections.mayConnect(principal.playerId).catch(() => true))) {
+        throw new AppError(ErrorCode.TooManyConnections, tooManyConnections(context.playerConnections.cap));
+      }
+      (RoomClass as { checkJoinOptions?: JoinOptionsCheck }).checkJoinOptions?.(options, context);
+      return { playerId: principal.playerId, username: principal.username, familyId: principal.familyId };
     }
   };
   const { load, loadChanged } = context.capacity;
@@ -361,11 +384,31 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
       if (this.newSessions && load.overCcu()) {
         throw new RoomRefusal(503, `${ErrorCode.ServerFull}: this server is full (MAX_CCU ${load.caps.maxCcu})`);
       }
+      const playerId = (client.auth as PlayerAuth | undefined)?.playerId;
+      const connectionId = context.playerConnections.connectionId(this.roomId, client.sessionId);
+      if (playerId !== undefined) await this.holdConnection(playerId, connectionId);
       context.metrics.trackSocket(socketOf(client), this.roomName);
       // Registered before the room's own onJoin: logout and bans reach the client from any process from now on.
       context.connections.track(this, client);
       loadChanged();
-      await super.onJoin?.(client, options, auth);
+      try {
+        await super.onJoin?.(client, options, auth);
+      } catch (error) {
+        if (playerId !== undefined) void context.playerConnections.release(playerId, connectionId).catch(() => {});
+        throw error;
+      }
+    }
+
+    /** Counts the connection against MAX_CONNECTIONS_PER_PLAYER; without the shared count (Redis down), admits. */
+    private async holdConnection(playerId: string, connectionId: string): Promise<void> {
+      try {
+        await context.playerConnections.acquire(playerId, connectionId);
+      } catch (error) {
+        if (error instanceof TooManyConnectionsError) {
+          throw new ServerError(429, tooManyConnections(error.cap));
+        }
+        this.log.warn({ err: error, playerId }, "could not count the player's connections; admitted");
+      }
     }
 
     override async onReconnect(client: Client): Promise<void> {
@@ -389,6 +432,11 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         await super.onLeave?.(client, code);
       } finally {
         context.connections.untrack(this, client);
+        const playerId = (client.auth as PlayerAuth | undefined)?.playerId;
+        if (playerId !== undefined) {
+          const connectionId = context.playerConnections.connectionId(this.roomId, client.sessionId);
+          void context.playerConnections.release(playerId, connectionId).catch(() => {});
+        }
         loadChanged();
       }
     }
@@ -398,6 +446,7 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
         await super.onDispose?.();
       } finally {
         context.connections.forgetRoom(this);
+        void context.playerConnections.forgetRoom(this.roomId).catch(() => {});
         load.remove(this);
         loadChanged();
       }
@@ -405,6 +454,10 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
   };
   Object.defineProperty(Counted, "name", { value: RoomClass.name });
   return Counted as unknown as C;
+}
+
+function tooManyConnections(cap: number): string {
+  return `${ErrorCode.TooManyConnections}: this player already holds ${cap} connections (MAX_CONNECTIONS_PER_PLAYER)`;
 }
 
 /** The TCP socket under a client's WebSocket (the `ws` library keeps it as `_socket`), for byte accounting. */

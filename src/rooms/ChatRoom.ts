@@ -7,12 +7,26 @@
 import { type Client, ServerError } from "@colyseus/core";
 import { ChatJoinOptions, ClientMessage, LobbyChatMessage, ServerMessage } from "../protocol.ts";
 import { type ChatMessage, ChatRefusal, lobbyTopic } from "../services/chat/ChatService.ts";
-import { BaseRoom, type PlayerAuth } from "./BaseRoom.ts";
+import { AppError } from "../errors.ts";
+import { ErrorCode } from "../protocol.ts";
+import { BaseRoom, invalidOptions, type PlayerAuth, type RoomContext } from "./BaseRoom.ts";
 import { BlockLists } from "./chat/BlockLists.ts";
 
 export class ChatRoom extends BaseRoom<{ client: Client<{ auth: PlayerAuth }> }> {
   /** Join options that must match for a client to share a room: one channel per shard. */
   static readonly matchOn = ["channel"];
+  /** Refuses a malformed channel, or a region channel outside REGIONS, at the HTTP matchmaking step. */
+  static checkJoinOptions(options: unknown, context: RoomContext): void {
+    const parsed = ChatJoinOptions.safeParse(options ?? {});
+    if (!parsed.success) throw invalidOptions(parsed.error);
+    const { channel } = parsed.data;
+    if (channel.startsWith("region:") && !context.regions.includes(channel.slice("region:".length))) {
+      throw new AppError(ErrorCode.InvalidInput, `channel: region must be one of ${context.regions.join(", ")}`, {
+        field: "channel",
+      });
+    }
+  }
+
   private channel = "";
   private blockLists!: BlockLists;
   private readonly deliver = (message: ChatMessage) => {

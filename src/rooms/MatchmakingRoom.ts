@@ -13,11 +13,25 @@ import {
   UnknownRegionError,
 } from "../services/matchmaking/Matchmaker.ts";
 import type { Ticket } from "../services/matchmaking/MatchmakerAlgorithm.ts";
-import { BaseRoom, type PlayerAuth } from "./BaseRoom.ts";
+import { AppError } from "../errors.ts";
+import { ErrorCode } from "../protocol.ts";
+import { BaseRoom, invalidOptions, type PlayerAuth, type RoomContext } from "./BaseRoom.ts";
 
 const STATUS_INTERVAL_MS = 1000;
 
 export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAuth }> }> {
+  /** Refuses a bad mode, or a region outside REGIONS, at the HTTP matchmaking step. */
+  static checkJoinOptions(options: unknown, context: RoomContext): void {
+    const parsed = MatchmakingJoinOptions.safeParse(options ?? {});
+    if (!parsed.success) throw invalidOptions(parsed.error);
+    const { region } = parsed.data;
+    if (region !== undefined && !context.regions.includes(region)) {
+      throw new AppError(ErrorCode.InvalidInput, `region: must be one of ${context.regions.join(", ")}`, {
+        field: "region",
+      });
+    }
+  }
+
   /** Tickets of this room's clients still searching, by sessionId. */
   private readonly searching = new Map<string, Ticket>();
 

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { AuthService } from "./auth/AuthService.ts";
+import { InMemoryConnectionCounter, PlayerConnections, RedisConnectionCounter } from "./auth/PlayerConnections.ts";
 import { LiveConnections } from "./auth/LiveConnections.ts";
 import { LoginThrottle } from "./auth/LoginThrottle.ts";
 import { PasswordHasher } from "./auth/PasswordHasher.ts";
@@ -100,6 +101,8 @@ export interface Services {
   recovery: RecoveryService;
   admission: JoinThrottle;
   retention: RetentionService;
+  /** MAX_CONNECTIONS_PER_PLAYER, counted across processes. */
+  playerConnections: PlayerConnections;
   /** Closes what Colyseus does not: the database and this process' own Redis connection. */
   close(): Promise<void>;
 }
@@ -211,6 +214,14 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   };
   const connections = new LiveConnections(presence, log.child({ component: "connections" }));
   await connections.start();
+  const playerConnections = new PlayerConnections(
+    redis === undefined ? new InMemoryConnectionCounter() : new RedisConnectionCounter(redis),
+    config.maxConnectionsPerPlayer,
+  );
+  const connectionsLog = log.child({ component: "connections" });
+  playerConnections.start((error) =>
+    connectionsLog.warn({ err: error }, "could not re-assert this process' player connections"),
+  );
   const hasher = new PasswordHasher();
   const auth = new AuthService({
     players: stores.players,
@@ -346,6 +357,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     load,
     metrics,
     admission: new JoinThrottle(redis, config.roomJoinsPerMin),
+    playerConnections,
     presence,
     driver,
     redis,
@@ -354,6 +366,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     connections,
     hasher,
     async close() {
+      playerConnections.stop();
       matchmaker.stop();
       leaderboards.stop();
       recovery.stop();

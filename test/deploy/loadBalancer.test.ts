@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import http from "node:http";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { type Cluster, startCluster } from "../../deploy/cluster.ts";
 import { RoomName } from "../../src/protocol.ts";
@@ -82,6 +83,42 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
       body: JSON.stringify({ pad: "x".repeat(17 * 1024) }),
     });
     assert.equal(big.status, 413);
+  });
+
+  it("the client is the address nginx saw: a client-written X-Forwarded-For or X-Real-IP escapes no limit", async () => {
+    // A client on 127.0.0.2 (not the proxy's address) rotating the hops it writes: registrations (10 an hour per
+    // IP, shared through Redis by both processes) count it as one client.
+    const register = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({
+          username: `lb_spoof_${process.pid % 1000}_${i}`,
+          password: "correct horse battery",
+        });
+        const req = http.request(
+          {
+            host: "127.0.0.1",
+            port: NGINX_PORT,
+            method: "POST",
+            path: "/auth/register",
+            localAddress: "127.0.0.2",
+            agent: false,
+            headers: {
+              "content-type": "application/json",
+              "x-forwarded-for": `198.51.100.${i}`,
+              "x-real-ip": `203.0.113.${i}`,
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push(await register(i));
+    assert.deepEqual(statuses, [...Array(10).fill(201), 429]);
   });
 
   it("two guests log in, are matched and play in one arena, all through nginx", async () => {

@@ -57,6 +57,9 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
     JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
     ADMIN_PASSWORD,
     LOG_LEVEL: "silent",
+    // Tests play many clients from loopback and tell them apart by X-Forwarded-For (postJson's `ip`), as a
+    // trusted proxy would. Suites that prove spoofing fails set TRUSTED_PROXIES themselves.
+    TRUSTED_PROXIES: "127.0.0.1,::1",
     ...(scratch === undefined ? {} : { DATABASE_URL: options.databaseUrl?.(scratch.url) ?? scratch.url }),
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
     ...options.env,
