@@ -62,7 +62,7 @@ export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAut
     await this.presence.subscribe(seatChannel(playerId), onSeat);
     try {
       const ticket = await matchmaker.enqueue(
-        { playerId, mode: parsed.data.mode, region: parsed.data.region },
+        { playerId, mode: parsed.data.mode, region: parsed.data.region, familyId: client.auth?.familyId },
         Date.now(),
       );
       this.searching.set(client.sessionId, ticket);

@@ -63,6 +63,32 @@ for (const setup of [
       );
     });
 
+    it("a seat carries the login searched with: once that login is revoked, the dropped player cannot reconnect", async () => {
+      const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
+      const [roomA, roomB] = [await search(server, a, { mode: "duel" }), await search(server, b, { mode: "duel" })];
+      const [seatA, seatB] = await Promise.all([nextMessage(roomA, "seat"), nextMessage(roomB, "seat")]);
+      await Promise.all([roomA.leave(), roomB.leave()]);
+      const arenas = [
+        await sdkFor(server, a.accessToken).consumeSeatReservation(seatA as never),
+        await sdkFor(server, b.accessToken).consumeSeatReservation(seatB as never),
+      ];
+      const tokens = arenas.map((arena) => arena.reconnectionToken);
+      const serverRoom = server.colyseus.getRoomById(arenas[0]!.roomId);
+      for (const arena of arenas) {
+        arena.onMessage("*", () => {});
+        arena.reconnection.enabled = false;
+        const left = new Promise((resolve) => arena.onLeave(resolve));
+        const client = serverRoom.clients.find((c) => c.sessionId === arena.sessionId)!;
+        (client.ref as unknown as { terminate(): void }).terminate();
+        await left;
+      }
+      // Revoked in the database only, as if the logout's disconnect order never reached this process.
+      await server.services.stores.refreshTokens.revokeAllOfPlayer(a.player.id, new Date());
+      await assert.rejects(sdkFor(server, a.accessToken).reconnect(tokens[0]!), /revoked/);
+      const back = await sdkFor(server, b.accessToken).reconnect(tokens[1]!);
+      assert.equal(back.roomId, arenas[1]!.roomId, "a login still valid reconnects");
+    });
+
     it("status arrives at least once a second while searching", async () => {
       const p = await registerPlayer(server);
       const room = await search(server, p, { mode: "squad" });

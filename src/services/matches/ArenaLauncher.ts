@@ -42,7 +42,15 @@ export class ArenaLauncher {
       if (entry.bot) continue;
       seats.set(
         entry.playerId,
-        await matchMaker.reserveSeatFor(room, {}, { playerId: entry.playerId, username: entry.username }),
+        await matchMaker.reserveSeatFor(
+          room,
+          {},
+          {
+            playerId: entry.playerId,
+            username: entry.username,
+            ...(entry.familyId === undefined ? {} : { familyId: entry.familyId }),
+          },
+        ),
       );
     }
     return { sessionId: room.roomId, seats };

@@ -12,6 +12,11 @@ export interface RosterEntry {
   bot: boolean;
   /** When the player started searching (epoch ms): kept if the match is cancelled and the player searches again. */
   queuedSince?: number;
+  /**
+   * The login (refresh-token family) the player searched with. Its seat carries it, so a reconnection to the match
+   * is refused once that login is revoked, even if the logout's disconnect order never reached the room.
+   */
+  familyId?: string;
 }
 
 export interface MatchSpec {

@@ -107,7 +107,10 @@ export class Matchmaker {
    * Builds the player's ticket from its stored rating (region: the requested one, else the player's) and queues it.
    * @throws UnknownRegionError, AlreadyQueuedError
    */
-  async enqueue(player: { playerId: string; mode: Mode; region?: string }, now: number): Promise<Ticket> {
+  async enqueue(
+    player: { playerId: string; mode: Mode; region?: string; familyId?: string },
+    now: number,
+  ): Promise<Ticket> {
     const record = await this.players.findById(player.playerId);
     if (record === undefined) throw new Error(`unknown player ${player.playerId}`);
     const region = player.region ?? record.region;
@@ -122,6 +125,7 @@ export class Matchmaker {
       region,
       mode: player.mode,
       enqueuedAt: since !== undefined && since < now ? since : now,
+      ...(player.familyId === undefined ? {} : { familyId: player.familyId }),
     };
     if (!(await this.store.add(ticket, this.options.ticketTtlMs, now))) throw new AlreadyQueuedError();
     return ticket;
@@ -201,6 +205,7 @@ export class Matchmaker {
         team: teamIndex,
         bot: false,
         queuedSince: t.enqueuedAt,
+        ...(t.familyId === undefined ? {} : { familyId: t.familyId }),
       })),
     );
     const seats = [

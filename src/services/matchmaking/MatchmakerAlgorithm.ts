@@ -24,6 +24,8 @@ export interface Ticket {
   mode: Mode;
   /** Epoch ms. */
   enqueuedAt: number;
+  /** The login the player searches with (see RosterEntry.familyId). */
+  familyId?: string;
 }
 
 export interface ExpansionSchedule {
