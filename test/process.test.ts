@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { listening, PORT, start, stop } from "./helpers/childServer.ts";
+import { MIGRATIONS } from "../src/services/db/migrations.ts";
 import { createScratchPostgres } from "./helpers/databases.ts";
 import { jsonBody, TEST_REDIS_URL } from "./helpers/server.ts";
 
@@ -37,7 +38,10 @@ describe("the server process", function () {
     assert.equal((await jsonBody(ready)).database.kind, "pglite");
     assert.equal((await fetch(`http://127.0.0.1:${PORT}/healthz`)).status, 200);
     const migrated = first.logs.find((log) => log.msg === "database ready");
-    assert.deepEqual(migrated?.applied, [1]);
+    assert.deepEqual(
+      migrated?.applied,
+      MIGRATIONS.map((migration) => migration.version),
+    );
     assert.equal(await stop(first), 0);
     assert.ok(fs.existsSync(path.join(dataDir, "pglite", "PG_VERSION")), "embedded database lives under DATA_DIR");
     const secrets = fs.readFileSync(path.join(dataDir, "secrets.json"), "utf8");

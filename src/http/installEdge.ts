@@ -218,12 +218,14 @@ function fromAppError(error: AppError): EdgeError {
 function toEdgeError(error: unknown, log: Logger): EdgeError {
   if (error instanceof AppError) return fromAppError(error);
   if (!(error instanceof ServerError)) {
-    // Not a refusal but a fault (a dependency, a bug): logged; the client learns nothing of its internals.
+    // Not a refusal but a fault (a dependency such as Redis away, or a bug): logged; the client learns nothing of
+    // its internals and is told to retry, as for any dependency that is down.
     log.warn({ err: error }, "matchmaking request failed");
     return {
-      status: ColyseusErrorCode.MATCHMAKE_UNHANDLED,
+      status: 503,
       code: ErrorCode.Unavailable,
       message: "matchmaking could not answer; try again",
+      retryAfterSec: 1,
     };
   }
   const status =
