@@ -8,14 +8,24 @@ import { AppError } from "../errors.ts";
 import { ErrorCode } from "../protocol.ts";
 import { type MountedRoute, mountedRoutes, paramAt } from "./routeTable.ts";
 
-/** The dotted path of the first string (key or value) in `value` that holds a NUL, if any. */
-function nulField(value: unknown, at: string): string | undefined {
+/**
+ * How deeply a body or query may nest. No route reads deeper than two levels; the walk below recurses, and a
+ * 16 KiB body of `[[[[...` would otherwise exhaust the stack (a RangeError, a 500).
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * The dotted path of the first string (key or value) in `value` that holds a NUL, if any. Throws a 400 naming
+ * the top-level field of input nested deeper than {@link MAX_INPUT_DEPTH}.
+ */
+function nulField(value: unknown, at: string, depth = 0, top = "body"): string | undefined {
   if (typeof value === "string") return value.includes("\u0000") ? at || "body" : undefined;
   if (value === null || typeof value !== "object") return undefined;
+  if (depth >= MAX_INPUT_DEPTH) throw invalid(top, `must not be nested more than ${MAX_INPUT_DEPTH} levels deep`);
   for (const [key, inner] of Object.entries(value)) {
     const field = at === "" ? key : `${at}.${key}`;
     if (key.includes("\u0000")) return field;
-    const found = nulField(inner, field);
+    const found = nulField(inner, field, depth + 1, depth === 0 && !Array.isArray(value) ? key : top);
     if (found !== undefined) return found;
   }
   return undefined;

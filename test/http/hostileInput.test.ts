@@ -117,6 +117,22 @@ for (const setup of [
             body: JSON.stringify({ ...valid, options: { name: "\u0000" } }),
           },
         });
+        cases.push({
+          label: "deeply nested body field",
+          field: "options",
+          url: base,
+          init: {
+            method: route.method,
+            headers,
+            body: `${JSON.stringify({ ...valid }).slice(0, -1)},"options":${"[".repeat(5000)}${"]".repeat(5000)}}`,
+          },
+        });
+        cases.push({
+          label: "deeply nested body",
+          field: "body",
+          url: base,
+          init: { method: route.method, headers, body: `${"[".repeat(5000)}${"]".repeat(5000)}` },
+        });
         for (const encoding of ["gzip", "deflate", "br"]) {
           cases.push({
             label: `bogus ${encoding} body`,
