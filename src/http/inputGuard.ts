@@ -52,6 +52,15 @@ function badSegment(rawPath: string): { index: number; reason: string } | undefi
   return undefined;
 }
 
+/**
+ * Refuses a parsed body (or join options) holding a NUL character in a key or value, or nested deeper than
+ * {@link MAX_INPUT_DEPTH}: a 400 naming the field. The matchmaking edge, which reads its own bodies, uses it too.
+ */
+export function guardBody(body: unknown): void {
+  const field = nulField(body, "");
+  if (field !== undefined) throw invalid(field, "must not contain NUL characters");
+}
+
 /** Refuses NUL characters and undecodable path segments (see the module comment). Install after the body parser. */
 export function inputGuard(app: Application): RequestHandler {
   // Read once, at the first request, when every route is mounted.
@@ -65,8 +74,7 @@ export function inputGuard(app: Application): RequestHandler {
     }
     const query = nulField(req.query, "");
     if (query !== undefined) throw invalid(query, "must not contain NUL characters");
-    const body = nulField(req.body, "");
-    if (body !== undefined) throw invalid(body, "must not contain NUL characters");
+    guardBody(req.body);
     next();
   };
 }

@@ -17,6 +17,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
 import { clientAddress, type TrustedProxies } from "./clientAddress.ts";
+import { guardBody } from "./inputGuard.ts";
 import { originAllowed } from "./originPolicy.ts";
 
 /** Largest matchmaking request body; the same as every other HTTP body. */
@@ -176,6 +177,12 @@ function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unkno
         reject(
           new AppError(ErrorCode.InvalidInput, "request body must be a JSON object of join options", { field: "body" }),
         );
+        return;
+      }
+      try {
+        guardBody(parsed);
+      } catch (error) {
+        reject(error);
         return;
       }
       resolve(parsed as Record<string, unknown>);

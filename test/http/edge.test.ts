@@ -244,6 +244,24 @@ describe("the /matchmake contract [pglite, in-process]", function () {
     }
   });
 
+  it("join options nested too deeply or holding a NUL are 400 naming the option, never a matchmaking fault", async () => {
+    const deep = `{"channel":"global","extra":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    for (const room of [RoomName.Chat, RoomName.Matchmaking]) {
+      const res = await rawRequest({
+        path: `/matchmake/joinOrCreate/${room}`,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: deep,
+      });
+      await refusedWith(res, 400, "INVALID_INPUT", "extra");
+    }
+    await refusedWith(
+      await matchmake(RoomName.Chat, { channel: "global", note: "a\u0000b" }, { token }),
+      400,
+      "INVALID_INPUT",
+      "note",
+    );
+  });
+
   it("Colyseus' own refusals keep their status in the project's shape; any origin is reflected without a list", async () => {
     const none = await rawRequest({
       path: `/matchmake/join/${RoomName.Arena}`,
