@@ -220,6 +220,31 @@ for (const setup of SERVER_MATRIX) {
         await expectError(still, 429, "RATE_LIMITED");
       });
 
+      it("a locked account cannot be reached under a Unicode spelling the database lowercases to it (İ → i)", async () => {
+        await registerPlayer(server, "Victim_1");
+        const attacker = freshIp();
+        for (let i = 1; i <= THROTTLE.accountFailures.points; i++) {
+          const res = await postJson(
+            server,
+            "/auth/login",
+            { username: "Victim_1", password: `wrong ${i} password` },
+            { ip: attacker },
+          );
+          assert.equal(res.status, 401, `attempt ${i}`);
+        }
+        // PostgreSQL's lower('Vİctim_1') is 'victim_1', JavaScript's is 'vi̇ctim_1': a fresh lockout key.
+        for (const spelling of ["V\u0130ctim_1", "v\u0130ct\u0130m_1"]) {
+          const res = await postJson(
+            server,
+            "/auth/login",
+            { username: spelling, password: PASSWORD },
+            { ip: attacker },
+          );
+          assert.notEqual(res.status, 200, `${spelling} must not log in as Victim_1`);
+          await expectError(res, 401, "UNAUTHORIZED");
+        }
+      });
+
       it("throttles an IP after 20 failures: the 20th is 401, the 21st is 429 with Retry-After", async () => {
         const ip = freshIp();
         for (let i = 1; i <= THROTTLE.ipFailures.points; i++) {

@@ -43,6 +43,8 @@ export interface AuthServiceDeps {
 }
 
 const BAD_CREDENTIALS = "invalid username or password";
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** The throttle's account key for admin credentials (":" cannot occur in a username). */
 const ADMIN_ACCOUNT = "admin:routes";
 
@@ -120,7 +122,10 @@ export class AuthService {
       if (error instanceof ThrottledError) throw throttled(error);
       throw error;
     }
-    const player = await this.deps.players.findByUsername(input.username);
+    // Usernames are ASCII. A name outside it names no account, and must not be looked up: the database lowercases
+    // some letters differently from JavaScript (lower('İ') is 'i'), so 'vİctim' would reach 'victim' under a
+    // lockout key of its own.
+    const player = ASCII.test(input.username) ? await this.deps.players.findByUsername(input.username) : undefined;
     const ok = await this.verifyOrBusy(player?.passwordHash, input.password);
     if (player === undefined || !ok) {
       await this.deps.throttle.recordFailure(ip, account);
