@@ -162,6 +162,26 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     assert.equal(other.status, 401, "another client behind the proxy has its own budget");
   });
 
+  it("an IPv6 client is its /64: rotating the interface half of its address does not escape the budget", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const hop = ["2001:db8:1:2::", "2001:db8:1:2:0:0:0:", "2001:0db8:0001:0002:ffff::", "2001:db8:1:2:"][i % 4];
+      const res = await matchmake(
+        RoomName.Chat,
+        { channel: "global" },
+        { headers: { "x-forwarded-for": `${hop}${i % 4 === 3 ? "a:b:c:" : ""}${(i + 1).toString(16)}` } },
+      );
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    const neighbour = await matchmake(
+      RoomName.Chat,
+      { channel: "global" },
+      { headers: { "x-forwarded-for": "2001:db8:1:3::1" } },
+    );
+    assert.equal(neighbour.status, 401, "another /64 has its own budget");
+  });
+
   it("a peer that is not a trusted proxy is not believed", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
