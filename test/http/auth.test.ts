@@ -507,6 +507,40 @@ for (const setup of SERVER_MATRIX) {
         assert.equal(await tokens(), rows, "a refused re-login issues no refresh token");
       });
 
+      it("refreshes are throttled per IP: past the budget 429 with Retry-After, no row written, the token not spent", async () => {
+        const login = await jsonBody(
+          await postJson(
+            server,
+            "/auth/guest",
+            { deviceId: `refresh-flood-${ipCounter}-0123456789abcdef` },
+            { ip: freshIp() },
+          ),
+        );
+        const rows = async () =>
+          Number(
+            (
+              await server.services.db.query<{ n: string }>(
+                "SELECT count(*) AS n FROM refresh_tokens WHERE player_id = $1",
+                [login.player.id],
+              )
+            )[0]?.n,
+          );
+        const ip = freshIp();
+        let refreshToken: string = login.refreshToken;
+        for (let i = 1; i <= THROTTLE.refreshes.points; i++) {
+          const res = await postJson(server, "/auth/refresh", { refreshToken }, { ip });
+          assert.equal(res.status, 200, `refresh ${i}`);
+          refreshToken = (await jsonBody(res)).refreshToken;
+        }
+        const before = await rows();
+        const refused = await postJson(server, "/auth/refresh", { refreshToken }, { ip });
+        await expectError(refused, 429, "RATE_LIMITED");
+        assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal(await rows(), before, "a refused refresh writes no token");
+        const elsewhere = await postJson(server, "/auth/refresh", { refreshToken }, { ip: freshIp() });
+        assert.equal(elsewhere.status, 200, "the refused token was not spent; another address is unaffected");
+      });
+
       it("re-logins of existing guest devices are throttled per IP", async () => {
         const devices: string[] = [];
         for (let i = 0; i <= THROTTLE.guestIpLogins.points; i++) {

@@ -166,7 +166,14 @@ export class AuthService {
     }
   }
 
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
+    // Before the rotation: a refused refresh must not spend the token (nor write a row).
+    try {
+      await this.deps.throttle.consumeRefresh(ip);
+    } catch (error) {
+      if (error instanceof ThrottledError) throw throttled(error);
+      throw error;
+    }
     const next = this.deps.tokens.newRefreshToken();
     const outcome = await this.deps.refreshTokens.rotate(
       hashRefreshToken(refreshToken),

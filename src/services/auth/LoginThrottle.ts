@@ -9,7 +9,9 @@
  * - per IP: 20 failed logins in 10 minutes → 429 until the window passes;
  * - per IP: 10 registrations (or guest creations) an hour;
  * - re-logins of an existing guest device: 10 an hour per device and 30 per 10 minutes per IP (each one issues a
- *   refresh token; a client keeps its login with refresh tokens and needs a guest login only when it lost them).
+ *   refresh token; a client keeps its login with refresh tokens and needs a guest login only when it lost them);
+ * - refreshes: 300 per 10 minutes per IP (each writes a refresh-token row; a client refreshes about once per access
+ *   token, every 10 minutes, so this is 300 players behind one address). Checked before the token is spent.
  */
 import type { Redis } from "ioredis";
 import {
@@ -25,6 +27,7 @@ export const THROTTLE = {
   registrations: { points: 10, durationSec: 60 * 60 },
   guestDeviceLogins: { points: 10, durationSec: 60 * 60 },
   guestIpLogins: { points: 30, durationSec: 10 * 60 },
+  refreshes: { points: 300, durationSec: 10 * 60 },
   lockoutBaseSec: 15 * 60,
   lockoutMaxSec: 24 * 60 * 60,
 } as const;
@@ -73,6 +76,7 @@ export class LoginThrottle {
   private readonly registrations: RateLimiterAbstract;
   private readonly guestDevices: RateLimiterAbstract;
   private readonly guestIps: RateLimiterAbstract;
+  private readonly refreshes: RateLimiterAbstract;
 
   constructor(redis: Redis | undefined) {
     this.accountFailures = limiter(
@@ -91,6 +95,7 @@ export class LoginThrottle {
       THROTTLE.guestDeviceLogins.durationSec,
     );
     this.guestIps = limiter(redis, "guest-ip", THROTTLE.guestIpLogins.points, THROTTLE.guestIpLogins.durationSec);
+    this.refreshes = limiter(redis, "refresh-ip", THROTTLE.refreshes.points, THROTTLE.refreshes.durationSec);
   }
 
   /** @throws ThrottledError when the IP, or the account from this IP, may not try now. */
@@ -130,6 +135,11 @@ export class LoginThrottle {
   /** @throws ThrottledError once the IP has created its hourly budget of accounts. */
   async consumeRegistration(ip: string): Promise<void> {
     await consume(this.registrations, ip, "registration");
+  }
+
+  /** @throws ThrottledError once the IP has spent its budget of refreshes. */
+  async consumeRefresh(ip: string): Promise<void> {
+    await consume(this.refreshes, ip, "ip");
   }
 
   /** @throws ThrottledError once the device, or the IP, has spent its budget of guest re-logins. */
