@@ -245,6 +245,37 @@ for (const setup of SERVER_MATRIX) {
         }
       });
 
+      it("successful logins are bounded per account and per IP (each verifies a password and writes a token)", async () => {
+        const owner = await registerPlayer(server, `Busy_${ipCounter}`);
+        const login = (username: string, ip: string) =>
+          postJson(server, "/auth/login", { username, password: PASSWORD }, { ip });
+        const rows = async () =>
+          Number(
+            (
+              await server.services.db.query<{ n: string }>(
+                "SELECT count(*) AS n FROM refresh_tokens WHERE player_id = $1",
+                [owner.player.id],
+              )
+            )[0]?.n,
+          );
+        for (let i = 1; i <= THROTTLE.accountLogins.points; i++) {
+          assert.equal((await login(owner.player.username, freshIp())).status, 200, `login ${i}`);
+        }
+        const before = await rows();
+        const refused = await login(owner.player.username, freshIp());
+        await expectError(refused, 429, "RATE_LIMITED");
+        assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal(await rows(), before, "a refused login writes no token");
+
+        const ip = freshIp();
+        const others = [await registerPlayer(server), await registerPlayer(server)];
+        for (let i = 0; i < THROTTLE.ipLogins.points; i++) {
+          const res = await login(others[i % 2]!.player.username, ip);
+          assert.equal(res.status, 200, `login ${i + 1} from one address`);
+        }
+        await expectError(await login(others[0]!.player.username, ip), 429, "RATE_LIMITED");
+      });
+
       it("throttles an IP after 20 failures: the 20th is 401, the 21st is 429 with Retry-After", async () => {
         const ip = freshIp();
         for (let i = 1; i <= THROTTLE.ipFailures.points; i++) {

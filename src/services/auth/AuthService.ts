@@ -118,6 +118,7 @@ export class AuthService {
     const account = input.username.toLowerCase();
     try {
       await this.deps.throttle.checkLogin(ip, account);
+      await this.deps.throttle.checkLoginBudget(ip, account);
     } catch (error) {
       if (error instanceof ThrottledError) throw throttled(error);
       throw error;
@@ -133,6 +134,7 @@ export class AuthService {
     }
     await this.deps.throttle.recordSuccess(ip, account);
     this.refuseBanned(player);
+    await this.deps.throttle.consumeLoginBudget(ip, account);
     return this.issue(player);
   }
 
