@@ -683,6 +683,35 @@ for (const setup of SERVER_MATRIX) {
         assert.doesNotMatch(JSON.stringify(capture.lines), /guess \d/, "the guessed passwords are not logged");
       });
 
+      it("a browser's cross-site request never reaches the admin routes or the monitor, whatever credentials it carries", async () => {
+        // Browsers attach cached basic credentials to requests another site makes; the monitor's room-call API is a
+        // GET (an <img> can send it). Fetch metadata says where a browser request came from.
+        const victim = await registerPlayer(server);
+        const headers = (site: string) => ({ authorization: basic(ADMIN_PASSWORD), "sec-fetch-site": site });
+        for (const site of ["cross-site", "same-site"]) {
+          const ban = await postJson(
+            server,
+            `/admin/players/${victim.player.id}/ban`,
+            { reason: "csrf" },
+            { ip: freshIp(), headers: headers(site) },
+          );
+          await expectError(ban, 403, "FORBIDDEN");
+          for (const path of ["/colyseus/api", "/colyseus/api/room/call?roomId=x&method=disconnect&args=%5B%5D"]) {
+            const res = await fetch(`${server.baseUrl}${path}`, {
+              headers: { ...headers(site), "x-forwarded-for": freshIp() },
+            });
+            assert.equal(res.status, 403, `${site} ${path}`);
+          }
+        }
+        assert.equal((await get(server, "/players/me", victim.accessToken)).status, 200, "the victim was not banned");
+        for (const site of ["same-origin", "none"]) {
+          const res = await fetch(`${server.baseUrl}/colyseus/api`, {
+            headers: { ...headers(site), "x-forwarded-for": freshIp() },
+          });
+          assert.equal(res.status, 200, `${site}: the admin's own panel works`);
+        }
+      });
+
       it("the monitor panel's basic auth is throttled the same way", async () => {
         const attacker = freshIp();
         const monitor = (password: string) =>
