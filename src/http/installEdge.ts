@@ -46,14 +46,26 @@ export function installEdge(server: http.Server, options: EdgeOptions): void {
   server.removeAllListeners("request");
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!corsAllows(req, res, options.allowedOrigins)) return;
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
-    const matchmake = req.method === "POST" ? MATCHMAKE_PATH.exec(path) : null;
+    const matchmake = req.method === "POST" ? MATCHMAKE_PATH.exec(pathnameOf(req.url)) : null;
     if (matchmake !== null) {
       void serveMatchmake(req, res, matchmake[1] ?? "", matchmake[2] ?? "", options);
       return;
     }
     for (const listener of listeners) listener.call(server, req, res);
   });
+}
+
+/**
+ * The request's path as Colyseus' router reads it (WHATWG URL parsing: no query or fragment, dot segments resolved,
+ * an absolute-form target reduced to its path), so that no spelling of the matchmaking path reaches Colyseus' own
+ * handler, which buffers any body and believes any forwarding header.
+ */
+function pathnameOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? "/", "http://edge.invalid").pathname;
+  } catch {
+    return "/";
+  }
 }
 
 /**

@@ -284,9 +284,9 @@ describe("the /matchmake contract [pglite, in-process]", function () {
 
   it("Colyseus' own refusals keep their status in the project's shape; any origin is reflected without a list", async () => {
     const none = await rawRequest({
-      path: `/matchmake/join/${RoomName.Arena}`,
+      path: `/matchmake/join/${RoomName.Chat}`,
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: "{}",
+      body: JSON.stringify({ channel: "region:eu" }),
     });
     assert.equal(none.status, 521, none.body);
     assert.equal(JSON.parse(none.body).error.code, "NOT_FOUND");
@@ -364,6 +364,28 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       pump();
     });
   }
+
+  it("every spelling of the matchmaking path Colyseus would serve meets the edge: 413, never buffered by Colyseus", async () => {
+    const token = (await registerPlayer(server)).accessToken;
+    const body = JSON.stringify({ channel: "global", pad: "x".repeat(40_000) });
+    const wrong: string[] = [];
+    for (const path of [
+      `/matchmake/joinOrCreate/${RoomName.Chat}#fragment`,
+      `/matchmake/joinOrCreate/./${RoomName.Chat}`,
+      `/./matchmake/joinOrCreate/${RoomName.Chat}`,
+      `http://127.0.0.1:${TEST_PORT}/matchmake/joinOrCreate/${RoomName.Chat}`,
+    ]) {
+      const res = await rawRequest({
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body,
+      });
+      if (res.status !== 413 || JSON.parse(res.body).error?.code !== "PAYLOAD_TOO_LARGE") {
+        wrong.push(`${path}: ${res.status} ${res.body.slice(0, 100)}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
 
   it("16 KiB is read; a 50 MB body (8 at once) and a 30 MB chunked one are 413 without RSS growth or a stall", async () => {
     const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
