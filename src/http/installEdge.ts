@@ -46,9 +46,15 @@ export function installEdge(server: http.Server, options: EdgeOptions): void {
   server.removeAllListeners("request");
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!corsAllows(req, res, options.allowedOrigins)) return;
-    const matchmake = req.method === "POST" ? MATCHMAKE_PATH.exec(pathnameOf(req.url)) : null;
+    const path = pathnameOf(req.url);
+    const matchmake = req.method === "POST" ? MATCHMAKE_PATH.exec(path) : null;
     if (matchmake !== null) {
       void serveMatchmake(req, res, matchmake[1] ?? "", matchmake[2] ?? "", options);
+      return;
+    }
+    if (path.startsWith("/matchmake/")) {
+      // Nothing else under /matchmake/ is served; Colyseus' router would answer with its own CORS headers.
+      sendError(res, new AppError(ErrorCode.NotFound, `no route for ${req.method} ${path}`));
       return;
     }
     for (const listener of listeners) listener.call(server, req, res);

@@ -387,6 +387,20 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
     assert.deepEqual(wrong, []);
   });
 
+  it("any other request under /matchmake/ is the edge's 404 in the project's shape, without Colyseus' CORS headers", async () => {
+    for (const [method, path] of [
+      ["GET", `/matchmake/${RoomName.Chat}`],
+      ["POST", `/matchmake/joinOrCreate/${RoomName.Chat}/`],
+      ["PUT", `/matchmake/joinOrCreate/${RoomName.Chat}`],
+    ] as const) {
+      const res = await rawRequest({ method, path, headers: { "content-type": "application/json" }, body: "{}" });
+      assert.equal(res.status, 404, `${method} ${path}: ${res.body}`);
+      assert.equal(JSON.parse(res.body).error.code, "NOT_FOUND", `${method} ${path}`);
+      assert.equal(res.headers["access-control-allow-origin"], undefined, `${method} ${path}: no wildcard origin`);
+      assert.equal(res.headers["access-control-max-age"], undefined, `${method} ${path}: no 30-day preflight cache`);
+    }
+  });
+
   it("16 KiB is read; a 50 MB body (8 at once) and a 30 MB chunked one are 413 without RSS growth or a stall", async () => {
     const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
     const atLimit = await matchmake(
