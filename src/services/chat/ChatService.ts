@@ -110,7 +110,12 @@ export class ChatService {
     // The repeat check runs before any await, so two messages of one player handled concurrently still see
     // each other.
     const now = this.now();
-    const normalised = text.toLowerCase().replace(/\s+/g, " ");
+    // Compared without case, invisible (format) characters and combining marks, so that a repeat cannot pass for a
+    // new message by a zero-width joiner or an accent.
+    const normalised = text
+      .toLowerCase()
+      .replace(/[\p{Cf}\p{M}]/gu, "")
+      .replace(/\s+/g, " ");
     const mine = (this.recent.get(playerId) ?? []).filter((m) => now - m.at < CHAT_LIMITS.repeatSeconds * 1000);
     const repeated = mine.some((m) => m.text === normalised);
     if (!repeated) mine.push({ text: normalised, at: now });
