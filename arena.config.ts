@@ -38,6 +38,10 @@ export class EdgeTransport extends WebSocketTransport {
     private readonly edge: EdgeOptions,
   ) {
     super(options);
+    // Colyseus registered its connection handler above; this one runs right after its first, synchronous step.
+    this.wss.on("connection", (rawClient: { removeAllListeners(event: string): void; on: RawOn }) =>
+      quietProtocolErrors(rawClient, edge.log),
+    );
   }
 
   override listen(port: number, hostname?: string, backlog?: number, listeningListener?: () => void): this {
@@ -46,6 +50,24 @@ export class EdgeTransport extends WebSocketTransport {
     this.server?.once("listening", () => installEdge(this.server as http.Server, this.edge));
     return this;
   }
+}
+
+type RawOn = (event: "error", listener: (error: Error & { code?: string }) => void) => void;
+
+/**
+ * A client's WebSocket protocol error (a frame past MAX_WS_PAYLOAD_BYTES, invalid UTF-8, a bad opcode) closes its
+ * connection (ws does that) and is the client's fault, not the server's; Colyseus would print its stack to stderr,
+ * as often as a client likes. It becomes a debug line. An `error` listener must stay: without one, ws' error event
+ * would throw and take the process down.
+ */
+function quietProtocolErrors(
+  rawClient: { removeAllListeners(event: string): void; on: RawOn },
+  log: EdgeOptions["log"],
+): void {
+  rawClient.removeAllListeners("error");
+  rawClient.on("error", (error) =>
+    log.debug({ reason: error.message, code: error.code }, "WebSocket closed for a protocol error"),
+  );
 }
 
 /** Room classes by name. A class with a static `matchOn` shares rooms only between equal join options. */

@@ -148,19 +148,20 @@ export const ChatJoinOptions = z.object({
 export type ChatJoinOptions = z.infer<typeof ChatJoinOptions>;
 
 /**
- * Chat text: 1-280 characters after control characters (C0, C1, zero-width and bidi controls) are removed and the
- * ends trimmed, with at least one visible character.
+ * Chat text: 1-280 characters after control characters (C0, C1, zero-width and bidi controls, line and paragraph
+ * separators) are removed and the ends trimmed, with at least one visible character.
  */
 export const CHAT_TEXT_MAX = 280;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\u061c]/g;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\u061c]/g;
 /**
- * What renders as nothing: format characters (Cf: zero-width, bidi, tags, soft hyphen, ...), whitespace, default
- * ignorables (Hangul fillers, ...), variation selectors, and the braille blank. A message made only of these is
- * refused; inside a message they stay (an emoji's variation selector, say), except the controls stripped above.
+ * What renders as nothing of its own: format characters (Cf: zero-width, bidi, tags, soft hyphen, ...), whitespace,
+ * default ignorables (Hangul fillers, ...), variation selectors, the braille blank, and combining marks (M), which
+ * only decorate the character before them. A message made only of these is refused; inside a message they stay (an
+ * emoji's variation selector, an accent), except the controls stripped above.
  */
 const INVISIBLE =
-  /[\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\u2800\u115f\u1160\u3164\uffa0]/gu;
+  /[\p{Cf}\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\p{M}\u2800\u115f\u1160\u3164\uffa0]/gu;
 export const ChatText = z
   .string()
   .max(CHAT_TEXT_MAX * 4, "text is too long")

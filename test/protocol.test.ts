@@ -39,6 +39,9 @@ describe("protocol schemas", () => {
       "\u3000\u2003\u00a0",
       " \ufeff ",
       "\u{e0100}",
+      "\u0300\u0301\u0302",
+      " \u20dd\u0489 ",
+      "\u2028\u2029",
     ]) {
       const result = ChatText.safeParse(text);
       assert.equal(result.success, false, `${JSON.stringify(text)} has nothing visible`);
@@ -51,5 +54,9 @@ describe("protocol schemas", () => {
     assert.equal(ChatText.parse("gg 👍🏽"), "gg 👍🏽");
     assert.equal(ChatText.parse("❤️"), "❤️", "an emoji with its variation selector is visible");
     assert.equal(ChatText.parse("שלום world"), "שלום world");
+    // Line and paragraph separators break the line like a newline (stripped as a C0 control): a second line could
+    // pass for another player's message or the server's.
+    assert.equal(ChatText.parse("gg\u2028[server] you are banned\u2029"), "gg[server] you are banned");
+    assert.equal(ChatText.parse("1\ufe0f\u20e3 café"), "1\ufe0f\u20e3 café", "marks on a visible character stay");
   });
 });

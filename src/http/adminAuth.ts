@@ -34,3 +34,20 @@ export function adminBasicAuth(adminPassword: string, auth: AuthService): Reques
     throw new AppError(ErrorCode.Unauthorized, "admin credentials required");
   };
 }
+
+/**
+ * Refuses browser requests that another site made (Fetch metadata: `Sec-Fetch-Site: cross-site` or `same-site`) to
+ * the admin routes and the monitor. A browser attaches the basic credentials it cached for this server to such
+ * requests, and the monitor's room-call API is a GET an `<img>` can send: without this, any page an admin opens
+ * could ban players or call room methods as the admin. The admin's own panel (`same-origin`), a typed address
+ * (`none`) and non-browser clients (no header) pass.
+ */
+export function refuseCrossSite(): RequestHandler {
+  return (req, _res, next) => {
+    const site = req.headers["sec-fetch-site"];
+    if (site === "cross-site" || site === "same-site") {
+      throw new AppError(ErrorCode.Forbidden, "admin routes do not answer requests made by other sites");
+    }
+    next();
+  };
+}

@@ -36,7 +36,7 @@ export function authRoutes(auth: AuthService): Router {
 
   router.post("/refresh", async (req, res) => {
     const body = parse(RefreshBody, req.body);
-    res.json(await auth.refresh(body.refreshToken));
+    res.json(await auth.refresh(body.refreshToken, clientIp(req)));
   });
 
   router.post("/logout", requireAuth(auth), async (req, res) => {

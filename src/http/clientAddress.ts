@@ -4,6 +4,7 @@
  * believed, and then the client is the right-most hop that is not itself a trusted proxy: each proxy appends the
  * address it saw, so everything left of the last untrusted hop was written by the client and proves nothing.
  * X-Real-IP and X-Client-IP are never read (a client can send them through any proxy that does not overwrite them).
+ * An IPv6 client is known by its /64: the rest of its address is its own to choose.
  */
 import net from "node:net";
 import type { Request } from "express";
@@ -40,10 +41,38 @@ export function plainAddress(address: string): string {
 }
 
 /**
+ * An IPv6 address as its /64 (`2001:db8:1:2::/64`); anything else unchanged. One subscriber gets at least a /64
+ * and picks the rest of its address freely, so a limit keyed on the whole address would be a limit per request.
+ */
+export function subscriberNetwork(address: string): string {
+  const plain = address.split("%")[0] ?? address; // a zone index (fe80::1%eth0) names no host
+  if (net.isIP(plain) !== 6) return address;
+  const [left = "", right] = plain.split("::");
+  const head = left === "" ? [] : left.split(":");
+  const tail = right === undefined || right === "" ? [] : right.split(":");
+  // A dotted IPv4 tail (::ffff:1.2.3.4 is handled by plainAddress) fills two groups.
+  const tailGroups = tail.length + (tail.at(-1)?.includes(".") ? 1 : 0);
+  const groups = right === undefined ? head : [...head, ...Array(8 - head.length - tailGroups).fill("0"), ...tail];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(":")}::/64`;
+}
+
+/**
  * The client address of a request that arrived from `peer` (the socket's remote address) carrying
- * `forwardedFor` (the X-Forwarded-For header or headers, as node hands them over).
+ * `forwardedFor` (the X-Forwarded-For header or headers, as node hands them over). An IPv6 client is its /64
+ * ({@link subscriberNetwork}).
  */
 export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | readonly string[] | undefined,
+  trusted: TrustedProxies,
+): string {
+  return subscriberNetwork(believedAddress(peer, forwardedFor, trusted));
+}
+
+function believedAddress(
   peer: string | undefined,
   forwardedFor: string | readonly string[] | undefined,
   trusted: TrustedProxies,

@@ -21,9 +21,10 @@ function bodyParserError(error: unknown): AppError | undefined {
     default:
       break;
   }
-  // A body that does not inflate under its Content-Encoding (zlib's Z_DATA_ERROR, Z_BUF_ERROR, ...).
+  // A body that does not inflate under its Content-Encoding: zlib's Z_DATA_ERROR, Z_BUF_ERROR, ... (gzip,
+  // deflate) or the Brotli decoder's ERR__ERROR_FORMAT_* (br).
   const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && code.startsWith("Z_")) {
+  if (typeof code === "string" && (code.startsWith("Z_") || code.startsWith("ERR__ERROR_"))) {
     return new AppError(ErrorCode.InvalidInput, "request body does not match its Content-Encoding", { field: "body" });
   }
   return undefined;

@@ -8,14 +8,24 @@ import { AppError } from "../errors.ts";
 import { ErrorCode } from "../protocol.ts";
 import { type MountedRoute, mountedRoutes, paramAt } from "./routeTable.ts";
 
-/** The dotted path of the first string (key or value) in `value` that holds a NUL, if any. */
-function nulField(value: unknown, at: string): string | undefined {
+/**
+ * How deeply a body or query may nest. No route reads deeper than two levels; the walk below recurses, and a
+ * 16 KiB body of `[[[[...` would otherwise exhaust the stack (a RangeError, a 500).
+ */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * The dotted path of the first string (key or value) in `value` that holds a NUL, if any. Throws a 400 naming
+ * the top-level field of input nested deeper than {@link MAX_INPUT_DEPTH}.
+ */
+function nulField(value: unknown, at: string, depth = 0, top = "body"): string | undefined {
   if (typeof value === "string") return value.includes("\u0000") ? at || "body" : undefined;
   if (value === null || typeof value !== "object") return undefined;
+  if (depth >= MAX_INPUT_DEPTH) throw invalid(top, `must not be nested more than ${MAX_INPUT_DEPTH} levels deep`);
   for (const [key, inner] of Object.entries(value)) {
     const field = at === "" ? key : `${at}.${key}`;
     if (key.includes("\u0000")) return field;
-    const found = nulField(inner, field);
+    const found = nulField(inner, field, depth + 1, depth === 0 && !Array.isArray(value) ? key : top);
     if (found !== undefined) return found;
   }
   return undefined;
@@ -42,6 +52,15 @@ function badSegment(rawPath: string): { index: number; reason: string } | undefi
   return undefined;
 }
 
+/**
+ * Refuses a parsed body (or join options) holding a NUL character in a key or value, or nested deeper than
+ * {@link MAX_INPUT_DEPTH}: a 400 naming the field. The matchmaking edge, which reads its own bodies, uses it too.
+ */
+export function guardBody(body: unknown): void {
+  const field = nulField(body, "");
+  if (field !== undefined) throw invalid(field, "must not contain NUL characters");
+}
+
 /** Refuses NUL characters and undecodable path segments (see the module comment). Install after the body parser. */
 export function inputGuard(app: Application): RequestHandler {
   // Read once, at the first request, when every route is mounted.
@@ -55,8 +74,7 @@ export function inputGuard(app: Application): RequestHandler {
     }
     const query = nulField(req.query, "");
     if (query !== undefined) throw invalid(query, "must not contain NUL characters");
-    const body = nulField(req.body, "");
-    if (body !== undefined) throw invalid(body, "must not contain NUL characters");
+    guardBody(req.body);
     next();
   };
 }

@@ -17,6 +17,7 @@ import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
 import { clientAddress, type TrustedProxies } from "./clientAddress.ts";
+import { guardBody } from "./inputGuard.ts";
 import { originAllowed } from "./originPolicy.ts";
 
 /** Largest matchmaking request body; the same as every other HTTP body. */
@@ -45,14 +46,32 @@ export function installEdge(server: http.Server, options: EdgeOptions): void {
   server.removeAllListeners("request");
   server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     if (!corsAllows(req, res, options.allowedOrigins)) return;
-    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const path = pathnameOf(req.url);
     const matchmake = req.method === "POST" ? MATCHMAKE_PATH.exec(path) : null;
     if (matchmake !== null) {
       void serveMatchmake(req, res, matchmake[1] ?? "", matchmake[2] ?? "", options);
       return;
     }
+    if (path.startsWith("/matchmake/")) {
+      // Nothing else under /matchmake/ is served; Colyseus' router would answer with its own CORS headers.
+      sendError(res, new AppError(ErrorCode.NotFound, `no route for ${req.method} ${path}`));
+      return;
+    }
     for (const listener of listeners) listener.call(server, req, res);
   });
+}
+
+/**
+ * The request's path as Colyseus' router reads it (WHATWG URL parsing: no query or fragment, dot segments resolved,
+ * an absolute-form target reduced to its path), so that no spelling of the matchmaking path reaches Colyseus' own
+ * handler, which buffers any body and believes any forwarding header.
+ */
+function pathnameOf(url: string | undefined): string {
+  try {
+    return new URL(url ?? "/", "http://edge.invalid").pathname;
+  } catch {
+    return "/";
+  }
 }
 
 /**
@@ -176,6 +195,12 @@ function readJsonObject(req: http.IncomingMessage): Promise<Record<string, unkno
         reject(
           new AppError(ErrorCode.InvalidInput, "request body must be a JSON object of join options", { field: "body" }),
         );
+        return;
+      }
+      try {
+        guardBody(parsed);
+      } catch (error) {
+        reject(error);
         return;
       }
       resolve(parsed as Record<string, unknown>);

@@ -7,7 +7,7 @@ import express, { type Application } from "express";
 import helmet from "helmet";
 import type { Services } from "../services/createServices.ts";
 import { ErrorCode } from "../protocol.ts";
-import { adminBasicAuth } from "./adminAuth.ts";
+import { adminBasicAuth, refuseCrossSite } from "./adminAuth.ts";
 import { adminRoutes } from "./adminRoutes.ts";
 import { authRoutes } from "./authRoutes.ts";
 import { clientRoutes } from "./clientRoutes.ts";
@@ -73,6 +73,7 @@ export function installHttp(app: Application, services: Services): void {
   app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
   app.use("/sessions", sessionRoutes(services.sessions, services.auth));
+  app.use(["/admin", "/colyseus"], refuseCrossSite());
   app.use(
     "/admin",
     adminRoutes(services.config.adminPassword, services.auth, services.stores.players, services.sessions),

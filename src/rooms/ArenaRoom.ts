@@ -6,7 +6,8 @@
 import { type Client, generateId, matchMaker, ServerError } from "@colyseus/core";
 import { ARENA_MAP } from "../logic/maps.ts";
 import { DEFAULT_TUNING } from "../logic/tuning.ts";
-import { ArenaChatMessage, ClientMessage, CloseCode, InputMessage, ServerMessage } from "../protocol.ts";
+import { AppError } from "../errors.ts";
+import { ArenaChatMessage, ClientMessage, CloseCode, ErrorCode, InputMessage, ServerMessage } from "../protocol.ts";
 import { ChatRefusal } from "../services/chat/ChatService.ts";
 import { ArenaState } from "../schema/ArenaState.ts";
 import type { RatingChange } from "../services/matches/MatchResults.ts";
@@ -59,6 +60,19 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   override readonly newSessions = false;
   /** A player's strikes last for the match: a kicked player that rejoins has none left to spend. */
   protected override readonly strikesOutliveConnections = true;
+
+  /**
+   * No client request reserves a seat here (create, join, joinById): seats come from the matchmaker and
+   * POST /sessions/:id/rejoin, which reserve them in-process, and reconnections, which run no onAuth. A seat
+   * reserved through joinById would count against maxClients until it expired: anyone who read the room's id
+   * (GET /sessions) could keep a match full and its players' rejoins refused.
+   */
+  static checkJoinOptions(): void {
+    throw new AppError(
+      ErrorCode.Forbidden,
+      "arena seats come from the matchmaker or POST /sessions/:id/rejoin, never from a room request",
+    );
+  }
 
   override async onCreate(options: unknown): Promise<void> {
     const { signer, game } = this.context.arena;

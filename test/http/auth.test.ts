@@ -220,6 +220,62 @@ for (const setup of SERVER_MATRIX) {
         await expectError(still, 429, "RATE_LIMITED");
       });
 
+      it("a locked account cannot be reached under a Unicode spelling the database lowercases to it (İ → i)", async () => {
+        await registerPlayer(server, "Victim_1");
+        const attacker = freshIp();
+        for (let i = 1; i <= THROTTLE.accountFailures.points; i++) {
+          const res = await postJson(
+            server,
+            "/auth/login",
+            { username: "Victim_1", password: `wrong ${i} password` },
+            { ip: attacker },
+          );
+          assert.equal(res.status, 401, `attempt ${i}`);
+        }
+        // PostgreSQL's lower('Vİctim_1') is 'victim_1', JavaScript's is 'vi̇ctim_1': a fresh lockout key.
+        for (const spelling of ["V\u0130ctim_1", "v\u0130ct\u0130m_1"]) {
+          const res = await postJson(
+            server,
+            "/auth/login",
+            { username: spelling, password: PASSWORD },
+            { ip: attacker },
+          );
+          assert.notEqual(res.status, 200, `${spelling} must not log in as Victim_1`);
+          await expectError(res, 401, "UNAUTHORIZED");
+        }
+      });
+
+      it("successful logins are bounded per account and per IP (each verifies a password and writes a token)", async () => {
+        const owner = await registerPlayer(server, `Busy_${ipCounter}`);
+        const login = (username: string, ip: string) =>
+          postJson(server, "/auth/login", { username, password: PASSWORD }, { ip });
+        const rows = async () =>
+          Number(
+            (
+              await server.services.db.query<{ n: string }>(
+                "SELECT count(*) AS n FROM refresh_tokens WHERE player_id = $1",
+                [owner.player.id],
+              )
+            )[0]?.n,
+          );
+        for (let i = 1; i <= THROTTLE.accountLogins.points; i++) {
+          assert.equal((await login(owner.player.username, freshIp())).status, 200, `login ${i}`);
+        }
+        const before = await rows();
+        const refused = await login(owner.player.username, freshIp());
+        await expectError(refused, 429, "RATE_LIMITED");
+        assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal(await rows(), before, "a refused login writes no token");
+
+        const ip = freshIp();
+        const others = [await registerPlayer(server), await registerPlayer(server)];
+        for (let i = 0; i < THROTTLE.ipLogins.points; i++) {
+          const res = await login(others[i % 2]!.player.username, ip);
+          assert.equal(res.status, 200, `login ${i + 1} from one address`);
+        }
+        await expectError(await login(others[0]!.player.username, ip), 429, "RATE_LIMITED");
+      });
+
       it("throttles an IP after 20 failures: the 20th is 401, the 21st is 429 with Retry-After", async () => {
         const ip = freshIp();
         for (let i = 1; i <= THROTTLE.ipFailures.points; i++) {
@@ -482,6 +538,40 @@ for (const setup of SERVER_MATRIX) {
         assert.equal(await tokens(), rows, "a refused re-login issues no refresh token");
       });
 
+      it("refreshes are throttled per IP: past the budget 429 with Retry-After, no row written, the token not spent", async () => {
+        const login = await jsonBody(
+          await postJson(
+            server,
+            "/auth/guest",
+            { deviceId: `refresh-flood-${ipCounter}-0123456789abcdef` },
+            { ip: freshIp() },
+          ),
+        );
+        const rows = async () =>
+          Number(
+            (
+              await server.services.db.query<{ n: string }>(
+                "SELECT count(*) AS n FROM refresh_tokens WHERE player_id = $1",
+                [login.player.id],
+              )
+            )[0]?.n,
+          );
+        const ip = freshIp();
+        let refreshToken: string = login.refreshToken;
+        for (let i = 1; i <= THROTTLE.refreshes.points; i++) {
+          const res = await postJson(server, "/auth/refresh", { refreshToken }, { ip });
+          assert.equal(res.status, 200, `refresh ${i}`);
+          refreshToken = (await jsonBody(res)).refreshToken;
+        }
+        const before = await rows();
+        const refused = await postJson(server, "/auth/refresh", { refreshToken }, { ip });
+        await expectError(refused, 429, "RATE_LIMITED");
+        assert.ok(Number(refused.headers.get("retry-after")) > 0, "Retry-After");
+        assert.equal(await rows(), before, "a refused refresh writes no token");
+        const elsewhere = await postJson(server, "/auth/refresh", { refreshToken }, { ip: freshIp() });
+        assert.equal(elsewhere.status, 200, "the refused token was not spent; another address is unaffected");
+      });
+
       it("re-logins of existing guest devices are throttled per IP", async () => {
         const devices: string[] = [];
         for (let i = 0; i <= THROTTLE.guestIpLogins.points; i++) {
@@ -591,6 +681,35 @@ for (const setup of SERVER_MATRIX) {
           failures.every((line) => line.level === LOG_LEVEL.warn && line.ip === attacker && line.via === "basic"),
         );
         assert.doesNotMatch(JSON.stringify(capture.lines), /guess \d/, "the guessed passwords are not logged");
+      });
+
+      it("a browser's cross-site request never reaches the admin routes or the monitor, whatever credentials it carries", async () => {
+        // Browsers attach cached basic credentials to requests another site makes; the monitor's room-call API is a
+        // GET (an <img> can send it). Fetch metadata says where a browser request came from.
+        const victim = await registerPlayer(server);
+        const headers = (site: string) => ({ authorization: basic(ADMIN_PASSWORD), "sec-fetch-site": site });
+        for (const site of ["cross-site", "same-site"]) {
+          const ban = await postJson(
+            server,
+            `/admin/players/${victim.player.id}/ban`,
+            { reason: "csrf" },
+            { ip: freshIp(), headers: headers(site) },
+          );
+          await expectError(ban, 403, "FORBIDDEN");
+          for (const path of ["/colyseus/api", "/colyseus/api/room/call?roomId=x&method=disconnect&args=%5B%5D"]) {
+            const res = await fetch(`${server.baseUrl}${path}`, {
+              headers: { ...headers(site), "x-forwarded-for": freshIp() },
+            });
+            assert.equal(res.status, 403, `${site} ${path}`);
+          }
+        }
+        assert.equal((await get(server, "/players/me", victim.accessToken)).status, 200, "the victim was not banned");
+        for (const site of ["same-origin", "none"]) {
+          const res = await fetch(`${server.baseUrl}/colyseus/api`, {
+            headers: { ...headers(site), "x-forwarded-for": freshIp() },
+          });
+          assert.equal(res.status, 200, `${site}: the admin's own panel works`);
+        }
       });
 
       it("the monitor panel's basic auth is throttled the same way", async () => {

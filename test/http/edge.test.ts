@@ -162,6 +162,26 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     assert.equal(other.status, 401, "another client behind the proxy has its own budget");
   });
 
+  it("an IPv6 client is its /64: rotating the interface half of its address does not escape the budget", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const hop = ["2001:db8:1:2::", "2001:db8:1:2:0:0:0:", "2001:0db8:0001:0002:ffff::", "2001:db8:1:2:"][i % 4];
+      const res = await matchmake(
+        RoomName.Chat,
+        { channel: "global" },
+        { headers: { "x-forwarded-for": `${hop}${i % 4 === 3 ? "a:b:c:" : ""}${(i + 1).toString(16)}` } },
+      );
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
+    const neighbour = await matchmake(
+      RoomName.Chat,
+      { channel: "global" },
+      { headers: { "x-forwarded-for": "2001:db8:1:3::1" } },
+    );
+    assert.equal(neighbour.status, 401, "another /64 has its own budget");
+  });
+
   it("a peer that is not a trusted proxy is not believed", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
@@ -244,11 +264,29 @@ describe("the /matchmake contract [pglite, in-process]", function () {
     }
   });
 
+  it("join options nested too deeply or holding a NUL are 400 naming the option, never a matchmaking fault", async () => {
+    const deep = `{"channel":"global","extra":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    for (const room of [RoomName.Chat, RoomName.Matchmaking]) {
+      const res = await rawRequest({
+        path: `/matchmake/joinOrCreate/${room}`,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: deep,
+      });
+      await refusedWith(res, 400, "INVALID_INPUT", "extra");
+    }
+    await refusedWith(
+      await matchmake(RoomName.Chat, { channel: "global", note: "a\u0000b" }, { token }),
+      400,
+      "INVALID_INPUT",
+      "note",
+    );
+  });
+
   it("Colyseus' own refusals keep their status in the project's shape; any origin is reflected without a list", async () => {
     const none = await rawRequest({
-      path: `/matchmake/join/${RoomName.Arena}`,
+      path: `/matchmake/join/${RoomName.Chat}`,
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: "{}",
+      body: JSON.stringify({ channel: "region:eu" }),
     });
     assert.equal(none.status, 521, none.body);
     assert.equal(JSON.parse(none.body).error.code, "NOT_FOUND");
@@ -326,6 +364,42 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       pump();
     });
   }
+
+  it("every spelling of the matchmaking path Colyseus would serve meets the edge: 413, never buffered by Colyseus", async () => {
+    const token = (await registerPlayer(server)).accessToken;
+    const body = JSON.stringify({ channel: "global", pad: "x".repeat(40_000) });
+    const wrong: string[] = [];
+    for (const path of [
+      `/matchmake/joinOrCreate/${RoomName.Chat}#fragment`,
+      `/matchmake/joinOrCreate/./${RoomName.Chat}`,
+      `/./matchmake/joinOrCreate/${RoomName.Chat}`,
+      `http://127.0.0.1:${TEST_PORT}/matchmake/joinOrCreate/${RoomName.Chat}`,
+    ]) {
+      const res = await rawRequest({
+        path,
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body,
+      });
+      if (res.status !== 413 || JSON.parse(res.body).error?.code !== "PAYLOAD_TOO_LARGE") {
+        wrong.push(`${path}: ${res.status} ${res.body.slice(0, 100)}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it("any other request under /matchmake/ is the edge's 404 in the project's shape, without Colyseus' CORS headers", async () => {
+    for (const [method, path] of [
+      ["GET", `/matchmake/${RoomName.Chat}`],
+      ["POST", `/matchmake/joinOrCreate/${RoomName.Chat}/`],
+      ["PUT", `/matchmake/joinOrCreate/${RoomName.Chat}`],
+    ] as const) {
+      const res = await rawRequest({ method, path, headers: { "content-type": "application/json" }, body: "{}" });
+      assert.equal(res.status, 404, `${method} ${path}: ${res.body}`);
+      assert.equal(JSON.parse(res.body).error.code, "NOT_FOUND", `${method} ${path}`);
+      assert.equal(res.headers["access-control-allow-origin"], undefined, `${method} ${path}: no wildcard origin`);
+      assert.equal(res.headers["access-control-max-age"], undefined, `${method} ${path}: no 30-day preflight cache`);
+    }
+  });
 
   it("16 KiB is read; a 50 MB body (8 at once) and a 30 MB chunked one are 413 without RSS growth or a stall", async () => {
     const [a, b] = [await registerPlayer(server), await registerPlayer(server)];

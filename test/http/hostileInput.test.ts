@@ -1,7 +1,7 @@
 /**
  * Hostile input never becomes a 500: every mounted route (read from the app itself, so a new route cannot escape
  * this walk) is sent NUL characters in its body fields, query fields and path parameters, malformed percent-escapes
- * in its path parameters, and a body that claims `Content-Encoding: gzip` but is not. Each answers 400 naming the
+ * in its path parameters, and a body that claims `Content-Encoding: gzip`, `deflate` or `br` but is not. Each answers 400 naming the
  * field, logs nothing at error level, and costs the database nothing (arena_database_errors_total unchanged).
  */
 import assert from "node:assert/strict";
@@ -118,15 +118,33 @@ for (const setup of [
           },
         });
         cases.push({
-          label: "bogus gzip body",
-          field: "body",
+          label: "deeply nested body field",
+          field: "options",
           url: base,
           init: {
             method: route.method,
-            headers: { ...headers, "content-encoding": "gzip" },
-            body: '{"username":"not gzip at all"}',
+            headers,
+            body: `${JSON.stringify({ ...valid }).slice(0, -1)},"options":${"[".repeat(5000)}${"]".repeat(5000)}}`,
           },
         });
+        cases.push({
+          label: "deeply nested body",
+          field: "body",
+          url: base,
+          init: { method: route.method, headers, body: `${"[".repeat(5000)}${"]".repeat(5000)}` },
+        });
+        for (const encoding of ["gzip", "deflate", "br"]) {
+          cases.push({
+            label: `bogus ${encoding} body`,
+            field: "body",
+            url: base,
+            init: {
+              method: route.method,
+              headers: { ...headers, "content-encoding": encoding },
+              body: `{"username":"not ${encoding} at all"}`,
+            },
+          });
+        }
       } else {
         for (const field of QUERY_FIELDS) {
           cases.push({ label: `query ${field}=%00`, field, url: `${base}?${field}=a%00b`, init: { headers } });

@@ -292,6 +292,27 @@ for (const setup of [
       assert.equal(await again, CloseCode.KickedInvalidInput, "one more invalid message is one too many");
     });
 
+    it("seats are never handed out by joinById: an outsider's (or a participant's) requests cannot fill the room", async () => {
+      const { sessionId, rooms, players } = await launch(server, "duel", 2);
+      const b = rooms[1]!;
+      await waitForState(b, (s) => s.players.get(b.sessionId) !== undefined);
+      const outsider = await registerPlayer(server);
+      // The room's id is public (GET /sessions); each seat reserved here would count against maxClients.
+      for (const token of [outsider.accessToken, outsider.accessToken, players[0]!.accessToken, outsider.accessToken]) {
+        const res = await postJson(server, `/matchmake/joinById/${sessionId}`, {}, { token });
+        const body = await jsonBody(res);
+        assert.equal(res.status, 403, JSON.stringify(body));
+        assert.equal(body.error.code, "FORBIDDEN");
+      }
+      await dropConnection(b);
+      const res = await postJson(server, `/sessions/${sessionId}/rejoin`, {}, { token: players[1]!.accessToken });
+      const body = await jsonBody(res);
+      assert.equal(res.status, 200, JSON.stringify(body));
+      const back = await sdkFor(server, players[1]!.accessToken).consumeSeatReservation(body.seat);
+      back.onMessage("*", () => {});
+      await waitForState(back, (s) => s.players.get(back.sessionId)?.connected === true);
+    });
+
     it("one participant's unconsumed rejoins hold at most one seat and never block another's rejoin", async () => {
       const { sessionId, rooms, players } = await launch(server, "duel", 2);
       const [a, b] = rooms as [ClientRoom, ClientRoom];

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
-import { CHAT_LIMITS } from "../../src/services/chat/ChatService.ts";
+import { CHAT_LIMITS, MAX_BLOCKS_PER_PLAYER } from "../../src/services/chat/ChatService.ts";
 import { PORT } from "../helpers/childServer.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
 import {
   ADMIN_PASSWORD,
   bootTestServer,
+  jsonBody,
   postJson,
   type Registered,
   registerPlayer,
@@ -128,8 +129,15 @@ for (const setup of [
       const otherBox = listen(other.room);
       other.room.send("message", { text: "buy gold" });
       other.room.send("message", { text: "BUY  gold" });
-      await until(() => otherBox.errors.length === 1, "spam error");
-      assert.equal(otherBox.errors[0]!.code, "SPAM");
+      // Invisible characters and combining marks do not make a repeat a new message.
+      other.room.send("message", { text: "buy\u2060 gold\u00ad" });
+      other.room.send("message", { text: "bu\u0301y gold\ufeff" });
+      await until(() => otherBox.errors.length === 3, "spam errors");
+      assert.deepEqual(
+        otherBox.errors.map((error) => error.code),
+        ["SPAM", "SPAM", "SPAM"],
+      );
+      assert.equal(otherBox.messages.filter((m) => m.from === q.player.id).length, 1, "only the first was delivered");
     });
 
     it("masks filtered words", async () => {
@@ -186,6 +194,25 @@ for (const setup of [
         (await postJson(server, "/admin/players/nobody/mute", { minutes: 5 }, { headers: basic })).status,
         404,
       );
+    });
+
+    it(`a block list holds at most ${MAX_BLOCKS_PER_PLAYER} players (each chat connection loads it whole)`, async () => {
+      const blocker = await registerPlayer(server);
+      const ids: string[] = [];
+      for (let i = 0; i <= MAX_BLOCKS_PER_PLAYER; i++) {
+        const suffix = `${process.pid % 1000}_${i}_${Math.random().toString(36).slice(2, 6)}`;
+        const player = await server.services.stores.players.create({ username: `blk_${suffix}`, region: "local" });
+        ids.push(player.id);
+      }
+      const block = (playerId: string) =>
+        postJson(server, "/players/me/blocks", { playerId }, { token: blocker.accessToken });
+      for (const id of ids.slice(0, MAX_BLOCKS_PER_PLAYER)) assert.equal((await block(id)).status, 204);
+      const full = await block(ids.at(-1)!);
+      const body = await jsonBody(full);
+      assert.equal(full.status, 409, JSON.stringify(body));
+      assert.equal(body.error.code, "CONFLICT");
+      assert.equal((await block(ids[0]!)).status, 204, "blocking someone already blocked still answers 204");
+      assert.equal((await server.services.chat.blockedBy(blocker.player.id)).size, MAX_BLOCKS_PER_PLAYER);
     });
   });
 }

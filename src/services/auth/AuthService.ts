@@ -43,6 +43,8 @@ export interface AuthServiceDeps {
 }
 
 const BAD_CREDENTIALS = "invalid username or password";
+const ASCII = /^[\x20-\x7e]*$/;
+
 /** The throttle's account key for admin credentials (":" cannot occur in a username). */
 const ADMIN_ACCOUNT = "admin:routes";
 
@@ -116,11 +118,15 @@ export class AuthService {
     const account = input.username.toLowerCase();
     try {
       await this.deps.throttle.checkLogin(ip, account);
+      await this.deps.throttle.checkLoginBudget(ip, account);
     } catch (error) {
       if (error instanceof ThrottledError) throw throttled(error);
       throw error;
     }
-    const player = await this.deps.players.findByUsername(input.username);
+    // Usernames are ASCII. A name outside it names no account, and must not be looked up: the database lowercases
+    // some letters differently from JavaScript (lower('İ') is 'i'), so 'vİctim' would reach 'victim' under a
+    // lockout key of its own.
+    const player = ASCII.test(input.username) ? await this.deps.players.findByUsername(input.username) : undefined;
     const ok = await this.verifyOrBusy(player?.passwordHash, input.password);
     if (player === undefined || !ok) {
       await this.deps.throttle.recordFailure(ip, account);
@@ -128,6 +134,7 @@ export class AuthService {
     }
     await this.deps.throttle.recordSuccess(ip, account);
     this.refuseBanned(player);
+    await this.deps.throttle.consumeLoginBudget(ip, account);
     return this.issue(player);
   }
 
@@ -161,7 +168,14 @@ export class AuthService {
     }
   }
 
-  async refresh(refreshToken: string): Promise<TokenPair> {
+  async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
+    // Before the rotation: a refused refresh must not spend the token (nor write a row).
+    try {
+      await this.deps.throttle.consumeRefresh(ip);
+    } catch (error) {
+      if (error instanceof ThrottledError) throw throttled(error);
+      throw error;
+    }
     const next = this.deps.tokens.newRefreshToken();
     const outcome = await this.deps.refreshTokens.rotate(
       hashRefreshToken(refreshToken),

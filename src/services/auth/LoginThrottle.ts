@@ -9,7 +9,11 @@
  * - per IP: 20 failed logins in 10 minutes → 429 until the window passes;
  * - per IP: 10 registrations (or guest creations) an hour;
  * - re-logins of an existing guest device: 10 an hour per device and 30 per 10 minutes per IP (each one issues a
- *   refresh token; a client keeps its login with refresh tokens and needs a guest login only when it lost them).
+ *   refresh token; a client keeps its login with refresh tokens and needs a guest login only when it lost them);
+ * - successful password logins: 20 per 10 minutes per account and 30 per 10 minutes per IP (each verifies a
+ *   password on the bounded hasher and issues a refresh token; a client keeps its login with refresh tokens);
+ * - refreshes: 300 per 10 minutes per IP (each writes a refresh-token row; a client refreshes about once per access
+ *   token, every 10 minutes, so this is 300 players behind one address). Checked before the token is spent.
  */
 import type { Redis } from "ioredis";
 import {
@@ -25,6 +29,9 @@ export const THROTTLE = {
   registrations: { points: 10, durationSec: 60 * 60 },
   guestDeviceLogins: { points: 10, durationSec: 60 * 60 },
   guestIpLogins: { points: 30, durationSec: 10 * 60 },
+  refreshes: { points: 300, durationSec: 10 * 60 },
+  accountLogins: { points: 20, durationSec: 10 * 60 },
+  ipLogins: { points: 30, durationSec: 10 * 60 },
   lockoutBaseSec: 15 * 60,
   lockoutMaxSec: 24 * 60 * 60,
 } as const;
@@ -32,7 +39,7 @@ export const THROTTLE = {
 /** The caller must wait `retryAfterSec` seconds. */
 export class ThrottledError extends Error {
   constructor(
-    readonly scope: "account" | "ip" | "registration" | "guest",
+    readonly scope: "account" | "ip" | "registration" | "guest" | "login",
     readonly retryAfterSec: number,
   ) {
     super(
@@ -40,7 +47,9 @@ export class ThrottledError extends Error {
         ? "too many failed logins for this account from this address"
         : scope === "guest"
           ? "too many logins of this device; keep the login with POST /auth/refresh"
-          : "too many attempts from this address",
+          : scope === "login"
+            ? "too many logins of this account or from this address; keep the login with POST /auth/refresh"
+            : "too many attempts from this address",
     );
     this.name = "ThrottledError";
   }
@@ -73,6 +82,9 @@ export class LoginThrottle {
   private readonly registrations: RateLimiterAbstract;
   private readonly guestDevices: RateLimiterAbstract;
   private readonly guestIps: RateLimiterAbstract;
+  private readonly refreshes: RateLimiterAbstract;
+  private readonly accountLogins: RateLimiterAbstract;
+  private readonly ipLogins: RateLimiterAbstract;
 
   constructor(redis: Redis | undefined) {
     this.accountFailures = limiter(
@@ -91,6 +103,14 @@ export class LoginThrottle {
       THROTTLE.guestDeviceLogins.durationSec,
     );
     this.guestIps = limiter(redis, "guest-ip", THROTTLE.guestIpLogins.points, THROTTLE.guestIpLogins.durationSec);
+    this.refreshes = limiter(redis, "refresh-ip", THROTTLE.refreshes.points, THROTTLE.refreshes.durationSec);
+    this.accountLogins = limiter(
+      redis,
+      "login-account",
+      THROTTLE.accountLogins.points,
+      THROTTLE.accountLogins.durationSec,
+    );
+    this.ipLogins = limiter(redis, "login-ip", THROTTLE.ipLogins.points, THROTTLE.ipLogins.durationSec);
   }
 
   /** @throws ThrottledError when the IP, or the account from this IP, may not try now. */
@@ -130,6 +150,32 @@ export class LoginThrottle {
   /** @throws ThrottledError once the IP has created its hourly budget of accounts. */
   async consumeRegistration(ip: string): Promise<void> {
     await consume(this.registrations, ip, "registration");
+  }
+
+  /**
+   * @throws ThrottledError when the account, or the IP, has spent its budget of successful logins (checked before
+   * the password is verified; only a success spends it, so wrong guesses cannot lock the owner out this way).
+   */
+  async checkLoginBudget(ip: string, account: string): Promise<void> {
+    const [accountState, ipState] = await Promise.all([this.accountLogins.get(account), this.ipLogins.get(ip)]);
+    for (const [state, points] of [
+      [accountState, THROTTLE.accountLogins.points],
+      [ipState, THROTTLE.ipLogins.points],
+    ] as const) {
+      if (state !== null && state.consumedPoints >= points) {
+        throw new ThrottledError("login", retryAfter(state.msBeforeNext));
+      }
+    }
+  }
+
+  /** Spends one successful login of the account and of the IP. */
+  async consumeLoginBudget(ip: string, account: string): Promise<void> {
+    await Promise.all([this.accountLogins.penalty(account, 1), this.ipLogins.penalty(ip, 1)]);
+  }
+
+  /** @throws ThrottledError once the IP has spent its budget of refreshes. */
+  async consumeRefresh(ip: string): Promise<void> {
+    await consume(this.refreshes, ip, "ip");
   }
 
   /** @throws ThrottledError once the device, or the IP, has spent its budget of guest re-logins. */

@@ -6,7 +6,8 @@
 import type { Presence } from "@colyseus/core";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from "rate-limiter-flexible";
-import { RoomErrorCode } from "../../protocol.ts";
+import { AppError } from "../../errors.ts";
+import { ErrorCode, RoomErrorCode } from "../../protocol.ts";
 import type { ChatMessageStore } from "../stores/ChatMessageStore.ts";
 import type { BlockStore } from "../stores/BlockStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
@@ -19,6 +20,13 @@ export const CHAT_LIMITS = {
   repeatSeconds: 30,
   historySize: 50,
 } as const;
+
+/**
+ * Players one player may block. Every chat and match connection loads the whole list and keeps it current, and
+ * player ids are public (leaderboards, sessions): without a bound, one account could make each of its connections
+ * hold every player of the server.
+ */
+export const MAX_BLOCKS_PER_PLAYER = 500;
 
 /** Replaces or rejects text; the default masks listed words. */
 export interface ChatFilter {
@@ -102,7 +110,12 @@ export class ChatService {
     // The repeat check runs before any await, so two messages of one player handled concurrently still see
     // each other.
     const now = this.now();
-    const normalised = text.toLowerCase().replace(/\s+/g, " ");
+    // Compared without case, invisible (format) characters and combining marks, so that a repeat cannot pass for a
+    // new message by a zero-width joiner or an accent.
+    const normalised = text
+      .toLowerCase()
+      .replace(/[\p{Cf}\p{M}]/gu, "")
+      .replace(/\s+/g, " ");
     const mine = (this.recent.get(playerId) ?? []).filter((m) => now - m.at < CHAT_LIMITS.repeatSeconds * 1000);
     const repeated = mine.some((m) => m.text === normalised);
     if (!repeated) mine.push({ text: normalised, at: now });
@@ -159,8 +172,18 @@ export class ChatService {
     return this.blocks.blockedBy(playerId);
   }
 
-  /** Blocks and tells the player's live chat connections. False when `blocked` is no player. */
+  /**
+   * Blocks and tells the player's live chat connections. False when `blocked` is no player.
+   * @throws AppError 409 when the player already blocks {@link MAX_BLOCKS_PER_PLAYER} others.
+   */
   async block(playerId: string, blocked: string): Promise<boolean> {
+    const current = await this.blocks.blockedBy(playerId);
+    if (!current.has(blocked) && current.size >= MAX_BLOCKS_PER_PLAYER) {
+      throw new AppError(
+        ErrorCode.Conflict,
+        `the block list is full (${MAX_BLOCKS_PER_PLAYER} players); unblock someone first`,
+      );
+    }
     if (!(await this.blocks.block(playerId, blocked))) return false;
     await this.presence.publish(blocksTopic(playerId), { blocked, on: true });
     return true;
