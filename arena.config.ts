@@ -136,6 +136,7 @@ export function defineArena(services: Services, extraRooms: RoomClasses = {}): A
         {
           trustedProxies: new TrustedProxies(services.config.trustedProxies),
           allowedOrigins: services.config.allowedOrigins,
+          reconnectAdmission: services.reconnectAdmission,
           log: services.log.child({ component: "edge" }),
         },
       ),

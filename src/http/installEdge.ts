@@ -32,6 +32,8 @@ export interface EdgeOptions {
   trustedProxies: TrustedProxies;
   /** ALLOWED_ORIGINS; undefined = any origin. */
   allowedOrigins: readonly string[] | undefined;
+  /** Per-IP budget of reconnection requests: they run no onAuth, so the room-request budget never sees them. */
+  reconnectAdmission: { admit(ip: string): Promise<number | undefined> };
   log: Logger;
 }
 
@@ -124,6 +126,14 @@ async function serveMatchmake(
       ip: clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], options.trustedProxies),
       headers: toHeaders(req.headers),
     };
+    if (method === "reconnect") {
+      const retryAfterSec = await options.reconnectAdmission.admit(auth.ip ?? "unknown");
+      if (retryAfterSec !== undefined) {
+        throw new AppError(ErrorCode.RateLimited, `too many reconnection requests; retry in ${retryAfterSec} s`, {
+          retryAfterSec,
+        });
+      }
+    }
     const reservation = await invoke(method as MatchmakeMethod, target, body, auth);
     const json = JSON.stringify(reservation);
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });

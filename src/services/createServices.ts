@@ -17,7 +17,7 @@ import type { Database } from "./db/Database.ts";
 import { migrate } from "./db/migrations.ts";
 import { openDatabase } from "./db/openDatabase.ts";
 import { HealthService } from "./HealthService.ts";
-import { JoinThrottle } from "./auth/JoinThrottle.ts";
+import { JoinThrottle, RECONNECTS_PER_JOIN } from "./auth/JoinThrottle.ts";
 import { RecoveryService } from "./sessions/RecoveryService.ts";
 import { SessionService } from "./sessions/SessionService.ts";
 import { ChatService } from "./chat/ChatService.ts";
@@ -100,6 +100,8 @@ export interface Services {
   sessions: SessionService;
   recovery: RecoveryService;
   admission: JoinThrottle;
+  /** Per-IP bound on reconnection requests (`/matchmake/reconnect`, which run no onAuth). */
+  reconnectAdmission: JoinThrottle;
   retention: RetentionService;
   /** MAX_CONNECTIONS_PER_PLAYER, counted across processes. */
   playerConnections: PlayerConnections;
@@ -357,6 +359,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     load,
     metrics,
     admission: new JoinThrottle(redis, config.roomJoinsPerMin),
+    reconnectAdmission: new JoinThrottle(redis, config.roomJoinsPerMin * RECONNECTS_PER_JOIN, "reconnect"),
     playerConnections,
     presence,
     driver,

@@ -113,6 +113,25 @@ describe("per-IP limits without TRUSTED_PROXIES [pglite, in-process]", function 
     assert.equal(seat.status, 200, seat.body);
   });
 
+  it("reconnection requests (no onAuth) have a per-IP budget of their own: 10 × ROOM_JOINS_PER_MIN", async () => {
+    const reconnect = () =>
+      rawRequest({
+        from: "127.0.0.7",
+        path: "/matchmake/reconnect/no-such-room",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ reconnectionToken: "no-such-room:guessed" }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 51; i++) statuses.push((await reconnect()).status);
+    assert.ok(
+      statuses.slice(0, 50).every((status) => status !== 429),
+      `the budget (50) is served: ${statuses.slice(0, 50)}`,
+    );
+    const last = await reconnect();
+    assert.equal(statuses[50], 429, `the 51st is throttled: ${statuses.slice(48)}`);
+    assert.equal(JSON.parse(last.body).error.code, "RATE_LIMITED");
+  });
+
   it("registrations: a rotating X-Forwarded-For does not escape the per-IP limit (10 an hour)", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
