@@ -2,6 +2,7 @@
  * Boots the real server definition (arena.config.ts) in-process with @colyseus/testing, on a real database
  * (PostgreSQL or PGlite) and with Redis or in-process presence/driver.
  */
+import assert from "node:assert/strict";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -170,4 +171,14 @@ export function sdkFor(server: TestServer, accessToken?: string): ColyseusSDK {
 /** Leaves a room, but waits at most `withinMs`: a room the server already closed never answers a leave. */
 export function leaveQuietly(room: { leave(): Promise<unknown> }, withinMs = 500): Promise<unknown> {
   return Promise.race([room.leave().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, withinMs))]);
+}
+
+/** The rejection of `promise`, which must reject. */
+export async function refusal(promise: Promise<unknown>): Promise<Error & { code?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error & { code?: number };
+  }
+  assert.fail("expected a refusal");
 }

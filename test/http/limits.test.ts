@@ -15,22 +15,13 @@ import {
   leaveQuietly,
   jsonBody,
   postJson,
+  refusal,
   type Registered,
   registerPlayer,
   sdkFor,
   type TestServer,
 } from "../helpers/server.ts";
 import { FaultyRoom } from "../rooms/FaultyRoom.ts";
-
-/** The rejection of `promise`, which must reject. */
-async function refusal(promise: Promise<unknown>): Promise<Error & { code?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: number };
-  }
-  assert.fail("expected a refusal");
-}
 
 function duelRoster(players: Registered[]) {
   return players.map((p, i) => ({ playerId: p.player.id, username: p.player.username, team: i, bot: false }));

@@ -13,20 +13,12 @@ import {
   jsonBody,
   leaveQuietly,
   postJson,
+  refusal,
   registerPlayer,
   sdkFor,
   type TestServer,
 } from "../helpers/server.ts";
 import { FaultyRoom } from "./FaultyRoom.ts";
-
-async function refusal(promise: Promise<unknown>): Promise<Error & { code?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: number };
-  }
-  assert.fail("expected a refusal");
-}
 
 describe("connections per player [pglite, redis]", function () {
   this.timeout(60_000);
