@@ -143,3 +143,37 @@ for (const kind of ["file", "redis"] as const) {
     });
   });
 }
+
+describe("FileResultJournal after a crash and under concurrent use", () => {
+  let dir: string;
+  let file: string;
+  let journal: FileResultJournal;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-journal-"));
+    file = path.join(dir, "results-journal.ndjson");
+    journal = new FileResultJournal(file);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("a line cut short by a crash stays one unreadable entry; the next result is appended as its own line", async () => {
+    await journal.append(result("before"));
+    // The process died while writing: half a line, no newline.
+    fs.appendFileSync(file, JSON.stringify(result("cut")).slice(0, 30));
+    await journal.append(result("after"));
+    const pending = await journal.pending(10);
+    assert.deepEqual(
+      pending.map((entry) => entry.result?.sessionId),
+      ["before", undefined, "after"],
+    );
+  });
+
+  it("a result appended while another entry is removed is kept", async () => {
+    for (let round = 0; round < 50; round++) {
+      await journal.append(result(`old-${round}`));
+      const [old] = await journal.pending(1);
+      await Promise.all([journal.remove(old!.id), journal.append(result(`new-${round}`))]);
+      const left = (await journal.pending(1_000)).map((entry) => entry.result?.sessionId);
+      assert.ok(left.includes(`new-${round}`), `round ${round}: new-${round} kept (journal: ${left.join(", ")})`);
+    }
+  });
+});

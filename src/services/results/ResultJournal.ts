@@ -156,36 +156,57 @@ function lineId(line: string): string {
 /**
  * One JSON line per result; entries are removed by rewriting the file without them. Parked entries go to a second
  * file next to it (`<name>.parked`, one JSON line each: `{reason, detail, parkedAt, result}` with the raw line as
- * `result`). Single process only.
+ * `result`). Single process only; within it, one operation at a time (a rewrite must not drop a line appended
+ * while it ran).
  */
 export class FileResultJournal implements ResultJournal {
   private readonly parkedFile: string;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly file: string) {
     this.parkedFile = `${file}.parked`;
   }
 
-  async append(result: MatchResult): Promise<void> {
-    await appendLine(this.file, JSON.stringify(result));
+  /** Runs `operation` after every operation started before it. */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(operation, operation);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  async pending(limit: number): Promise<JournalEntry[]> {
-    return (await readLines(this.file)).slice(0, limit).map((raw) => ({ id: lineId(raw), raw, result: parse(raw) }));
+  append(result: MatchResult): Promise<void> {
+    return this.exclusive(() => appendLine(this.file, JSON.stringify(result)));
   }
 
-  async remove(id: string): Promise<void> {
+  pending(limit: number): Promise<JournalEntry[]> {
+    return this.exclusive(async () =>
+      (await readLines(this.file)).slice(0, limit).map((raw) => ({ id: lineId(raw), raw, result: parse(raw) })),
+    );
+  }
+
+  remove(id: string): Promise<void> {
+    return this.exclusive(() => this.removeLine(id));
+  }
+
+  private async removeLine(id: string): Promise<void> {
     const lines = await readLines(this.file);
     const kept = lines.filter((line) => lineId(line) !== id);
     if (kept.length !== lines.length) await rewrite(this.file, kept);
   }
 
-  async park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void> {
-    // Parked first, then removed: a crash in between leaves it in both places, never in neither.
-    await appendLine(this.parkedFile, JSON.stringify({ reason, detail, parkedAt: Date.now(), result: entry.raw }));
-    await this.remove(entry.id);
+  park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void> {
+    return this.exclusive(async () => {
+      // Parked first, then removed: a crash in between leaves it in both places, never in neither.
+      await appendLine(this.parkedFile, JSON.stringify({ reason, detail, parkedAt: Date.now(), result: entry.raw }));
+      await this.removeLine(entry.id);
+    });
   }
 
-  async parked(limit: number): Promise<ParkedEntry[]> {
+  parked(limit: number): Promise<ParkedEntry[]> {
+    return this.exclusive(() => this.parkedEntries(limit));
+  }
+
+  private async parkedEntries(limit: number): Promise<ParkedEntry[]> {
     return (await readLines(this.parkedFile)).slice(0, limit).map((line) => {
       let record: { reason?: string; detail?: string; parkedAt?: number; result?: string } = {};
       try {
@@ -205,37 +226,45 @@ export class FileResultJournal implements ResultJournal {
     });
   }
 
-  async replay(id: string): Promise<boolean> {
-    const lines = await readLines(this.parkedFile);
-    const found = (await this.parked(lines.length)).find((entry) => entry.id === id);
-    if (found === undefined) return false;
-    await appendLine(this.file, found.raw);
-    await rewrite(
-      this.parkedFile,
-      lines.filter((line) => lineId(line) !== id),
-    );
-    return true;
+  replay(id: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const lines = await readLines(this.parkedFile);
+      const found = (await this.parkedEntries(lines.length)).find((entry) => entry.id === id);
+      if (found === undefined) return false;
+      await appendLine(this.file, found.raw);
+      await rewrite(
+        this.parkedFile,
+        lines.filter((line) => lineId(line) !== id),
+      );
+      return true;
+    });
   }
 
-  async sessionIds(): Promise<Set<string>> {
-    const ids = new Set<string>();
-    for (const raw of await readLines(this.file)) {
-      const sessionId = sessionIdOf(raw);
-      if (sessionId !== undefined) ids.add(sessionId);
-    }
-    for (const entry of await this.parked(Number.MAX_SAFE_INTEGER)) {
-      const sessionId = sessionIdOf(entry.raw);
-      if (sessionId !== undefined) ids.add(sessionId);
-    }
-    return ids;
+  sessionIds(): Promise<Set<string>> {
+    return this.exclusive(async () => {
+      const ids = new Set<string>();
+      for (const raw of await readLines(this.file)) {
+        const sessionId = sessionIdOf(raw);
+        if (sessionId !== undefined) ids.add(sessionId);
+      }
+      for (const entry of await this.parkedEntries(Number.MAX_SAFE_INTEGER)) {
+        const sessionId = sessionIdOf(entry.raw);
+        if (sessionId !== undefined) ids.add(sessionId);
+      }
+      return ids;
+    });
   }
 }
 
 async function appendLine(file: string, line: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const handle = await fs.open(file, "a");
+  const handle = await fs.open(file, "a+");
   try {
-    await handle.appendFile(`${line}\n`);
+    // A line cut short by a crash (no newline) stays a line of its own: this one must not be glued to it.
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    if (size > 0) await handle.read(last, 0, 1, size - 1);
+    await handle.appendFile(`${size > 0 && last[0] !== 0x0a ? "\n" : ""}${line}\n`);
     await handle.sync();
   } finally {
     await handle.close();
