@@ -40,6 +40,11 @@ export class PersistentMatchResults implements MatchResultSink {
   /** Failed tries of journal entries while the database answered, by entry id (this process' count). */
   private readonly tries = new Map<string, number>();
   private draining = false;
+  /**
+   * Results that could be neither stored nor journaled (PostgreSQL and the journal both away), oldest first: kept in
+   * this process and handed to the journal (or the store) at the next passes. A process killed meanwhile loses them.
+   */
+  private readonly held: MatchResult[] = [];
 
   constructor(
     private readonly store: MatchResultStore,
@@ -57,8 +62,19 @@ export class PersistentMatchResults implements MatchResultSink {
     try {
       stored = await this.record(result);
     } catch (error) {
-      this.log.warn({ err: error, sessionId: result.sessionId }, "could not store a match result; journaled for later");
-      await this.journal.append(result);
+      try {
+        await this.journal.append(result);
+        this.log.warn(
+          { err: error, sessionId: result.sessionId },
+          "could not store a match result; journaled for later",
+        );
+      } catch (journalError) {
+        this.held.push(result);
+        this.log.error(
+          { err: journalError, sessionId: result.sessionId, held: this.held.length },
+          "could not store or journal a match result; kept in this process and retried",
+        );
+      }
       return [];
     }
     if ("refused" in stored) {
@@ -109,6 +125,7 @@ export class PersistentMatchResults implements MatchResultSink {
     this.draining = true;
     let written = 0;
     try {
+      written += await this.handOverHeld();
       for (const entry of await this.journal.pending(DRAIN_BATCH)) {
         if (entry.result === undefined) {
           await this.park(entry, "malformed", "not a readable match result");
@@ -146,9 +163,32 @@ export class PersistentMatchResults implements MatchResultSink {
     return written;
   }
 
-  /** Sessions with a journaled result, pending or parked: they ended, and must never be restored. */
-  journaledSessions(): Promise<Set<string>> {
-    return this.journal.sessionIds();
+  /**
+   * Results held in this process go to the journal, oldest first (the drain then writes them in order); while the
+   * journal is away they are stored directly. Throws, keeping the rest, when neither takes one. Returns those stored.
+   */
+  private async handOverHeld(): Promise<number> {
+    let stored = 0;
+    while (this.held.length > 0) {
+      const result = this.held[0]!;
+      try {
+        await this.journal.append(result);
+      } catch (journalError) {
+        const outcome = await this.record(result).catch(() => undefined);
+        // A refused result waits for the journal, where the drain parks it (refusals are never dropped).
+        if (outcome === undefined || "refused" in outcome) throw journalError;
+        stored += 1;
+      }
+      this.held.shift();
+    }
+    return stored;
+  }
+
+  /** Sessions with a journaled result, pending, parked or held: they ended, and must never be restored. */
+  async journaledSessions(): Promise<Set<string>> {
+    const ids = await this.journal.sessionIds();
+    for (const result of this.held) ids.add(result.sessionId);
+    return ids;
   }
 
   /** True when the failure is the database being unreachable (as opposed to this entry failing). */
