@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { listening, PORT, start, stop } from "./helpers/childServer.ts";
 import { createScratchPostgres } from "./helpers/databases.ts";
+import { freePort } from "./helpers/privateServers.ts";
 import { jsonBody, TEST_REDIS_URL } from "./helpers/server.ts";
 
 describe("the server process", function () {
@@ -37,7 +38,7 @@ describe("the server process", function () {
     assert.equal((await jsonBody(ready)).database.kind, "pglite");
     assert.equal((await fetch(`http://127.0.0.1:${PORT}/healthz`)).status, 200);
     const migrated = first.logs.find((log) => log.msg === "database ready");
-    assert.deepEqual(migrated?.applied, [1]);
+    assert.deepEqual(migrated?.applied, [1, 2]);
     assert.equal(await stop(first), 0);
     assert.ok(fs.existsSync(path.join(dataDir, "pglite", "PG_VERSION")), "embedded database lives under DATA_DIR");
     const secrets = fs.readFileSync(path.join(dataDir, "secrets.json"), "utf8");
@@ -100,5 +101,17 @@ describe("the server process", function () {
     assert.equal(code, 1);
     assert.equal(stderr.trim().split("\n").length, 1, stderr);
     assert.match(stderr, /^Cannot start: DATABASE_URL: /);
+  });
+
+  it("refuses an unreachable REDIS_URL naming REDIS_URL (not the database), non-zero", async () => {
+    const running = start({
+      DATA_DIR: dataDir,
+      PORT: String(PORT),
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}/0`,
+    });
+    const { code, stderr } = await running.exited;
+    assert.equal(code, 1);
+    // Colyseus' presence prints its own connection errors first; ours is the last line.
+    assert.match(stderr.trim().split("\n").at(-1)!, /^Cannot start: REDIS_URL: /, stderr);
   });
 });
