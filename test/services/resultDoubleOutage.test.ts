@@ -1,7 +1,8 @@
 /**
- * A match ends while PostgreSQL and Redis are both away (a private PostgreSQL and `redis-server`, stopped): the
- * result can be neither stored nor journaled. It is kept in the process and retried at every drain pass, so it is
- * stored exactly once when they return — whichever comes back first.
+ * A match ends while PostgreSQL is away (a private PostgreSQL and `redis-server`, stopped and restarted): the
+ * result goes to the journal and stays in the process until stored, so it is stored exactly once when PostgreSQL
+ * returns — also when Redis is away too (nothing could be journaled), whichever comes back first, and when Redis
+ * restarted empty meanwhile (the journal lost it).
  */
 import assert from "node:assert/strict";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
@@ -59,6 +60,24 @@ describe("a result while PostgreSQL and Redis are both down [private postgres, r
       "SELECT result FROM match_results WHERE session_id = $1",
       [sessionId],
     );
+
+  it("journaled while PostgreSQL is down, then Redis restarts empty (no persistence): still stored once", async () => {
+    const [w, l] = [await registerPlayer(server), await registerPlayer(server)];
+    const result = duel(`journal-lost-${process.pid}`, w, l);
+    await pg.stop();
+    await server.services.results.submit(result);
+    assert.equal((await server.services.results.journal.pending(10)).length, 1, "journaled in Redis");
+    await redis.stop();
+    await redis.start();
+    await pg.start();
+    const deadline = Date.now() + 20_000;
+    while ((await stored(result.sessionId).catch(() => [])).length === 0 && Date.now() < deadline) {
+      await server.services.results.drain().catch(() => 0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    assert.equal((await stored(result.sessionId)).length, 1, "the result is stored");
+    assert.equal((await server.services.stores.players.findById(w.player.id))?.wins, 1, "counted once");
+  });
 
   for (const first of ["redis", "postgres"] as const) {
     it(`is kept and stored once when they return (${first} first)`, async () => {
