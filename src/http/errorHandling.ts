@@ -34,7 +34,7 @@ function bodyParserError(error: unknown): AppError | undefined {
  * Redis or the database did not answer (an outage `/readyz` reports too): 503 with Retry-After, which clients retry,
  * rather than a 500 that says the server is broken. ioredis gives up on a command with MaxRetriesPerRequestError.
  */
-function dependencyError(error: unknown): AppError | undefined {
+export function dependencyError(error: unknown): DependencyError | undefined {
   if (error instanceof Error && error.name === "MaxRetriesPerRequestError") return new DependencyError("redis", error);
   if (isConnectionFailure(error)) return new DependencyError("database", error);
   return undefined;

@@ -20,6 +20,7 @@ import {
 import type { Socket } from "node:net";
 import type { z } from "zod";
 import { AppError, RoomRefusal } from "../errors.ts";
+import { dependencyError } from "../http/errorHandling.ts";
 import { originAllowed } from "../http/originPolicy.ts";
 import type { Logger } from "../logger.ts";
 import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, RoomName, ServerMessage } from "../protocol.ts";
@@ -263,6 +264,21 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
       return;
     }
     const client = error instanceof OnMessageException ? (error.client as Client | undefined) : undefined;
+    const outage = dependencyError(cause);
+    if (outage !== undefined) {
+      // Redis or the database is away (/readyz says so): one warning per message, no stack; the client may retry.
+      this.log.warn(
+        {
+          method: methodName,
+          dependency: outage.dependency,
+          reason: cause.message,
+          ...(client ? this.who(client) : {}),
+        },
+        "a room call failed: a dependency did not answer",
+      );
+      if (client !== undefined) this.sendError(client, RoomErrorCode.Unavailable, outage.message);
+      return;
+    }
     this.log.error(
       { err: cause, method: methodName, ...(client === undefined ? {} : this.who(client)) },
       "uncaught exception in room; contained",
