@@ -436,7 +436,13 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
           await context.auth.recheck(auth.playerId, auth.familyId);
         } catch (error) {
           if (error instanceof AppError) throw new ServerError(error.status, error.message);
-          throw error;
+          // The database is away: nothing can be banned or revoked meanwhile either, and a match runs without it.
+          // The player gets back into its match; the next join checks again.
+          if (dependencyError(error) === undefined) throw error;
+          this.log.warn(
+            { playerId: auth.playerId, reason: (error as Error).message },
+            "could not re-check the login of a reconnecting player (a dependency did not answer); let back in",
+          );
         }
       }
       context.metrics.trackSocket(socketOf(client), this.roomName);
