@@ -7,6 +7,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { FileResultJournal, RedisResultJournal, type ResultJournal } from "../../src/services/results/ResultJournal.ts";
+import { freePort } from "../helpers/privateServers.ts";
 import { TEST_REDIS_URL } from "../helpers/server.ts";
 
 function result(sessionId: string): MatchResult {
@@ -175,5 +176,26 @@ describe("FileResultJournal after a crash and under concurrent use", () => {
       const left = (await journal.pending(1_000)).map((entry) => entry.result?.sessionId);
       assert.ok(left.includes(`new-${round}`), `round ${round}: new-${round} kept (journal: ${left.join(", ")})`);
     }
+  });
+});
+
+describe("scripts/resultJournal.ts without its Redis", () => {
+  it("says in one line that REDIS_URL does not answer, exit 1", async () => {
+    const port = await freePort();
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/resultJournal.ts", "list"], {
+        cwd: path.resolve(import.meta.dirname, "../.."),
+        env: { PATH: process.env.PATH, REDIS_URL: `redis://127.0.0.1:${port}/0` },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      failure = error as { status?: number; stderr?: string };
+    }
+    assert.equal(failure.status, 1);
+    const lines = (failure.stderr ?? "").trim().split("\n");
+    assert.equal(lines.length, 1, failure.stderr);
+    assert.match(lines[0]!, /^REDIS_URL /);
   });
 });
