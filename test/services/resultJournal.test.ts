@@ -168,6 +168,17 @@ describe("FileResultJournal after a crash and under concurrent use", () => {
     );
   });
 
+  it("a result appended by another process (the operator's replay) while the server removes an entry is kept", async () => {
+    const other = new FileResultJournal(file);
+    for (let round = 0; round < 50; round++) {
+      await journal.append(result(`old-${round}`));
+      const [old] = await journal.pending(1);
+      await Promise.all([journal.remove(old!.id), other.append(result(`new-${round}`))]);
+      const left = (await journal.pending(1_000)).map((entry) => entry.result?.sessionId);
+      assert.ok(left.includes(`new-${round}`), `round ${round}: new-${round} kept (journal: ${left.join(", ")})`);
+    }
+  });
+
   it("a result appended while another entry is removed is kept", async () => {
     for (let round = 0; round < 50; round++) {
       await journal.append(result(`old-${round}`));

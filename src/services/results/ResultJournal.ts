@@ -156,8 +156,8 @@ function lineId(line: string): string {
 /**
  * One JSON line per result; entries are removed by rewriting the file without them. Parked entries go to a second
  * file next to it (`<name>.parked`, one JSON line each: `{reason, detail, parkedAt, result}` with the raw line as
- * `result`). Single process only; within it, one operation at a time (a rewrite must not drop a line appended
- * while it ran).
+ * `result`). One operation at a time — a rewrite must not drop a line appended while it ran — within this process
+ * (a queue) and across processes (a lock file next to it: the server and the operator's `results:journal replay`).
  */
 export class FileResultJournal implements ResultJournal {
   private readonly parkedFile: string;
@@ -167,9 +167,10 @@ export class FileResultJournal implements ResultJournal {
     this.parkedFile = `${file}.parked`;
   }
 
-  /** Runs `operation` after every operation started before it. */
+  /** Runs `operation` after every operation started before it, holding the journal's lock file. */
   private exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(operation, operation);
+    const locked = () => withLockFile(`${this.file}.lock`, operation);
+    const run = this.queue.then(locked, locked);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -253,6 +254,33 @@ export class FileResultJournal implements ResultJournal {
       }
       return ids;
     });
+  }
+}
+
+/** How long an operation waits for the lock file; operations take milliseconds. */
+const LOCK_WAIT_MS = 10_000;
+/** A lock file older than this was left by a process that died holding it. */
+const STALE_LOCK_MS = 10_000;
+
+async function withLockFile<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await (await fs.open(lockFile, "wx")).close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const held = await fs.stat(lockFile).catch(() => undefined);
+      if (held !== undefined && Date.now() - held.mtimeMs > STALE_LOCK_MS) await fs.rm(lockFile, { force: true });
+      else if (Date.now() > deadline) throw new Error(`the result journal is locked (${lockFile})`);
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await fs.rm(lockFile, { force: true });
   }
 }
 
