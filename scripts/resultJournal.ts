@@ -16,6 +16,8 @@ async function main(args: string[]): Promise<number> {
   const redisUrl = process.env.REDIS_URL;
   const redis =
     redisUrl === undefined || redisUrl === "" ? undefined : new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  // Reported once, below, by the command that could not run; not as ioredis' unhandled error events.
+  redis?.on("error", () => {});
   const journal: ResultJournal =
     redis === undefined
       ? new FileResultJournal(path.resolve(process.env.DATA_DIR ?? "data", "results-journal.ndjson"))
@@ -49,7 +51,9 @@ async function main(args: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    const redisDown = (error as Error).name === "MaxRetriesPerRequestError";
+    process.stderr.write(`${redisDown ? `REDIS_URL does not answer: ${message}` : message}\n`);
     process.exit(1);
   },
 );

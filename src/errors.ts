@@ -47,7 +47,7 @@ export class DependencyError extends AppError {
     readonly dependency: "database" | "redis",
     cause: unknown,
   ) {
-    super(ErrorCode.Unavailable, `${dependency} is unavailable`);
+    super(ErrorCode.Unavailable, `${dependency} is unavailable; retry shortly`, { retryAfterSec: 2 });
     this.cause = cause;
   }
 }

@@ -37,9 +37,10 @@ async function main(): Promise<void> {
   try {
     services = await createServices(config, log);
   } catch (error) {
-    fail(
-      `Cannot start: ${config.databaseUrl === undefined ? "embedded database" : "DATABASE_URL"}: ${(error as Error).message}`,
-    );
+    // ioredis gives up on a command after its retries with this error: Redis is what cannot be reached.
+    const redisDown = config.redisUrl !== undefined && (error as Error).name === "MaxRetriesPerRequestError";
+    const what = redisDown ? "REDIS_URL" : config.databaseUrl === undefined ? "embedded database" : "DATABASE_URL";
+    fail(`Cannot start: ${what}: ${(error as Error).message}`);
   }
 
   const definition = defineArena(services);

@@ -42,6 +42,8 @@ export const RoomErrorCode = {
   Spam: "SPAM",
   Muted: "MUTED",
   Internal: "INTERNAL",
+  /** Redis or the database did not answer (an outage): the message was not handled; send it again later. */
+  Unavailable: "UNAVAILABLE",
   /** A match was formed but no server of its region has room (MAX_ROOMS/MAX_CCU); the search goes on. */
   RegionFull: "REGION_FULL",
 } as const;

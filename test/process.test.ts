@@ -9,6 +9,7 @@ import path from "node:path";
 import { listening, PORT, start, stop } from "./helpers/childServer.ts";
 import { MIGRATIONS } from "../src/services/db/migrations.ts";
 import { createScratchPostgres } from "./helpers/databases.ts";
+import { freePort } from "./helpers/privateServers.ts";
 import { jsonBody, TEST_REDIS_URL } from "./helpers/server.ts";
 
 describe("the server process", function () {
@@ -104,5 +105,17 @@ describe("the server process", function () {
     assert.equal(code, 1);
     assert.equal(stderr.trim().split("\n").length, 1, stderr);
     assert.match(stderr, /^Cannot start: DATABASE_URL: /);
+  });
+
+  it("refuses an unreachable REDIS_URL naming REDIS_URL (not the database), non-zero", async () => {
+    const running = start({
+      DATA_DIR: dataDir,
+      PORT: String(PORT),
+      REDIS_URL: `redis://127.0.0.1:${await freePort()}/0`,
+    });
+    const { code, stderr } = await running.exited;
+    assert.equal(code, 1);
+    // Colyseus' presence prints its own connection errors first; ours is the last line.
+    assert.match(stderr.trim().split("\n").at(-1)!, /^Cannot start: REDIS_URL: /, stderr);
   });
 });

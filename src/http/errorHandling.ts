@@ -3,9 +3,10 @@
  * trace. Anything unrecognised is logged and answered as a generic 500.
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
-import { AppError } from "../errors.ts";
+import { AppError, DependencyError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
+import { isConnectionFailure } from "../services/db/ObservedDatabase.ts";
 
 /** Errors raised by express' body parser carry a `type` and a `status`. */
 function bodyParserError(error: unknown): AppError | undefined {
@@ -30,6 +31,16 @@ function bodyParserError(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/**
+ * Redis or the database did not answer (an outage `/readyz` reports too): 503 with Retry-After, which clients retry,
+ * rather than a 500 that says the server is broken. ioredis gives up on a command with MaxRetriesPerRequestError.
+ */
+export function dependencyError(error: unknown): DependencyError | undefined {
+  if (error instanceof Error && error.name === "MaxRetriesPerRequestError") return new DependencyError("redis", error);
+  if (isConnectionFailure(error)) return new DependencyError("database", error);
+  return undefined;
+}
+
 /** The client closed the connection before its request was read (body-parser's `request.aborted`, or a reset). */
 function abandoned(error: unknown, req: Request): boolean {
   if (error === null || typeof error !== "object") return false;
@@ -51,7 +62,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.end();
       return;
     }
-    const known = error instanceof AppError ? error : bodyParserError(error);
+    const known = error instanceof AppError ? error : (bodyParserError(error) ?? dependencyError(error));
     if (known === undefined) {
       log.error({ err: error, method: req.method, path: req.path }, "unhandled error in HTTP handler");
     } else if (known.status >= 500) {

@@ -20,6 +20,7 @@ import {
 import type { Socket } from "node:net";
 import type { z } from "zod";
 import { AppError, RoomRefusal } from "../errors.ts";
+import { dependencyError } from "../http/errorHandling.ts";
 import { originAllowed } from "../http/originPolicy.ts";
 import type { Logger } from "../logger.ts";
 import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, RoomName, ServerMessage } from "../protocol.ts";
@@ -263,6 +264,21 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
       return;
     }
     const client = error instanceof OnMessageException ? (error.client as Client | undefined) : undefined;
+    const outage = dependencyError(cause);
+    if (outage !== undefined) {
+      // Redis or the database is away (/readyz says so): one warning per message, no stack; the client may retry.
+      this.log.warn(
+        {
+          method: methodName,
+          dependency: outage.dependency,
+          reason: cause.message,
+          ...(client ? this.who(client) : {}),
+        },
+        "a room call failed: a dependency did not answer",
+      );
+      if (client !== undefined) this.sendError(client, RoomErrorCode.Unavailable, outage.message);
+      return;
+    }
     this.log.error(
       { err: cause, method: methodName, ...(client === undefined ? {} : this.who(client)) },
       "uncaught exception in room; contained",
@@ -420,7 +436,13 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
           await context.auth.recheck(auth.playerId, auth.familyId);
         } catch (error) {
           if (error instanceof AppError) throw new ServerError(error.status, error.message);
-          throw error;
+          // The database is away: nothing can be banned or revoked meanwhile either, and a match runs without it.
+          // The player gets back into its match; the next join checks again.
+          if (dependencyError(error) === undefined) throw error;
+          this.log.warn(
+            { playerId: auth.playerId, reason: (error as Error).message },
+            "could not re-check the login of a reconnecting player (a dependency did not answer); let back in",
+          );
         }
       }
       context.metrics.trackSocket(socketOf(client), this.roomName);

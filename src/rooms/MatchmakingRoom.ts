@@ -88,10 +88,7 @@ export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAut
   private async report(): Promise<void> {
     const { matchmaker } = this.context.matchmaking;
     const now = Date.now();
-    await matchmaker.heartbeat(
-      [...this.searching.values()].map((ticket) => ticket.playerId),
-      now,
-    );
+    await matchmaker.heartbeat([...this.searching.values()], now);
     for (const client of this.clients) {
       const ticket = this.searching.get(client.sessionId);
       if (ticket !== undefined) client.send(ServerMessage.Status, await matchmaker.status(ticket, now));

@@ -213,8 +213,11 @@ for (const outageSec of [30, 120]) {
           summary(end.results),
           `match ${index}: the stored result is the one the players saw`,
         );
-        const player = await a.services.stores.players.findById(players[index]!.player.id);
-        assert.equal(player?.currentSessionId ?? null, null, `match ${index}: the player's current session cleared`);
+        // Cleared by the session-end write, which lands on its own (not with the result): a moment later at most.
+        await until(`match ${index}: the player's current session cleared`, 10_000, async () => {
+          const player = await a.services.stores.players.findById(players[index]!.player.id);
+          return (player?.currentSessionId ?? null) === null ? true : undefined;
+        });
       }
       const pending = await a.services.redis!.xlen("arena:results:pending");
       assert.equal(pending, 0, "the journal drained");

@@ -13,6 +13,7 @@ import {
   RedisConnectionCounter,
   TooManyConnectionsError,
 } from "../../src/services/auth/PlayerConnections.ts";
+import { PrivateRedis } from "../helpers/privateServers.ts";
 import { flushTestRedis, TEST_REDIS_URL } from "../helpers/server.ts";
 
 const kinds: Array<{ name: string; make: () => Promise<{ counter: ConnectionCounter; close(): Promise<void> }> }> = [
@@ -77,3 +78,31 @@ for (const kind of kinds) {
     });
   });
 }
+
+describe("player connections across a Redis restart [private redis]", function () {
+  this.timeout(30_000);
+  let redis: PrivateRedis;
+  let client: Redis;
+  before(async () => {
+    redis = await PrivateRedis.start();
+    client = new Redis(redis.url, { maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    client.on("error", () => {});
+  });
+  after(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+
+  it("live connections count again at the next re-assertion after Redis returns empty, those admitted while it was away too", async () => {
+    const connections = new PlayerConnections(new RedisConnectionCounter(client), 2);
+    await connections.acquire("alice", connections.connectionId("chat", "before"));
+    await redis.stop();
+    // Admitted without the shared count (the room logs it and lets the player in).
+    await assert.rejects(connections.acquire("alice", connections.connectionId("arena", "during")));
+    await redis.start();
+    await connections.process();
+    assert.equal(await connections.mayConnect("alice"), false, "both connections count again: alice is at the cap");
+    await connections.release("alice", connections.connectionId("arena", "during"));
+    assert.equal(await connections.mayConnect("alice"), true);
+  });
+});

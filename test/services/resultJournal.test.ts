@@ -7,6 +7,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { FileResultJournal, RedisResultJournal, type ResultJournal } from "../../src/services/results/ResultJournal.ts";
+import { freePort } from "../helpers/privateServers.ts";
 import { TEST_REDIS_URL } from "../helpers/server.ts";
 
 function result(sessionId: string): MatchResult {
@@ -143,3 +144,69 @@ for (const kind of ["file", "redis"] as const) {
     });
   });
 }
+
+describe("FileResultJournal after a crash and under concurrent use", () => {
+  let dir: string;
+  let file: string;
+  let journal: FileResultJournal;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-journal-"));
+    file = path.join(dir, "results-journal.ndjson");
+    journal = new FileResultJournal(file);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("a line cut short by a crash stays one unreadable entry; the next result is appended as its own line", async () => {
+    await journal.append(result("before"));
+    // The process died while writing: half a line, no newline.
+    fs.appendFileSync(file, JSON.stringify(result("cut")).slice(0, 30));
+    await journal.append(result("after"));
+    const pending = await journal.pending(10);
+    assert.deepEqual(
+      pending.map((entry) => entry.result?.sessionId),
+      ["before", undefined, "after"],
+    );
+  });
+
+  it("a result appended by another process (the operator's replay) while the server removes an entry is kept", async () => {
+    const other = new FileResultJournal(file);
+    for (let round = 0; round < 50; round++) {
+      await journal.append(result(`old-${round}`));
+      const [old] = await journal.pending(1);
+      await Promise.all([journal.remove(old!.id), other.append(result(`new-${round}`))]);
+      const left = (await journal.pending(1_000)).map((entry) => entry.result?.sessionId);
+      assert.ok(left.includes(`new-${round}`), `round ${round}: new-${round} kept (journal: ${left.join(", ")})`);
+    }
+  });
+
+  it("a result appended while another entry is removed is kept", async () => {
+    for (let round = 0; round < 50; round++) {
+      await journal.append(result(`old-${round}`));
+      const [old] = await journal.pending(1);
+      await Promise.all([journal.remove(old!.id), journal.append(result(`new-${round}`))]);
+      const left = (await journal.pending(1_000)).map((entry) => entry.result?.sessionId);
+      assert.ok(left.includes(`new-${round}`), `round ${round}: new-${round} kept (journal: ${left.join(", ")})`);
+    }
+  });
+});
+
+describe("scripts/resultJournal.ts without its Redis", () => {
+  it("says in one line that REDIS_URL does not answer, exit 1", async () => {
+    const port = await freePort();
+    let failure: { status?: number; stderr?: string } = {};
+    try {
+      execFileSync(process.execPath, ["--import", "tsx", "scripts/resultJournal.ts", "list"], {
+        cwd: path.resolve(import.meta.dirname, "../.."),
+        env: { PATH: process.env.PATH, REDIS_URL: `redis://127.0.0.1:${port}/0` },
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch (error) {
+      failure = error as { status?: number; stderr?: string };
+    }
+    assert.equal(failure.status, 1);
+    const lines = (failure.stderr ?? "").trim().split("\n");
+    assert.equal(lines.length, 1, failure.stderr);
+    assert.match(lines[0]!, /^REDIS_URL /);
+  });
+});

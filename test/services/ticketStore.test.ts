@@ -2,7 +2,12 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import type { Ticket } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";
-import { InMemoryTicketStore, RedisTicketStore, type TicketStore } from "../../src/services/matchmaking/TicketStore.ts";
+import {
+  CLAIMED_MARK_MS,
+  InMemoryTicketStore,
+  RedisTicketStore,
+  type TicketStore,
+} from "../../src/services/matchmaking/TicketStore.ts";
 import { TEST_REDIS_URL } from "../helpers/server.ts";
 
 function ticket(id: string, over: Partial<Ticket> = {}): Ticket {
@@ -87,6 +92,17 @@ for (const kind of ["in-process", "redis"] as const) {
       assert.equal(await store.add(ticket("a"), TTL, 2000), true, "a claimed player may queue again");
     });
 
+    it("touch names the players whose tickets are gone, but not those claimed for a match (being seated)", async () => {
+      const lease = (await store.lease("eu:duel", "proc-1", 5000))!;
+      for (const id of ["seated-1", "seated-2", "kept", "lost"]) await store.add(ticket(id), TTL, 1000);
+      assert.equal(await store.claim("eu:duel", ["seated-1", "seated-2"], lease), "claimed");
+      // A ticket that vanished (Redis restarted empty, say) while its holder still searches.
+      await store.cancel("lost");
+      assert.deepEqual(await store.touch(["seated-1", "seated-2", "kept", "lost"], TTL, 2000), ["lost"]);
+      assert.equal(await store.add(ticket("lost"), TTL, 2000), true, "the holder queues it again");
+      assert.deepEqual(await store.touch(["kept", "lost"], TTL, 2000), []);
+    });
+
     it("remembers a player's waiting start once", async () => {
       await store.rememberWait("a", 1234, 60_000);
       assert.equal(await store.takeRememberedWait("a"), 1234);
@@ -109,3 +125,16 @@ for (const kind of ["in-process", "redis"] as const) {
     });
   });
 }
+
+describe("TicketStore [in-process] claim mark", () => {
+  it(`a claimed player whose seat never came counts as lost after ${CLAIMED_MARK_MS} ms`, async () => {
+    let now = 1000;
+    const store = new InMemoryTicketStore(() => now);
+    const lease = (await store.lease("eu:duel", "proc-1", 5000))!;
+    await store.add(ticket("a"), TTL, now);
+    assert.equal(await store.claim("eu:duel", ["a"], lease), "claimed");
+    assert.deepEqual(await store.touch(["a"], TTL, now), []);
+    now += CLAIMED_MARK_MS;
+    assert.deepEqual(await store.touch(["a"], TTL, now), ["a"]);
+  });
+});

@@ -5,7 +5,9 @@
  * Each connection is an entry with an expiry time (a Redis sorted set per player; a map in-process). The process
  * holding the connection re-asserts its entries every {@link REFRESH_INTERVAL_MS} and removes them when the client
  * leaves; a process that dies stops re-asserting, and its entries stop counting after {@link ENTRY_TTL_MS}, so a
- * crash never locks a player out for longer than that.
+ * crash never locks a player out for longer than that. Re-asserting also re-adds entries Redis lost (a restart, or a
+ * connection admitted while it was away), so after an outage the cap counts every live connection again within
+ * {@link REFRESH_INTERVAL_MS}.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -22,7 +24,10 @@ export interface ConnectionCounter {
    * still valid at `now` (0 = no cap). True when added (or already present).
    */
   acquire(playerId: string, connectionId: string, cap: number, now: number, ttlMs: number): Promise<boolean>;
-  /** Extends entries that still exist to `now + ttlMs` (entries already removed stay removed). */
+  /**
+   * Sets the entries' expiry to `now + ttlMs`, adding those that are missing (Redis restarted empty, or was away when
+   * the connection was made). The holder calls it only for connections it still has.
+   */
   refresh(
     entries: ReadonlyArray<{ playerId: string; connectionId: string }>,
     now: number,
@@ -46,8 +51,9 @@ export class InMemoryConnectionCounter implements ConnectionCounter {
 
   async refresh(entries: ReadonlyArray<{ playerId: string; connectionId: string }>, now: number, ttlMs: number) {
     for (const { playerId, connectionId } of entries) {
-      const held = this.entries.get(playerId);
-      if (held?.has(connectionId)) held.set(connectionId, now + ttlMs);
+      const held = this.entries.get(playerId) ?? new Map<string, number>();
+      held.set(connectionId, now + ttlMs);
+      this.entries.set(playerId, held);
     }
   }
 
@@ -98,7 +104,7 @@ export class RedisConnectionCounter implements ConnectionCounter {
     if (entries.length === 0) return;
     const batch = this.redis.pipeline();
     for (const { playerId, connectionId } of entries) {
-      batch.zadd(KEY_PREFIX + playerId, "XX", now + ttlMs, connectionId);
+      batch.zadd(KEY_PREFIX + playerId, now + ttlMs, connectionId);
       batch.pexpire(KEY_PREFIX + playerId, ttlMs);
     }
     await batch.exec();
@@ -144,24 +150,33 @@ export class PlayerConnections {
     return this.cap === 0 || (await this.counter.count(playerId, this.clock())) < this.cap;
   }
 
-  /** Registers a connection; throws {@link TooManyConnectionsError} when the player is at the cap. */
+  /**
+   * Registers a connection; throws {@link TooManyConnectionsError} when the player is at the cap. When the shared
+   * count cannot be reached the error is thrown too, but the connection is this process' all the same (the room
+   * admits it): the next re-assertion counts it.
+   */
   async acquire(playerId: string, connectionId: string): Promise<void> {
     const now = this.clock();
-    if (!(await this.counter.acquire(playerId, connectionId, this.cap, now, ENTRY_TTL_MS))) {
-      throw new TooManyConnectionsError(this.cap);
-    }
     let ids = this.own.get(playerId);
     if (ids === undefined) {
       ids = new Set();
       this.own.set(playerId, ids);
     }
     ids.add(connectionId);
+    if (!(await this.counter.acquire(playerId, connectionId, this.cap, now, ENTRY_TTL_MS))) {
+      this.forget(playerId, connectionId);
+      throw new TooManyConnectionsError(this.cap);
+    }
   }
 
-  async release(playerId: string, connectionId: string): Promise<void> {
+  private forget(playerId: string, connectionId: string): void {
     const ids = this.own.get(playerId);
     ids?.delete(connectionId);
     if (ids?.size === 0) this.own.delete(playerId);
+  }
+
+  async release(playerId: string, connectionId: string): Promise<void> {
+    this.forget(playerId, connectionId);
     await this.counter.release(playerId, connectionId);
   }
 

@@ -140,9 +140,25 @@ export class Matchmaker {
     return this.store.cancel(playerId);
   }
 
-  /** Keeps the tickets of connected players alive. */
-  heartbeat(playerIds: readonly string[], now: number): Promise<void> {
-    return this.store.touch(playerIds, this.options.ticketTtlMs, now);
+  /**
+   * Keeps the tickets of connected players alive, and queues again those whose tickets were lost (Redis restarted
+   * empty or was unreachable past the TTL, or a matchmaker died between claim and seat): their search goes on, with
+   * the waiting time they had.
+   */
+  async heartbeat(tickets: readonly Ticket[], now: number): Promise<void> {
+    const lost = new Set(
+      await this.store.touch(
+        tickets.map((ticket) => ticket.playerId),
+        this.options.ticketTtlMs,
+        now,
+      ),
+    );
+    if (lost.size === 0) return;
+    let requeued = 0;
+    for (const ticket of tickets) {
+      if (lost.has(ticket.playerId) && (await this.store.add(ticket, this.options.ticketTtlMs, now))) requeued += 1;
+    }
+    this.log.info({ players: requeued }, "searching players whose tickets were lost are queued again");
   }
 
   /** What a searching player is told: waited time, its current window, and its pool's size. */

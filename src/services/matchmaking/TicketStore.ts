@@ -10,8 +10,12 @@ import { poolKey, type Ticket } from "./MatchmakerAlgorithm.ts";
 export interface TicketStore {
   /** Adds the ticket; false when the player already has a live ticket. */
   add(ticket: Ticket, ttlMs: number, now: number): Promise<boolean>;
-  /** Extends the players' tickets (their holder is alive). */
-  touch(playerIds: readonly string[], ttlMs: number, now: number): Promise<void>;
+  /**
+   * Extends the players' tickets (their holder is alive). Returns the players that have no ticket and were not
+   * claimed for a match in the last {@link CLAIMED_MARK_MS}: their tickets were lost (Redis restarted empty, or
+   * unreachable past the TTL; a matchmaker died between claim and seat), and their holder should add them again.
+   */
+  touch(playerIds: readonly string[], ttlMs: number, now: number): Promise<string[]>;
   /** Removes the player's ticket; true if there was one. */
   cancel(playerId: string): Promise<boolean>;
   /** Pools that may hold tickets. */
@@ -33,6 +37,12 @@ export interface TicketStore {
   lease(pool: string, owner: string, ttlMs: number, current?: string): Promise<string | undefined>;
 }
 
+/**
+ * How long a claimed player still counts as "being seated" rather than "lost": longer than a launch and the seat
+ * delivery take. Past it, a player whose room still searches gets its ticket back.
+ */
+export const CLAIMED_MARK_MS = 30_000;
+
 interface StoredTicket {
   ticket: Ticket;
   expiresAt: number;
@@ -44,6 +54,8 @@ export class InMemoryTicketStore implements TicketStore {
   private readonly leases = new Map<string, { token: string; expiresAt: number }>();
   private epoch = 0;
   private readonly waits = new Map<string, { since: number; expiresAt: number }>();
+  /** Players claimed for a match, until when they count as being seated. */
+  private readonly claimedUntil = new Map<string, number>();
 
   constructor(private readonly clock: () => number = Date.now) {}
 
@@ -75,12 +87,15 @@ export class InMemoryTicketStore implements TicketStore {
     return true;
   }
 
-  async touch(playerIds: readonly string[], ttlMs: number, now: number): Promise<void> {
+  async touch(playerIds: readonly string[], ttlMs: number, now: number): Promise<string[]> {
+    const lost: string[] = [];
     for (const id of playerIds) {
       const pool = this.poolOf.get(id);
       const stored = pool === undefined ? undefined : this.byPool.get(pool)?.get(id);
-      if (stored !== undefined) stored.expiresAt = now + ttlMs;
+      if (stored !== undefined && stored.expiresAt > now) stored.expiresAt = now + ttlMs;
+      else if ((this.claimedUntil.get(id) ?? 0) <= now) lost.push(id);
     }
+    return lost;
   }
 
   private remove(pool: string, playerId: string): void {
@@ -119,7 +134,10 @@ export class InMemoryTicketStore implements TicketStore {
     if (held === undefined || held.token !== lease || held.expiresAt <= this.clock()) return "fenced";
     const tickets = this.byPool.get(pool);
     if (tickets === undefined || playerIds.some((id) => !tickets.has(id))) return "missing";
-    for (const id of playerIds) this.remove(pool, id);
+    for (const id of playerIds) {
+      this.remove(pool, id);
+      this.claimedUntil.set(id, this.clock() + CLAIMED_MARK_MS);
+    }
     return "claimed";
   }
 
@@ -138,6 +156,9 @@ export class InMemoryTicketStore implements TicketStore {
   }
 }
 
+/** The value of a claimed player's `p:` key (not a pool name): it is being seated, its ticket is not lost. */
+const CLAIMED = "!claimed";
+
 const ADD = `
 -- KEYS: player key, pool hash, pool expiry zset, pools set; ARGV: player id, pool, ticket json, ttl ms, expires at
 local owner = redis.call('GET', KEYS[1])
@@ -154,15 +175,18 @@ redis.call('SADD', KEYS[4], ARGV[2])
 return 1`;
 
 const TOUCH = `
--- ARGV: ttl ms, expires at, player ids...
+-- ARGV: ttl ms, expires at, player ids... Returns the ids with no ticket and no claim mark (lost).
+local lost = {}
 for i = 3, #ARGV do
   local pool = redis.call('GET', 'arena:mm:p:' .. ARGV[i])
-  if pool then
+  if not pool then
+    table.insert(lost, ARGV[i])
+  elseif pool ~= '${CLAIMED}' then
     redis.call('PEXPIRE', 'arena:mm:p:' .. ARGV[i], ARGV[1])
     redis.call('ZADD', 'arena:mm:e:' .. pool, 'XX', ARGV[2], ARGV[i])
   end
 end
-return 1`;
+return lost`;
 
 const CANCEL = `
 -- KEYS: player key; ARGV: player id
@@ -184,15 +208,17 @@ end
 return redis.call('HGETALL', KEYS[1])`;
 
 const CLAIM = `
--- KEYS: pool hash, pool expiry zset, lease key; ARGV: lease token, pool, player ids...
+-- KEYS: pool hash, pool expiry zset, lease key; ARGV: lease token, pool, claim mark ms, player ids...
 if redis.call('GET', KEYS[3]) ~= ARGV[1] then return -1 end
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 0 then return 0 end
 end
-for i = 3, #ARGV do
+for i = 4, #ARGV do
   redis.call('HDEL', KEYS[1], ARGV[i])
   redis.call('ZREM', KEYS[2], ARGV[i])
-  if redis.call('GET', 'arena:mm:p:' .. ARGV[i]) == ARGV[2] then redis.call('DEL', 'arena:mm:p:' .. ARGV[i]) end
+  if redis.call('GET', 'arena:mm:p:' .. ARGV[i]) == ARGV[2] then
+    redis.call('SET', 'arena:mm:p:' .. ARGV[i], '${CLAIMED}', 'PX', ARGV[3])
+  end
 end
 return 1`;
 
@@ -213,8 +239,8 @@ return token`;
 
 /**
  * Redis layout (all keys under `arena:mm:`): `t:<pool>` hash playerId → ticket JSON; `e:<pool>` sorted set
- * playerId → expiry (ms); `p:<playerId>` → its pool (one live ticket per player; expires with the TTL);
- * `pools` set; `w:<playerId>` → remembered waiting start (after a cancelled match); `lease:<pool>` → `<owner>:<epoch>` with a TTL; `epoch:<pool>` counter (the fencing token).
+ * playerId → expiry (ms); `p:<playerId>` → its pool (one live ticket per player; expires with the TTL), or for
+ * {@link CLAIMED_MARK_MS} after a claim a mark saying the player is being seated; `pools` set; `w:<playerId>` → remembered waiting start (after a cancelled match); `lease:<pool>` → `<owner>:<epoch>` with a TTL; `epoch:<pool>` counter (the fencing token).
  * Every multi-key change is one Lua script, so it is atomic.
  */
 export class RedisTicketStore implements TicketStore {
@@ -238,9 +264,9 @@ export class RedisTicketStore implements TicketStore {
     return added === 1;
   }
 
-  async touch(playerIds: readonly string[], ttlMs: number, now: number): Promise<void> {
-    if (playerIds.length === 0) return;
-    await this.redis.eval(TOUCH, 0, ttlMs, now + ttlMs, ...playerIds);
+  async touch(playerIds: readonly string[], ttlMs: number, now: number): Promise<string[]> {
+    if (playerIds.length === 0) return [];
+    return (await this.redis.eval(TOUCH, 0, ttlMs, now + ttlMs, ...playerIds)) as string[];
   }
 
   async cancel(playerId: string): Promise<boolean> {
@@ -271,6 +297,7 @@ export class RedisTicketStore implements TicketStore {
       `arena:mm:lease:${pool}`,
       lease,
       pool,
+      CLAIMED_MARK_MS,
       ...playerIds,
     );
     return result === 1 ? "claimed" : result === -1 ? "fenced" : "missing";

@@ -156,36 +156,58 @@ function lineId(line: string): string {
 /**
  * One JSON line per result; entries are removed by rewriting the file without them. Parked entries go to a second
  * file next to it (`<name>.parked`, one JSON line each: `{reason, detail, parkedAt, result}` with the raw line as
- * `result`). Single process only.
+ * `result`). One operation at a time — a rewrite must not drop a line appended while it ran — within this process
+ * (a queue) and across processes (a lock file next to it: the server and the operator's `results:journal replay`).
  */
 export class FileResultJournal implements ResultJournal {
   private readonly parkedFile: string;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly file: string) {
     this.parkedFile = `${file}.parked`;
   }
 
-  async append(result: MatchResult): Promise<void> {
-    await appendLine(this.file, JSON.stringify(result));
+  /** Runs `operation` after every operation started before it, holding the journal's lock file. */
+  private exclusive<T>(operation: () => Promise<T>): Promise<T> {
+    const locked = () => withLockFile(`${this.file}.lock`, operation);
+    const run = this.queue.then(locked, locked);
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
-  async pending(limit: number): Promise<JournalEntry[]> {
-    return (await readLines(this.file)).slice(0, limit).map((raw) => ({ id: lineId(raw), raw, result: parse(raw) }));
+  append(result: MatchResult): Promise<void> {
+    return this.exclusive(() => appendLine(this.file, JSON.stringify(result)));
   }
 
-  async remove(id: string): Promise<void> {
+  pending(limit: number): Promise<JournalEntry[]> {
+    return this.exclusive(async () =>
+      (await readLines(this.file)).slice(0, limit).map((raw) => ({ id: lineId(raw), raw, result: parse(raw) })),
+    );
+  }
+
+  remove(id: string): Promise<void> {
+    return this.exclusive(() => this.removeLine(id));
+  }
+
+  private async removeLine(id: string): Promise<void> {
     const lines = await readLines(this.file);
     const kept = lines.filter((line) => lineId(line) !== id);
     if (kept.length !== lines.length) await rewrite(this.file, kept);
   }
 
-  async park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void> {
-    // Parked first, then removed: a crash in between leaves it in both places, never in neither.
-    await appendLine(this.parkedFile, JSON.stringify({ reason, detail, parkedAt: Date.now(), result: entry.raw }));
-    await this.remove(entry.id);
+  park(entry: Pick<JournalEntry, "id" | "raw">, reason: string, detail: string): Promise<void> {
+    return this.exclusive(async () => {
+      // Parked first, then removed: a crash in between leaves it in both places, never in neither.
+      await appendLine(this.parkedFile, JSON.stringify({ reason, detail, parkedAt: Date.now(), result: entry.raw }));
+      await this.removeLine(entry.id);
+    });
   }
 
-  async parked(limit: number): Promise<ParkedEntry[]> {
+  parked(limit: number): Promise<ParkedEntry[]> {
+    return this.exclusive(() => this.parkedEntries(limit));
+  }
+
+  private async parkedEntries(limit: number): Promise<ParkedEntry[]> {
     return (await readLines(this.parkedFile)).slice(0, limit).map((line) => {
       let record: { reason?: string; detail?: string; parkedAt?: number; result?: string } = {};
       try {
@@ -205,37 +227,72 @@ export class FileResultJournal implements ResultJournal {
     });
   }
 
-  async replay(id: string): Promise<boolean> {
-    const lines = await readLines(this.parkedFile);
-    const found = (await this.parked(lines.length)).find((entry) => entry.id === id);
-    if (found === undefined) return false;
-    await appendLine(this.file, found.raw);
-    await rewrite(
-      this.parkedFile,
-      lines.filter((line) => lineId(line) !== id),
-    );
-    return true;
+  replay(id: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const lines = await readLines(this.parkedFile);
+      const found = (await this.parkedEntries(lines.length)).find((entry) => entry.id === id);
+      if (found === undefined) return false;
+      await appendLine(this.file, found.raw);
+      await rewrite(
+        this.parkedFile,
+        lines.filter((line) => lineId(line) !== id),
+      );
+      return true;
+    });
   }
 
-  async sessionIds(): Promise<Set<string>> {
-    const ids = new Set<string>();
-    for (const raw of await readLines(this.file)) {
-      const sessionId = sessionIdOf(raw);
-      if (sessionId !== undefined) ids.add(sessionId);
+  sessionIds(): Promise<Set<string>> {
+    return this.exclusive(async () => {
+      const ids = new Set<string>();
+      for (const raw of await readLines(this.file)) {
+        const sessionId = sessionIdOf(raw);
+        if (sessionId !== undefined) ids.add(sessionId);
+      }
+      for (const entry of await this.parkedEntries(Number.MAX_SAFE_INTEGER)) {
+        const sessionId = sessionIdOf(entry.raw);
+        if (sessionId !== undefined) ids.add(sessionId);
+      }
+      return ids;
+    });
+  }
+}
+
+/** How long an operation waits for the lock file; operations take milliseconds. */
+const LOCK_WAIT_MS = 10_000;
+/** A lock file older than this was left by a process that died holding it. */
+const STALE_LOCK_MS = 10_000;
+
+async function withLockFile<T>(lockFile: string, work: () => Promise<T>): Promise<T> {
+  await fs.mkdir(path.dirname(lockFile), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await (await fs.open(lockFile, "wx")).close();
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const held = await fs.stat(lockFile).catch(() => undefined);
+      if (held !== undefined && Date.now() - held.mtimeMs > STALE_LOCK_MS) await fs.rm(lockFile, { force: true });
+      else if (Date.now() > deadline) throw new Error(`the result journal is locked (${lockFile})`);
+      else await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    for (const entry of await this.parked(Number.MAX_SAFE_INTEGER)) {
-      const sessionId = sessionIdOf(entry.raw);
-      if (sessionId !== undefined) ids.add(sessionId);
-    }
-    return ids;
+  }
+  try {
+    return await work();
+  } finally {
+    await fs.rm(lockFile, { force: true });
   }
 }
 
 async function appendLine(file: string, line: string): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const handle = await fs.open(file, "a");
+  const handle = await fs.open(file, "a+");
   try {
-    await handle.appendFile(`${line}\n`);
+    // A line cut short by a crash (no newline) stays a line of its own: this one must not be glued to it.
+    const { size } = await handle.stat();
+    const last = Buffer.alloc(1);
+    if (size > 0) await handle.read(last, 0, 1, size - 1);
+    await handle.appendFile(`${size > 0 && last[0] !== 0x0a ? "\n" : ""}${line}\n`);
     await handle.sync();
   } finally {
     await handle.close();
