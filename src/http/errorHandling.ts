@@ -3,10 +3,10 @@
  * trace. Anything unrecognised is logged and answered as a generic 500.
  */
 import type { ErrorRequestHandler, Request, RequestHandler } from "express";
-import { AppError, DependencyError } from "../errors.ts";
+import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
-import { isConnectionFailure } from "../services/db/ObservedDatabase.ts";
+import { dependencyError } from "../services/dependencyError.ts";
 
 /** Errors raised by express' body parser carry a `type` and a `status`. */
 function bodyParserError(error: unknown): AppError | undefined {
@@ -28,16 +28,6 @@ function bodyParserError(error: unknown): AppError | undefined {
   if (typeof code === "string" && (code.startsWith("Z_") || code.startsWith("ERR__ERROR_"))) {
     return new AppError(ErrorCode.InvalidInput, "request body does not match its Content-Encoding", { field: "body" });
   }
-  return undefined;
-}
-
-/**
- * Redis or the database did not answer (an outage `/readyz` reports too): 503 with Retry-After, which clients retry,
- * rather than a 500 that says the server is broken. ioredis gives up on a command with MaxRetriesPerRequestError.
- */
-export function dependencyError(error: unknown): DependencyError | undefined {
-  if (error instanceof Error && error.name === "MaxRetriesPerRequestError") return new DependencyError("redis", error);
-  if (isConnectionFailure(error)) return new DependencyError("database", error);
   return undefined;
 }
 

@@ -20,7 +20,6 @@ import {
 import type { Socket } from "node:net";
 import type { z } from "zod";
 import { AppError, RoomRefusal } from "../errors.ts";
-import { dependencyError } from "../http/errorHandling.ts";
 import { originAllowed } from "../http/originPolicy.ts";
 import type { Logger } from "../logger.ts";
 import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, RoomName, ServerMessage } from "../protocol.ts";
@@ -31,6 +30,7 @@ import type { JoinThrottle } from "../services/auth/JoinThrottle.ts";
 import type { ChatService } from "../services/chat/ChatService.ts";
 import type { LiveConnections } from "../services/auth/LiveConnections.ts";
 import { type PlayerConnections, TooManyConnectionsError } from "../services/auth/PlayerConnections.ts";
+import { dependencyError } from "../services/dependencyError.ts";
 import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
