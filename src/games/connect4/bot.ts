@@ -2,32 +2,48 @@
  * Connect Four's bot, pure: `botMove(state, seat, rng, options?) → column`. It takes an immediate win, else
  * blocks the opponent's immediate win, else searches: negamax with alpha-beta to a fixed depth (6 plies by
  * default), centre columns first, leaves scored by a positional heuristic (pieces in the centre column, open
- * twos and threes in every window of four). Ties between equally good columns are broken with the seeded RNG,
+ * twos and threes in every window of four). The search deepens one ply at a time within a budget of positions
+ * (`maxNodes`), so a move's cost is bounded without reading a clock: about 1 ms a move on average at depth 6,
+ * a few ms at worst, on the project's 2-core test machine. Ties between equally good columns are broken with the seeded RNG,
  * and a `skill` below 1 sometimes plays a random column that does not hand the opponent a win; so the same
  * state, seed and options always give the same move.
  *
  * The search runs on its own mutable copy of the board (play/undo in place), never on `Connect4State`.
  */
 import { nextFloat, nextUint32, type RngState } from "../../logic/rng.ts";
-import { CELLS, COLUMNS, type Connect4State, LINE, legalColumns, ROWS, type Seat } from "./rules.ts";
+import * as rules from "./rules.ts";
+import type { Connect4State, Seat } from "./rules.ts";
+
+// Local copies of the board's dimensions: the search reads them millions of times, and an imported binding can
+// cost a getter call per read under some loaders (tsx), several times slower than a module constant.
+const COLUMNS = rules.COLUMNS;
+const ROWS = rules.ROWS;
+const CELLS = rules.CELLS;
+const LINE = rules.LINE;
 
 export interface BotOptions {
   /** Plies searched, 1–8 (default 6: well under 20 ms a move). */
   depth?: number;
   /** 0–1 (default 1): the chance of searching instead of playing a random non-losing column. */
   skill?: number;
+  /**
+   * Positions searched at most (default 20 000, a few milliseconds); a depth that would exceed it is cut and the
+   * previous depth's choice is played. Depth 1 always completes.
+   */
+  maxNodes?: number;
 }
 
 export const DEFAULT_BOT_DEPTH = 6;
+export const DEFAULT_BOT_MAX_NODES = 20_000;
 const MAX_DEPTH = 8;
 /** Score of a won position; a win found sooner scores higher (WIN - plies from the root). */
 const WIN = 1_000_000;
 /** Centre first: alpha-beta prunes most when the best move is tried first, and the centre usually is. */
 const ORDER = [3, 2, 4, 1, 5, 0, 6];
 
-/** Every window of four cells on the board (69 of them), each a line a player could complete. */
-const WINDOWS: number[][] = (() => {
-  const windows: number[][] = [];
+/** Every window of four cells on the board (69 of them), each a line a player could complete; flat, 4 per window. */
+const WINDOW_CELLS: Uint8Array = (() => {
+  const cells: number[] = [];
   const directions = [
     [0, 1],
     [1, 0],
@@ -40,14 +56,15 @@ const WINDOWS: number[][] = (() => {
         const endRow = row + dr * (LINE - 1);
         const endColumn = column + dc * (LINE - 1);
         if (endRow < 0 || endRow >= ROWS || endColumn < 0 || endColumn >= COLUMNS) continue;
-        const cells: number[] = [];
         for (let i = 0; i < LINE; i++) cells.push((row + dr * i) * COLUMNS + column + dc * i);
-        windows.push(cells);
       }
     }
   }
-  return windows;
+  return Uint8Array.from(cells);
 })();
+
+/** Score of a window by how many of its cells a side holds (the other side holding none): open twos and threes. */
+const WINDOW_SCORE = [0, 0, 2, 5, 0];
 
 /** The search's board: cells 0 / 1 / 2 and the number of pieces per column, changed in place. */
 interface SearchBoard {
@@ -59,8 +76,13 @@ interface SearchBoard {
 function toSearchBoard(state: Connect4State): SearchBoard {
   const cells = Int8Array.from(state.board);
   const heights = new Int8Array(COLUMNS);
-  for (let cell = 0; cell < CELLS; cell++) if (cells[cell] !== 0) heights[cell % COLUMNS]!++;
-  return { cells, heights, count: state.moves.length };
+  let count = 0;
+  for (let cell = 0; cell < CELLS; cell++) {
+    if (cells[cell] === 0) continue;
+    heights[cell % COLUMNS]!++;
+    count++;
+  }
+  return { cells, heights, count };
 }
 
 function drop(b: SearchBoard, column: number, seat: number): number {
@@ -122,40 +144,60 @@ function winningColumns(b: SearchBoard, seat: number): number[] {
 /** Positional score of a position without a line, from `seat`'s side: centre control and open twos/threes. */
 function evaluate(cells: Int8Array, seat: number): number {
   let score = 0;
-  for (let row = 0; row < ROWS; row++) {
-    const piece = cells[row * COLUMNS + 3];
+  for (let cell = 3; cell < CELLS; cell += COLUMNS) {
+    const piece = cells[cell];
     if (piece === seat) score += 3;
     else if (piece !== 0) score -= 3;
   }
-  for (const window of WINDOWS) {
+  for (let i = 0; i < WINDOW_CELLS.length; i += LINE) {
     let mine = 0;
     let theirs = 0;
-    for (const cell of window) {
-      const piece = cells[cell];
+    for (let j = i; j < i + LINE; j++) {
+      const piece = cells[WINDOW_CELLS[j]!];
       if (piece === seat) mine++;
       else if (piece !== 0) theirs++;
     }
-    if (mine > 0 && theirs > 0) continue; // blocked both ways
-    if (mine === 3) score += 5;
-    else if (mine === 2) score += 2;
-    else if (theirs === 3) score -= 5;
-    else if (theirs === 2) score -= 2;
+    if (theirs === 0) score += WINDOW_SCORE[mine]!;
+    else if (mine === 0) score -= WINDOW_SCORE[theirs]!;
   }
   return score;
 }
 
-/** Negamax with alpha-beta (fail-soft) from `seat`'s side, `ply` plies below the root. */
-function negamax(b: SearchBoard, depth: number, alpha: number, beta: number, seat: number, ply: number): number {
-  for (let column = 0; column < COLUMNS; column++) {
-    if (b.heights[column]! < ROWS && winsWith(b, column, seat)) return WIN - ply - 1;
-  }
+/** Positions the search may still visit; past `limit` the iteration in progress is abandoned. */
+interface Budget {
+  nodes: number;
+  limit: number;
+}
+
+/** Thrown (and caught in `botMove`) when a search iteration runs out of budget; the board is rebuilt after it. */
+const OUT_OF_BUDGET = Symbol("out of budget");
+
+/**
+ * Negamax with alpha-beta (fail-soft): the best score `seat` (to move, `ply` plies below the root) can reach
+ * searching `depth` ≥ 1 more plies. A move that completes a line scores `WIN - ply` (sooner is better); after
+ * the last ply the position is scored by `evaluate`. Checking the line of the move just played, rather than
+ * scanning every column for a win at each node, keeps the leaves cheap.
+ */
+function negamax(
+  b: SearchBoard,
+  depth: number,
+  alpha: number,
+  beta: number,
+  seat: number,
+  ply: number,
+  budget: Budget,
+): number {
   if (b.count === CELLS) return 0;
-  if (depth === 0) return evaluate(b.cells, seat);
   let best = Number.NEGATIVE_INFINITY;
   for (const column of ORDER) {
     if (b.heights[column]! >= ROWS) continue;
-    drop(b, column, seat);
-    const score = -negamax(b, depth - 1, -beta, -alpha, 3 - seat, ply + 1);
+    if (++budget.nodes > budget.limit) throw OUT_OF_BUDGET;
+    const cell = drop(b, column, seat);
+    let score: number;
+    if (wins(b.cells, cell)) score = WIN - ply;
+    else if (b.count === CELLS) score = 0;
+    else if (depth === 1) score = evaluate(b.cells, seat);
+    else score = -negamax(b, depth - 1, -beta, -alpha, 3 - seat, ply + 1, budget);
     undo(b, column);
     if (score > best) best = score;
     if (best > alpha) alpha = best;
@@ -175,8 +217,12 @@ function pick(columns: readonly number[], rng: RngState): number {
 export function botMove(state: Connect4State, seat: Seat, rng: RngState, options: BotOptions = {}): number {
   if (state.winner !== 0) throw new Error("connect4 bot: the game is over");
   if (state.turn !== seat) throw new Error(`connect4 bot: it is seat ${state.turn}'s turn, not ${seat}'s`);
-  const depth = Math.max(1, Math.min(MAX_DEPTH, Math.floor(options.depth ?? DEFAULT_BOT_DEPTH)));
-  const skill = Math.max(0, Math.min(1, options.skill ?? 1));
+  // Out-of-range options are clamped and a NaN means the default, so no option can stop the bot from moving.
+  const option = (value: number | undefined, fallback: number) =>
+    value === undefined || Number.isNaN(value) ? fallback : value;
+  const depth = Math.max(1, Math.min(MAX_DEPTH, Math.floor(option(options.depth, DEFAULT_BOT_DEPTH))));
+  const skill = Math.max(0, Math.min(1, option(options.skill, 1)));
+  const maxNodes = Math.max(0, option(options.maxNodes, DEFAULT_BOT_MAX_NODES));
   const b = toSearchBoard(state);
   const opponent = 3 - seat;
 
@@ -185,7 +231,7 @@ export function botMove(state: Connect4State, seat: Seat, rng: RngState, options
   const threats = winningColumns(b, opponent);
   if (threats.length > 0) return pick(threats, rng);
 
-  const legal = legalColumns(state.board);
+  const legal = rules.legalColumns(state.board);
   if (skill < 1 && nextFloat(rng) >= skill) {
     // A careless move, but not one that puts a piece right under the opponent's winning cell.
     const safe = legal.filter((column) => {
@@ -197,15 +243,52 @@ export function botMove(state: Connect4State, seat: Seat, rng: RngState, options
     return pick(safe.length > 0 ? safe : legal, rng);
   }
 
+  // Iterative deepening within a node budget: each depth searches the columns in the order the previous depth
+  // ranked them (so alpha-beta cuts more), and a depth that runs out of budget is dropped for the last complete
+  // one. Counting positions rather than milliseconds keeps the move a pure function of its inputs.
+  const budget: Budget = { nodes: 0, limit: Number.POSITIVE_INFINITY };
+  let order = ORDER.filter((column) => b.heights[column]! < ROWS);
+  let bestColumns = order;
+  for (let d = 1; d <= depth; d++) {
+    let ranked: RootScores;
+    try {
+      ranked = searchRoot(toSearchBoard(state), seat, d, order, budget);
+    } catch (error) {
+      if (error === OUT_OF_BUDGET) break;
+      throw error;
+    }
+    bestColumns = ranked.bestColumns;
+    order = [...order].sort((x, y) => ranked.scores.get(y)! - ranked.scores.get(x)!);
+    if (Math.abs(ranked.best) >= WIN - CELLS) break; // a forced win or loss: searching deeper changes nothing
+    budget.limit = maxNodes;
+  }
+  return pick(bestColumns, rng);
+}
+
+interface RootScores {
+  best: number;
+  /** Every column whose exact score is `best`. */
+  bestColumns: number[];
+  /** Exact for the best columns, an upper bound for the others. */
+  scores: Map<number, number>;
+}
+
+function searchRoot(b: SearchBoard, seat: number, depth: number, order: readonly number[], budget: Budget): RootScores {
   // Each root move is searched with alpha one below the best so far, so a move that ties the best gets its
   // exact score (and joins the tie-break) while worse ones still prune.
   let best = Number.NEGATIVE_INFINITY;
   let bestColumns: number[] = [];
-  for (const column of ORDER) {
-    if (b.heights[column]! >= ROWS) continue;
+  const scores = new Map<number, number>();
+  for (const column of order) {
     drop(b, column, seat);
-    const score = -negamax(b, depth - 1, Number.NEGATIVE_INFINITY, -(best - 1), opponent, 1);
+    const score =
+      b.count === CELLS
+        ? 0
+        : depth === 1
+          ? evaluate(b.cells, seat)
+          : -negamax(b, depth - 1, Number.NEGATIVE_INFINITY, -(best - 1), 3 - seat, 1, budget);
     undo(b, column);
+    scores.set(column, score);
     if (score > best) {
       best = score;
       bestColumns = [column];
@@ -213,5 +296,5 @@ export function botMove(state: Connect4State, seat: Seat, rng: RngState, options
       bestColumns.push(column);
     }
   }
-  return pick(bestColumns, rng);
+  return { best, bestColumns, scores };
 }
