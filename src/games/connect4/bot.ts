@@ -1,13 +1,14 @@
 /**
  * Connect Four's bot, pure: `botMove(state, seat, rng, options?) → column`. It takes an immediate win, else
  * blocks the opponent's immediate win, else searches: negamax with alpha-beta to a fixed depth (6 plies by
- * default), centre columns first, leaves scored by a positional heuristic (pieces in the centre column, open
- * twos and threes in every window of four). The search deepens one ply at a time within a budget of positions
- * (`maxNodes`), so a move's cost is bounded without reading a clock: about 1 ms a move on average at depth 6,
- * a few ms at worst, on the project's 2-core test machine. Ties between equally good columns are broken with the seeded RNG,
- * and a `skill` below 1 sometimes plays a random column that does not hand the opponent a win; so the same
- * state, seed and options always give the same move.
+ * default), centre columns first. Leaves are scored by a positional heuristic (pieces in the centre column,
+ * open twos and threes in every window of four), or as a loss when the side to move there has a playable
+ * winning cell. The search deepens one ply at a time within a budget of positions (`maxNodes`), so a move's
+ * cost is bounded without reading a clock: about 1 ms a move on average at depth 6 and under 10 ms at worst
+ * on the project's 2-core test machine.
  *
+ * Ties between equally good columns are broken with the seeded RNG, and a `skill` below 1 sometimes plays a
+ * random column that does not hand the opponent a win; so the same state, seed and options give the same move.
  * The search runs on its own mutable copy of the board (play/undo in place), never on `Connect4State`.
  */
 import { nextFloat, nextUint32, type RngState } from "../../logic/rng.ts";
@@ -163,6 +164,18 @@ function evaluate(cells: Int8Array, seat: number): number {
   return score;
 }
 
+/**
+ * Score of a leaf just after `seat` moved (at `ply`): a loss when the opponent, to move, has a playable winning
+ * cell (a static score would miss it by one ply), else the positional `evaluate`.
+ */
+function leafScore(b: SearchBoard, seat: number, ply: number): number {
+  const opponent = 3 - seat;
+  for (let column = 0; column < COLUMNS; column++) {
+    if (b.heights[column]! < ROWS && winsWith(b, column, opponent)) return -(WIN - ply - 1);
+  }
+  return evaluate(b.cells, seat);
+}
+
 /** Positions the search may still visit; past `limit` the iteration in progress is abandoned. */
 interface Budget {
   nodes: number;
@@ -196,7 +209,7 @@ function negamax(
     let score: number;
     if (wins(b.cells, cell)) score = WIN - ply;
     else if (b.count === CELLS) score = 0;
-    else if (depth === 1) score = evaluate(b.cells, seat);
+    else if (depth === 1) score = leafScore(b, seat, ply);
     else score = -negamax(b, depth - 1, -beta, -alpha, 3 - seat, ply + 1, budget);
     undo(b, column);
     if (score > best) best = score;
@@ -285,7 +298,7 @@ function searchRoot(b: SearchBoard, seat: number, depth: number, order: readonly
       b.count === CELLS
         ? 0
         : depth === 1
-          ? evaluate(b.cells, seat)
+          ? leafScore(b, seat, 0)
           : -negamax(b, depth - 1, Number.NEGATIVE_INFINITY, -(best - 1), 3 - seat, 1, budget);
     undo(b, column);
     scores.set(column, score);
