@@ -148,7 +148,7 @@ export function play(state: Connect4State, seat: Seat, column: number): PlayResu
   if (winningCells.length > 0) {
     winner = seat;
     ending = "line";
-  } else if (moves.length === CELLS) {
+  } else if (legalColumns(board).length === 0) {
     winner = DRAW;
     ending = "draw";
   }

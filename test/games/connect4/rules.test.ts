@@ -259,6 +259,23 @@ describe("connect4 rules: draw, forfeit, standings", () => {
     ]);
   });
 
+  it("a line completed by the move that fills the board is a win, not a draw", () => {
+    const cells = drawnBoard();
+    for (const [column, seat] of [
+      [0, 0],
+      [1, 2],
+      [3, 2],
+      [4, 1],
+    ] as const) {
+      cells[at(0, column)] = seat;
+    }
+    const result = ok(play(position(cells, 2), 2, 0));
+    assert.deepEqual(legalColumns(result.state.board), []);
+    assert.equal(result.state.winner, 2);
+    assert.equal(result.state.ending, "line");
+    assert.deepEqual(result.state.winningCells, [at(0, 0), at(0, 1), at(0, 2), at(0, 3)]);
+  });
+
   it("a forfeit by either seat, on its turn or not, makes the other seat win", () => {
     const state = replay([3, 3, 4]);
     for (const seat of [1, 2] as const) {
