@@ -86,7 +86,7 @@ describe("connect4 rules: board and gravity", () => {
 });
 
 describe("connect4 rules: refusals", () => {
-  it("NOT_YOUR_TURN for the seat that just moved, and nothing changes", () => {
+  it("NOT_YOUR_TURN for the seat that just moved, and for seat 2 moving first", () => {
     const state = replay([3]);
     const result = play(state, 1, 4);
     assert.equal(result.ok, false);
