@@ -38,6 +38,8 @@ const INPUT_SLACK = 4;
 const MAX_WAITING_INPUTS = 8;
 /** How often the room renews its session lease (SESSION_LEASE_MS is 3 s). */
 const LEASE_RENEW_MS = 1_000;
+/** How long SIGTERM waits for a live match's final snapshot and lease release before closing its clients anyway. */
+const HANDOFF_TIMEOUT_MS = 2_000;
 
 export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ auth: PlayerAuth }> }> {
   private match!: ArenaMatch;
@@ -54,6 +56,8 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   private snapshotVersion = 0;
   /** The session epoch this process holds the match under (0 when created; +1 at every recovery). */
   private epoch = 0;
+  /** The lease renewal under way, if any: a hand-off waits for it, so no renewal lands after the release. */
+  private leaseRenewal: Promise<void> | undefined;
   /** Serialisation cost of snapshots so far (the write itself is asynchronous, off the tick). */
   readonly snapshotStats = { count: 0, totalMs: 0, bytes: 0 };
   /** Seats here were promised when the matchmaker placed the match: they do not count as new sessions (MAX_CCU). */
@@ -140,7 +144,34 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.patchRate = null;
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
     this.clock.setInterval(() => void this.takeSnapshot(), game.snapshotIntervalMs);
-    this.clock.setInterval(() => void this.renewLease(), LEASE_RENEW_MS);
+    this.clock.setInterval(() => {
+      this.leaseRenewal = this.renewLease();
+    }, LEASE_RENEW_MS);
+  }
+
+  /**
+   * SIGTERM (Colyseus calls this on every room, without waiting, and waits for the rooms to dispose): a live match
+   * stops where it is, its final snapshot is stored and its lease released (at most HANDOFF_TIMEOUT_MS), then its
+   * clients are closed with 4001 to rejoin wherever the match continues. A finished match just closes.
+   */
+  override async onBeforeShutdown(): Promise<void> {
+    try {
+      if (!this.resultSent) {
+        const snapshot = this.serialise();
+        // No step, renewal or snapshot after this one: the match continues elsewhere from exactly here.
+        this.resultSent = true;
+        await this.leaseRenewal;
+        const handedOff = await this.context.arena.sessions.handOff(
+          this.roomId,
+          snapshot,
+          this.epoch,
+          HANDOFF_TIMEOUT_MS,
+        );
+        if (handedOff) this.log.info({ version: snapshot.version, tick: snapshot.tick }, "match handed off");
+      }
+    } finally {
+      await this.disconnect(CloseCode.ServerShutdown).catch(() => undefined);
+    }
   }
 
   /** Keeps this process' claim on the match; a lost claim (another process took it over) stops the match here. */
@@ -365,6 +396,12 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
   /** Serialises the match (synchronously, between ticks) and hands the bytes to the session store. */
   private takeSnapshot(): void {
     if (this.resultSent) return;
+    const { version, tick, state } = this.serialise();
+    void this.context.arena.sessions.saveSnapshot(this.roomId, version, tick, state, this.epoch);
+  }
+
+  /** The match's next snapshot version, serialised now. */
+  private serialise(): { version: number; tick: number; state: Buffer } {
     const started = performance.now();
     const bytes = Buffer.from(JSON.stringify(this.match.snapshot()));
     const elapsedMs = performance.now() - started;
@@ -373,13 +410,7 @@ export class ArenaRoom extends BaseRoom<{ state: ArenaState; client: Client<{ au
     this.context.metrics.snapshotDuration.observe(elapsedMs / 1000);
     this.snapshotStats.bytes = bytes.length;
     this.snapshotVersion += 1;
-    void this.context.arena.sessions.saveSnapshot(
-      this.roomId,
-      this.snapshotVersion,
-      this.state.tick,
-      bytes,
-      this.epoch,
-    );
+    return { version: this.snapshotVersion, tick: this.state.tick, state: bytes };
   }
 
   /** Admin rollback (called through `remoteRoomCall`): the match returns to snapshot `version` for every client. */

@@ -9,6 +9,7 @@ import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { PORT } from "../helpers/childServer.ts";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
 import { announcedPeers, duelOn, rejoinWhenRunning, snapshotsTaken } from "../helpers/recovery.ts";
+import { RECOVERY_PASS_MS } from "../../src/services/createServices.ts";
 import { bootTestServer, jsonBody, postJson, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
 
 const sdk = () => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`);
@@ -131,25 +132,69 @@ describe("crash recovery [postgres, redis]", function () {
     await oneResult(a, sessionId);
   });
 
-  it("SIGTERM hands the live match off: the process exits 0, another continues the match, the player rejoins", async () => {
+  it("SIGTERM hands the live match off: a final snapshot newer than the signal, the lease released before exit, claimed at once, the player back where it was", async () => {
     const peerId = await restartPeer();
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId, player);
     const room = await join(seat);
-    await snapshotsTaken(a, sessionId, 1);
-    const left = nextLeave(room);
-    const terminatedAt = Date.now();
-    b.running.child.kill("SIGTERM");
-    assert.equal(await left, 4001, "closed with ServerShutdown");
-    assert.equal((await b.running.exited).code, 0, "the process exits 0");
+    let lastTick = 0;
+    room.onStateChange((state) => {
+      lastTick = (state as { tick: number }).tick;
+    });
+    await snapshotsTaken(a, sessionId, 2);
+    // This process claims the match only when the test says so: what the peer left behind is read first.
+    a.services.recovery.stop();
+    try {
+      const left = nextLeave(room);
+      const terminatedAt = Date.now();
+      b.running.child.kill("SIGTERM");
+      assert.equal(await left, 4001, "closed with ServerShutdown");
+      const tickAtShutdown = lastTick;
+      assert.equal((await b.running.exited).code, 0, "the process exits 0");
+      const exitedAt = Date.now();
 
-    const answer = await rejoinWhenRunning(a, sessionId, player);
-    assert.equal(answer.status, 200);
-    const back = await join((await jsonBody(answer)).seat);
-    process.stdout.write(`      (player back ${Date.now() - terminatedAt} ms after SIGTERM)\n`);
-    const end = await back.waitForMessage("matchEnd", 30_000);
-    assert.equal(end.sessionId, sessionId);
-    await oneResult(a, sessionId);
+      const [row] = await a.services.db.query<{ epoch: number; lease_expires_at: Date }>(
+        "SELECT epoch, lease_expires_at FROM game_sessions WHERE id = $1",
+        [sessionId],
+      );
+      assert.equal(row!.epoch, 0, "nobody claimed it yet");
+      const leaseUntil = new Date(row!.lease_expires_at).getTime();
+      assert.ok(
+        leaseUntil < exitedAt,
+        `the lease was released before the process exited (it runs ${leaseUntil - exitedAt} ms past the exit)`,
+      );
+      const last = (await a.services.sessions.snapshot(sessionId))!;
+      assert.ok(
+        last.createdAt.getTime() >= terminatedAt,
+        `a final snapshot after the signal (the newest is ${terminatedAt - last.createdAt.getTime()} ms older than it)`,
+      );
+      assert.ok(
+        last.tick >= tickAtShutdown && last.tick <= tickAtShutdown + 2,
+        `the final snapshot holds the tick the match stopped at (snapshot ${last.tick}, client saw ${tickAtShutdown})`,
+      );
+
+      assert.deepEqual(await a.services.recovery.process(new Date()), [sessionId], "claimed at the first pass");
+      const restored = matchMaker.getLocalRoomById(sessionId) as unknown as { state: { tick: number } };
+      assert.ok(restored.state.tick >= last.tick, "restored from the final snapshot, not an older one");
+      const answer = await rejoinWhenRunning(a, sessionId, player);
+      assert.equal(answer.status, 200);
+      const back = await join((await jsonBody(answer)).seat);
+      const backAt = Date.now();
+      const rejoinedTick = await new Promise<number>((resolve) =>
+        back.onStateChange.once((state) => resolve((state as { tick: number }).tick)),
+      );
+      assert.ok(rejoinedTick >= tickAtShutdown, "no rollback to an older snapshot");
+      // releaseLease sets the lease to one second before the write.
+      const releasedAfterMs = leaseUntil + 1000 - terminatedAt;
+      process.stdout.write(
+        `      (lease released ${releasedAfterMs} ms after SIGTERM, process exited after ${exitedAt - terminatedAt} ms; final snapshot tick ${last.tick}, client saw ${tickAtShutdown}; player back ${backAt - terminatedAt} ms after SIGTERM)\n`,
+      );
+      const end = await back.waitForMessage("matchEnd", 30_000);
+      assert.equal(end.sessionId, sessionId);
+      await oneResult(a, sessionId);
+    } finally {
+      a.services.recovery.start(RECOVERY_PASS_MS);
+    }
   });
 });
 

@@ -130,6 +130,42 @@ export class SessionService {
     return this.attempt("hand-off", sessionId, () => this.sessions.releaseLease(sessionId, epoch));
   }
 
+  /**
+   * The SIGTERM hand-off of a live match: its final snapshot is stored under `epoch`, then its lease is released, so
+   * a process of the region claims it as soon as this one is gone and continues exactly where it stopped. Waits at
+   * most `withinMs`: with the database away neither lands, the lease lapses after SESSION_LEASE_MS and the match
+   * continues from its last stored snapshot. True when both landed.
+   */
+  async handOff(
+    sessionId: string,
+    snapshot: { version: number; tick: number; state: Buffer },
+    epoch: number,
+    withinMs: number,
+  ): Promise<boolean> {
+    const work = (async () => {
+      // A snapshot refused by epoch means another process holds the match: nothing here to release either.
+      if (!(await this.sessions.saveSnapshot({ sessionId, ...snapshot }, epoch))) return false;
+      return this.sessions.releaseLease(sessionId, epoch);
+    })().catch((error: unknown) => {
+      this.log.warn({ err: error, sessionId }, "could not hand the match off; its lease lapses instead");
+      return false;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), withinMs);
+    });
+    try {
+      const outcome = await Promise.race([work, late]);
+      if (outcome === "late") {
+        this.log.warn({ sessionId, withinMs }, "the hand-off did not land in time; its lease lapses instead");
+        return false;
+      }
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Renews the match's lease; false when the session was taken over by another process (fenced). */
   async renewLease(sessionId: string, epoch: number): Promise<boolean> {
     try {
