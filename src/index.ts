@@ -11,6 +11,9 @@ import { resolveDevSecrets } from "./devSecrets.ts";
 import { createLogger } from "./logger.ts";
 import { createServices } from "./services/createServices.ts";
 
+/** How long the exit waits for the database and Redis to close (a stalled database would hold it forever). */
+const CLOSE_TIMEOUT_MS = 3_000;
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
@@ -62,7 +65,22 @@ async function main(): Promise<void> {
   });
   server.onShutdown(async () => {
     log.info("shutting down: closing the database and Redis");
-    await services.close();
+    // A database that takes connections and answers nothing (stalled) would hold the exit forever.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => {
+      timer = setTimeout(() => resolve("late"), CLOSE_TIMEOUT_MS);
+    });
+    const closed = services.close().then(
+      () => "closed" as const,
+      (error: unknown) => {
+        log.warn({ err: error }, "could not close the database or Redis cleanly");
+        return "closed" as const;
+      },
+    );
+    if ((await Promise.race([closed, late])) === "late") {
+      log.warn({ withinMs: CLOSE_TIMEOUT_MS }, "the database or Redis did not close in time; exiting anyway");
+    }
+    clearTimeout(timer);
   });
 
   if (config.simulatedLatencyMs > 0) {
