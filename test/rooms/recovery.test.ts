@@ -6,11 +6,20 @@
 import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import { Redis } from "ioredis";
 import { PORT } from "../helpers/childServer.ts";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
 import { announcedPeers, duelOn, rejoinWhenRunning, snapshotsTaken } from "../helpers/recovery.ts";
 import { RECOVERY_PASS_MS } from "../../src/services/createServices.ts";
-import { bootTestServer, jsonBody, postJson, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
+import {
+  bootTestServer,
+  jsonBody,
+  postJson,
+  registerPlayer,
+  TEST_PORT,
+  TEST_REDIS_URL,
+  type TestServer,
+} from "../helpers/server.ts";
 
 const sdk = () => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`);
 
@@ -152,6 +161,13 @@ describe("crash recovery [postgres, redis]", function () {
       const tickAtShutdown = lastTick;
       assert.equal((await b.running.exited).code, 0, "the process exits 0");
       const exitedAt = Date.now();
+      assert.ok(
+        b.running.logs.some(
+          (line) => line.msg === "shutting down: stopping matchmaking and recovery; handing live matches off",
+        ),
+      );
+      assert.ok(!(await matchMaker.stats.fetchAll()).some((s) => s.processId === peerId), "no placement candidate");
+      assert.ok(!(peerId in (await regionsOfProcesses())), "its region announcement is withdrawn");
 
       const [row] = await a.services.db.query<{ epoch: number; lease_expires_at: Date }>(
         "SELECT epoch, lease_expires_at FROM game_sessions WHERE id = $1",
@@ -196,7 +212,36 @@ describe("crash recovery [postgres, redis]", function () {
       a.services.recovery.start(RECOVERY_PASS_MS);
     }
   });
+
+  it("SIGTERM after the match ended: the clients are closed with 4001, no final snapshot, the session stays ended, one result", async () => {
+    const peerId = await restartPeer();
+    const player = await registerPlayer(a);
+    const { sessionId, seat } = await duelOn(a, peerId, player);
+    const room = await join(seat);
+    const end = await room.waitForMessage("matchEnd", 30_000);
+    assert.equal(end.sessionId, sessionId);
+    // Within the linger after matchEnd (the room would close its clients with 4105 two seconds later).
+    const left = nextLeave(room);
+    const terminatedAt = Date.now();
+    b.running.child.kill("SIGTERM");
+    assert.equal(await left, 4001);
+    assert.equal((await b.running.exited).code, 0);
+    const last = (await a.services.sessions.snapshot(sessionId))!;
+    assert.ok(last.createdAt.getTime() < terminatedAt, "no snapshot after the end");
+    assert.equal((await a.services.sessions.get(sessionId))!.status, "ended");
+    await oneResult(a, sessionId);
+  });
 });
+
+/** The region each process announced (RegionPlacement's hash). */
+async function regionsOfProcesses(): Promise<Record<string, string>> {
+  const redis = new Redis(TEST_REDIS_URL);
+  try {
+    return await redis.hgetall("arena:process:region");
+  } finally {
+    redis.disconnect();
+  }
+}
 
 describe("a lone process of its region restores its matches at the next start [postgres, redis]", function () {
   this.timeout(90_000);

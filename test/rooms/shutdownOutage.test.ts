@@ -73,7 +73,7 @@ describe("SIGTERM while PostgreSQL is down [private postgres, redis]", function 
     assert.deepEqual(typeof exit === "string" ? exit : exit.code, 0, "the process exits 0");
     const exitedAfterMs = Date.now() - terminatedAt;
     assert.ok(
-      b.running.logs.some((line) => String(line.msg).includes("its lease lapses instead")),
+      b.running.logs.some((line) => String(line.msg).includes("could not hand the match off")),
       "the failed hand-off is logged",
     );
 
