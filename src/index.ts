@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { resolveDevSecrets } from "./devSecrets.ts";
 import { createLogger } from "./logger.ts";
 import { createServices } from "./services/createServices.ts";
+import { withTimeout } from "./services/db/Database.ts";
 
 /** How long the exit waits for the database and Redis to close (a stalled database would hold it forever). */
 const CLOSE_TIMEOUT_MS = 3_000;
@@ -66,21 +67,11 @@ async function main(): Promise<void> {
   server.onShutdown(async () => {
     log.info("shutting down: closing the database and Redis");
     // A database that takes connections and answers nothing (stalled) would hold the exit forever.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), CLOSE_TIMEOUT_MS);
-    });
-    const closed = services.close().then(
-      () => "closed" as const,
-      (error: unknown) => {
-        log.warn({ err: error }, "could not close the database or Redis cleanly");
-        return "closed" as const;
-      },
-    );
-    if ((await Promise.race([closed, late])) === "late") {
-      log.warn({ withinMs: CLOSE_TIMEOUT_MS }, "the database or Redis did not close in time; exiting anyway");
+    try {
+      await withTimeout(services.close(), CLOSE_TIMEOUT_MS, "closing the database and Redis");
+    } catch (error) {
+      log.warn({ err: error }, "could not close the database or Redis cleanly; exiting anyway");
     }
-    clearTimeout(timer);
   });
 
   if (config.simulatedLatencyMs > 0) {

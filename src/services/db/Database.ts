@@ -29,10 +29,15 @@ export interface Database extends Queryable {
 export const PG_TYPE = { INT8: 20, BYTEA: 17 } as const;
 
 /** Rejects with a timeout error when `promise` has not settled after `ms`. */
+/** What {@link withTimeout} rejects with when the work did not settle in time. */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(`${what} did not answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -8,6 +8,7 @@
 import { matchMaker } from "@colyseus/core";
 import { AppError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
+import { TimeoutError, withTimeout } from "../db/Database.ts";
 import { ErrorCode } from "../../protocol.ts";
 import type { MatchSpec } from "../matches/MatchTicket.ts";
 import type { GameSessionStore, SessionQuery, SessionRecord, SnapshotRecord } from "../stores/GameSessionStore.ts";
@@ -146,23 +147,17 @@ export class SessionService {
       // A snapshot refused by epoch means another process holds the match: nothing here to release either.
       if (!(await this.sessions.saveSnapshot({ sessionId, ...snapshot }, epoch))) return false;
       return this.sessions.releaseLease(sessionId, epoch);
-    })().catch((error: unknown) => {
-      this.log.warn({ err: error, sessionId }, "could not hand the match off; its lease lapses instead");
-      return false;
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<"late">((resolve) => {
-      timer = setTimeout(() => resolve("late"), withinMs);
-    });
+    })();
     try {
-      const outcome = await Promise.race([work, late]);
-      if (outcome === "late") {
-        this.log.warn({ sessionId, withinMs }, "the hand-off did not land in time; its lease lapses instead");
-        return false;
-      }
-      return outcome;
-    } finally {
-      clearTimeout(timer);
+      return await withTimeout(work, withinMs, "the hand-off");
+    } catch (error) {
+      this.log.warn(
+        { err: error, sessionId, withinMs },
+        error instanceof TimeoutError
+          ? "the hand-off did not land in time; its lease lapses instead"
+          : "could not hand the match off; its lease lapses instead",
+      );
+      return false;
     }
   }
 
