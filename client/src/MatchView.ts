@@ -97,7 +97,19 @@ export interface MatchDebug {
   /** The tick rate inputs and prediction step at (the server's, once its state has arrived). */
   tickRateHz: number;
   frame: number;
-  self: { x: number; y: number; serverX: number; serverY: number; hp: number; kills: number; alive: boolean } | null;
+  /** The own player: where it is drawn (`x`, `y`: the prediction plus its fading correction), the prediction itself
+   * (`predictedX`, `predictedY`) and the last server position. */
+  self: {
+    x: number;
+    y: number;
+    predictedX: number;
+    predictedY: number;
+    serverX: number;
+    serverY: number;
+    hp: number;
+    kills: number;
+    alive: boolean;
+  } | null;
   lastSentSeq: number;
   lastAck: number;
   pending: number;
@@ -368,7 +380,17 @@ export class MatchView {
       self:
         own === undefined
           ? null
-          : { x: self.x, y: self.y, serverX: own.x, serverY: own.y, hp: own.hp, kills: own.kills, alive: own.alive },
+          : {
+              x: self.x,
+              y: self.y,
+              predictedX: this.predictor.body.x,
+              predictedY: this.predictor.body.y,
+              serverX: own.x,
+              serverY: own.y,
+              hp: own.hp,
+              kills: own.kills,
+              alive: own.alive,
+            },
       lastSentSeq: this.lastSentSeq,
       lastAck: this.predictor.lastAck,
       pending: this.predictor.pendingCount,

@@ -5,7 +5,9 @@
  *
  * The state carries positions but not velocities, so the velocity at `ack` is the one this client predicted for
  * that input. Whatever the replay moves the prediction by (a tick the server coasted) becomes a visual offset that
- * shrinks a little at each step: the rendered player never jumps on a patch.
+ * shrinks a little at each step: the rendered player never jumps on a patch. While the player moves, the offset
+ * shrinks by at most half of the step's own movement against it, so a large correction (a loaded server that had
+ * none of several inputs in time) slows the run down on screen instead of pulling the player backwards.
  *
  * Positions travel as whole world units. A prediction that agrees with the server's position at `ack` to within
  * that rounding is kept as it is: restarting from the rounded position would trade the client's exact position
@@ -22,6 +24,8 @@ const SNAP_DISTANCE = 120;
 const WIRE_ROUNDING = 0.5 + 1e-9;
 /** Fraction of the visual offset kept per step (about 0.2 s to fade out at 30 Hz). */
 const OFFSET_KEEP = 0.8;
+/** While moving, the offset fades against the movement by at most this fraction of the step's movement. */
+const MAX_FADE_AGAINST_MOVEMENT = 0.5;
 
 interface Pending {
   input: Input;
@@ -62,13 +66,34 @@ export class Predictor {
   /** Predicts one step of `command` and returns the numbered input to send. */
   step(command: Omit<Input, "seq">, alive: boolean): Input {
     const input: Input = { ...command, seq: this.nextSeq++ };
+    const from = { x: this.body.x, y: this.body.y };
     if (alive && this.started) movePlayer(this.body, input, this.dtMs / 1000, this.tuning, this.map);
     else this.body.angle = input.aim;
     this.pending.push({ input, after: { ...this.body } });
     if (this.pending.length > 120) this.pending.shift();
-    this.offset.x *= OFFSET_KEEP;
-    this.offset.y *= OFFSET_KEEP;
+    this.fadeOffset(this.body.x - from.x, this.body.y - from.y);
     return input;
+  }
+
+  /**
+   * Shrinks the visual offset by (1 - OFFSET_KEEP); while the body moved by (mx, my), the part of that fade against
+   * the movement is capped at MAX_FADE_AGAINST_MOVEMENT of it, so the rendered player keeps going forward.
+   */
+  private fadeOffset(mx: number, my: number): void {
+    let fx = -this.offset.x * (1 - OFFSET_KEEP);
+    let fy = -this.offset.y * (1 - OFFSET_KEEP);
+    const moved = mx * mx + my * my;
+    if (moved > 0) {
+      // The fade along the movement, in units of the movement: -1 would cancel the step on screen.
+      const along = (fx * mx + fy * my) / moved;
+      if (along < -MAX_FADE_AGAINST_MOVEMENT) {
+        const scale = MAX_FADE_AGAINST_MOVEMENT / -along;
+        fx *= scale;
+        fy *= scale;
+      }
+    }
+    this.offset.x += fx;
+    this.offset.y += fy;
   }
 
   /** Applies an authoritative patch of the own player: position and the last input seq the server applied. */

@@ -163,7 +163,10 @@ async function assertKeepsPlaying(page: Page, what: string): Promise<void> {
 
 interface FrameSample {
   t: number;
+  /** Where the own player is drawn. */
   x: number;
+  /** The client's prediction of it (the drawn position less the correction still fading out). */
+  predictedX: number;
   serverX: number;
   ack: number;
   seq: number;
@@ -185,7 +188,7 @@ async function sampleRun(
     window.addEventListener("keydown", () => { window.__keyFrame ??= samples.length; window.__keyAt ??= performance.now(); });
     const sample = (t) => {
       const m = window.__arena.match;
-      samples.push({ t, x: m.self.x, serverX: m.self.serverX, ack: m.lastAck, seq: m.lastSentSeq });
+      samples.push({ t, x: m.self.x, predictedX: m.self.predictedX, serverX: m.self.serverX, ack: m.lastAck, seq: m.lastSentSeq });
       if (samples.length < 600) requestAnimationFrame(sample);
     };
     requestAnimationFrame(sample);
@@ -214,7 +217,7 @@ function medianPredictionError(samples: FrameSample[], fromSeq: number): number 
     .filter((s) => s.ack >= fromSeq)
     .map((s) => {
       const predicted = samples.findLast((other) => other.seq === s.ack);
-      return predicted === undefined ? Number.POSITIVE_INFINITY : Math.abs(predicted.x - s.serverX);
+      return predicted === undefined ? Number.POSITIVE_INFINITY : Math.abs(predicted.predictedX - s.serverX);
     })
     .sort((x, y) => x - y);
   assert.ok(errors.length > 0, `no sample acknowledges input ${fromSeq}`);

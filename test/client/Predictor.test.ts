@@ -60,4 +60,29 @@ describe("client prediction with whole-unit positions on the wire", () => {
     assert.ok(Math.abs(predictor.body.x - server.body.x) <= 0.5, `${predictor.body.x} vs ${server.body.x}`);
     assert.ok(predictor.offset.x > 1, "the correction is shown smoothed, not as a jump");
   });
+
+  it("a large correction while running fades without ever moving the rendered player backwards; it fades out once stopped", () => {
+    const server = new Server();
+    const predictor = new Predictor(DT_MS);
+    predictor.reconcile(server.patch());
+    const run = { moveX: 1, moveY: 0, aim: 0, fire: false };
+    for (let i = 0; i < 30; i++) server.apply(predictor.step(run, true));
+    predictor.reconcile(server.patch());
+    // A loaded server had none of the next twelve inputs in time (it coasted): the prediction is far ahead of it.
+    for (let i = 0; i < 12; i++) server.apply(undefined, predictor.step(run, true).seq);
+    predictor.reconcile(server.patch());
+    assert.ok(predictor.offset.x > 20, `a large correction to show: ${predictor.offset.x} u`);
+    let previous = predictor.rendered.x;
+    for (let i = 0; i < 60; i++) {
+      server.apply(predictor.step(run, true));
+      if (i % 2 === 1) predictor.reconcile(server.patch());
+      const x = predictor.rendered.x;
+      assert.ok(x - previous > 0, `step ${i}: the rendered player moved ${x - previous} u while running right`);
+      previous = x;
+    }
+    const still = { moveX: 0, moveY: 0, aim: 0, fire: false };
+    for (let i = 0; i < 60; i++) server.apply(predictor.step(still, true));
+    predictor.reconcile(server.patch());
+    assert.ok(Math.abs(predictor.offset.x) < 0.5, `the correction has faded: ${predictor.offset.x} u left`);
+  });
 });
