@@ -58,10 +58,13 @@ export class ThrottledError extends Error {
 function limiter(
   redis: Redis | undefined,
   keyPrefix: string,
-  points: number,
-  durationSec: number,
+  budget: { points: number; durationSec: number },
 ): RateLimiterAbstract {
-  const options: IRateLimiterOptions = { keyPrefix: `arena:throttle:${keyPrefix}`, points, duration: durationSec };
+  const options: IRateLimiterOptions = {
+    keyPrefix: `arena:throttle:${keyPrefix}`,
+    points: budget.points,
+    duration: budget.durationSec,
+  };
   if (redis === undefined) return new RateLimiterMemory(options);
   return new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: new RateLimiterMemory(options) });
 }
@@ -87,30 +90,15 @@ export class LoginThrottle {
   private readonly ipLogins: RateLimiterAbstract;
 
   constructor(redis: Redis | undefined) {
-    this.accountFailures = limiter(
-      redis,
-      "account",
-      THROTTLE.accountFailures.points,
-      THROTTLE.accountFailures.durationSec,
-    );
-    this.accountLockouts = limiter(redis, "lockouts", 1000, THROTTLE.lockoutMaxSec);
-    this.ipFailures = limiter(redis, "ip", THROTTLE.ipFailures.points, THROTTLE.ipFailures.durationSec);
-    this.registrations = limiter(redis, "register", THROTTLE.registrations.points, THROTTLE.registrations.durationSec);
-    this.guestDevices = limiter(
-      redis,
-      "guest-device",
-      THROTTLE.guestDeviceLogins.points,
-      THROTTLE.guestDeviceLogins.durationSec,
-    );
-    this.guestIps = limiter(redis, "guest-ip", THROTTLE.guestIpLogins.points, THROTTLE.guestIpLogins.durationSec);
-    this.refreshes = limiter(redis, "refresh-ip", THROTTLE.refreshes.points, THROTTLE.refreshes.durationSec);
-    this.accountLogins = limiter(
-      redis,
-      "login-account",
-      THROTTLE.accountLogins.points,
-      THROTTLE.accountLogins.durationSec,
-    );
-    this.ipLogins = limiter(redis, "login-ip", THROTTLE.ipLogins.points, THROTTLE.ipLogins.durationSec);
+    this.accountFailures = limiter(redis, "account", THROTTLE.accountFailures);
+    this.accountLockouts = limiter(redis, "lockouts", { points: 1000, durationSec: THROTTLE.lockoutMaxSec });
+    this.ipFailures = limiter(redis, "ip", THROTTLE.ipFailures);
+    this.registrations = limiter(redis, "register", THROTTLE.registrations);
+    this.guestDevices = limiter(redis, "guest-device", THROTTLE.guestDeviceLogins);
+    this.guestIps = limiter(redis, "guest-ip", THROTTLE.guestIpLogins);
+    this.refreshes = limiter(redis, "refresh-ip", THROTTLE.refreshes);
+    this.accountLogins = limiter(redis, "login-account", THROTTLE.accountLogins);
+    this.ipLogins = limiter(redis, "login-ip", THROTTLE.ipLogins);
   }
 
   /** @throws ThrottledError when the IP, or the account from this IP, may not try now. */
