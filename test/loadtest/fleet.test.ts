@@ -54,7 +54,9 @@ describe("load-test bots (smoke)", function () {
       assert.ok(window.botMessagesPerSec >= framesPerSec * 0.8, `bot messages/s: ${window.botMessagesPerSec}`);
       const usPerMessage = (window.botCpuCores * 1e6) / window.botMessagesPerSec;
       assert.ok(Math.abs(window.botCpuUsPerMessage / usPerMessage - 1) < 0.02, JSON.stringify(window));
-      assert.equal(window.playersPerBotCore, Math.round(window.playersMean / window.botCpuCores));
+      // The window divides its unrounded figures; botCpuCores is reported to 3 decimals, so allow the rounding.
+      const perCore = window.playersMean / window.botCpuCores;
+      assert.ok(Math.abs(window.playersPerBotCore - perCore) <= 1, `${window.playersPerBotCore} vs ${perCore}`);
     } finally {
       fleet.stop();
       fleet.leaveAll();
