@@ -7,31 +7,8 @@
 import assert from "node:assert/strict";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { PrivatePostgres, PrivateRedis } from "../helpers/privateServers.ts";
-import { bootTestServer, type Registered, registerPlayer, type TestServer } from "../helpers/server.ts";
-
-function duel(sessionId: string, winner: Registered, loser: Registered): MatchResult {
-  const now = Date.now();
-  const player = (who: Registered, team: number, placement: number, kills: number) => ({
-    playerId: who.player.id,
-    username: who.player.username,
-    team,
-    bot: false,
-    placement,
-    kills,
-    deaths: 5 - kills,
-  });
-  return {
-    sessionId,
-    mode: "duel",
-    region: "local",
-    seed: 1,
-    durationMs: 60_000,
-    startedAt: now - 60_000,
-    endedAt: now,
-    rated: true,
-    players: [player(winner, 0, 1, 5), player(loser, 1, 2, 4)],
-  };
-}
+import { duelResult } from "../helpers/results.ts";
+import { bootTestServer, registerPlayer, type TestServer } from "../helpers/server.ts";
 
 describe("a result while PostgreSQL and Redis are both down [private postgres, redis]", function () {
   this.timeout(90_000);
@@ -63,7 +40,7 @@ describe("a result while PostgreSQL and Redis are both down [private postgres, r
 
   it("journaled while PostgreSQL is down, then Redis restarts empty (no persistence): still stored once", async () => {
     const [w, l] = [await registerPlayer(server), await registerPlayer(server)];
-    const result = duel(`journal-lost-${process.pid}`, w, l);
+    const result = duelResult(`journal-lost-${process.pid}`, w, l, [5, 4]);
     await pg.stop();
     await server.services.results.submit(result);
     assert.equal((await server.services.results.journal.pending(10)).length, 1, "journaled in Redis");
@@ -82,7 +59,7 @@ describe("a result while PostgreSQL and Redis are both down [private postgres, r
   for (const first of ["redis", "postgres"] as const) {
     it(`is kept and stored once when they return (${first} first)`, async () => {
       const [w, l] = [await registerPlayer(server), await registerPlayer(server)];
-      const result = duel(`double-outage-${first}-${process.pid}`, w, l);
+      const result = duelResult(`double-outage-${first}-${process.pid}`, w, l, [5, 4]);
       await Promise.all([pg.stop(), redis.stop()]);
       await server.services.results.submit(result);
       await assert.rejects(server.services.results.drain(), "nothing drains while both are away");

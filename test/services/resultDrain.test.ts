@@ -19,33 +19,13 @@ import {
 } from "../../src/services/results/PersistentMatchResults.ts";
 import { FileResultJournal, RedisResultJournal, type ResultJournal } from "../../src/services/results/ResultJournal.ts";
 import type { RefusalReason } from "../../src/services/results/MatchResultStore.ts";
+import { duelResult } from "../helpers/results.ts";
 import { bootTestServer, type Registered, registerPlayer, type TestServer } from "../helpers/server.ts";
 
 let sessions = 0;
 function duel(winner: Registered, loser: Registered, over: Partial<MatchResult> = {}): MatchResult {
   sessions += 1;
-  const now = Date.now();
-  const player = (who: Registered, team: number, placement: number, kills: number) => ({
-    playerId: who.player.id,
-    username: who.player.username,
-    team,
-    bot: false,
-    placement,
-    kills,
-    deaths: 5 - kills,
-  });
-  return {
-    sessionId: `drain-${process.pid}-${sessions}`,
-    mode: "duel",
-    region: "local",
-    seed: 1,
-    durationMs: 60_000,
-    startedAt: now - 60_000,
-    endedAt: now,
-    rated: true,
-    players: [player(winner, 0, 1, 4), player(loser, 1, 2, 1)],
-    ...over,
-  };
+  return duelResult(`drain-${process.pid}-${sessions}`, winner, loser, [4, 1], over);
 }
 
 describe("result journal drain and refusals [postgres, redis]", function () {
