@@ -3,7 +3,7 @@
  * The room owns one and calls `tick()`; everything here is driven by the fixed step, never by wall time.
  */
 import { type BotBrain, botInput, createBrain } from "../../logic/bots.ts";
-import { advancePhase, type MatchClock, MODES, type PhaseTiming, placements, timeLeftMs } from "../../logic/match.ts";
+import { advancePhase, type MatchClock, type Mode, MODES, type PhaseTiming, placements, timeLeftMs } from "../../logic/match.ts";
 import { addPlayer, createWorld, step } from "../../logic/simulation.ts";
 import type { GameEvent, Input, MapDef, Tuning, World } from "../../logic/types.ts";
 import { PlayerState, ProjectileState, type ArenaState } from "../../schema/ArenaState.ts";
@@ -60,7 +60,7 @@ export class ArenaMatch {
       );
     }
     const historyLength = Math.ceil(tuning.maxRewindMs / tickMs) + 1;
-    this.world = createWorld({ seed: spec.seed, friendlyFire: MODES[spec.mode].friendlyFire, historyLength });
+    this.world = createWorld({ seed: spec.seed, friendlyFire: MODES[spec.mode as Mode].friendlyFire, historyLength });
     state.mode = spec.mode;
     state.mapId = map.id;
   }
@@ -288,7 +288,7 @@ export class ArenaMatch {
       const sim = this.world.players[key]!;
       return { id: key, team: entry.team, kills: sim.kills, deaths: sim.deaths };
     });
-    const placed = placements(standings, MODES[this.spec.mode].teams);
+    const placed = placements(standings, MODES[this.spec.mode as Mode].teams);
     const players = [...this.seats.values()].map(({ key, entry }) => ({
       playerId: entry.playerId,
       username: entry.username,

@@ -21,7 +21,9 @@ export interface RosterEntry {
 
 export interface MatchSpec {
   sessionId: string;
-  mode: "duel" | "ffa" | "squad";
+  /** The game's id (its room name). Specs of matches started before games were plug-ins have none: the default game. */
+  game?: string;
+  mode: string;
   region: string;
   seed: number;
   roster: RosterEntry[];
