@@ -12,7 +12,6 @@ import { type EdgeOptions, installEdge } from "./src/http/installEdge.ts";
 import { upgradeOriginGuard } from "./src/http/originPolicy.ts";
 import { installHttp } from "./src/http/installHttp.ts";
 import { RoomName } from "./src/protocol.ts";
-import { ArenaRoom } from "./src/rooms/ArenaRoom.ts";
 import { ChatRoom } from "./src/rooms/ChatRoom.ts";
 import { MatchmakingRoom } from "./src/rooms/MatchmakingRoom.ts";
 import { type BaseRoom, bindRoom, type RoomContext } from "./src/rooms/BaseRoom.ts";
@@ -73,8 +72,8 @@ function quietProtocolErrors(
 /** Room classes by name. A class with a static `matchOn` shares rooms only between equal join options. */
 export type RoomClasses = Record<string, new () => BaseRoom>;
 
+/** The framework's own rooms; each registered game adds its match room under its id. */
 export const ROOMS: RoomClasses = {
-  [RoomName.Arena]: ArenaRoom,
   [RoomName.Matchmaking]: MatchmakingRoom,
   [RoomName.Chat]: ChatRoom,
 };
@@ -94,11 +93,12 @@ export function roomContext(services: Services): RoomContext {
     allowedOrigins: config.allowedOrigins,
     region: config.region,
     regions: config.regions,
-    arena: {
+    games: services.games,
+    matches: {
       signer: services.matchSigner,
       sessions: services.sessions,
       results: services.results,
-      game: {
+      settings: {
         tickRateHz: config.tickRateHz,
         patchRateHz: config.patchRateHz,
         matchDurationSec: config.matchDurationSec,
@@ -115,7 +115,10 @@ export function roomContext(services: Services): RoomContext {
 export function defineArena(services: Services, extraRooms: RoomClasses = {}): ArenaServerDefinition {
   const context = roomContext(services);
   const rooms: Record<string, RegisteredHandler> = {};
-  for (const [name, RoomClass] of Object.entries({ ...ROOMS, ...extraRooms })) {
+  const gameRooms = Object.fromEntries(
+    services.games.list().map((game) => [game.id, game.room as unknown as new () => BaseRoom]),
+  );
+  for (const [name, RoomClass] of Object.entries({ ...gameRooms, ...ROOMS, ...extraRooms })) {
     const handler = defineRoom(bindRoom(RoomClass, context));
     const matchOn = (RoomClass as { matchOn?: readonly string[] }).matchOn;
     rooms[name] = matchOn === undefined ? handler : handler.filterBy([...matchOn]);

@@ -22,7 +22,7 @@ import type { z } from "zod";
 import { AppError, RoomRefusal } from "../errors.ts";
 import { originAllowed } from "../http/originPolicy.ts";
 import type { Logger } from "../logger.ts";
-import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, RoomName, ServerMessage } from "../protocol.ts";
+import { CloseCode, ErrorCode, RoomErrorCode, type RoomErrorPayload, ServerMessage } from "../protocol.ts";
 import type { Metrics } from "../services/Metrics.ts";
 import type { ProcessLoad } from "../services/matches/ProcessLoad.ts";
 import type { AuthService } from "../services/auth/AuthService.ts";
@@ -35,13 +35,18 @@ import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
 import type { SessionService } from "../services/sessions/SessionService.ts";
+import type { GameRegistry } from "../services/games/GameDefinition.ts";
+import type { MatchSettings } from "./MatchRoom.ts";
 
 /** What a room receives from the composition root. Grows as services land; rooms never build services. */
 export interface RoomContext {
   log: Logger;
   auth: AuthService;
   connections: LiveConnections;
-  arena: ArenaContext;
+  /** The registered games: match rooms, modes, boards, result policies. */
+  games: GameRegistry;
+  /** What every match room uses (see MatchRoom). */
+  matches: MatchContext;
   matchmaking: { matchmaker: Matchmaker };
   chat: { service: ChatService; regions: readonly string[]; shardSize: number };
   /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
@@ -59,20 +64,11 @@ export interface RoomContext {
   allowedOrigins: readonly string[] | undefined;
 }
 
-/** Game settings the arena reads from the configuration. */
-export interface GameSettings {
-  tickRateHz: number;
-  patchRateHz: number;
-  matchDurationSec: number;
-  reconnectWindowSec: number;
-  snapshotIntervalMs: number;
-}
-
-export interface ArenaContext {
+export interface MatchContext {
   signer: MatchSigner;
   sessions: SessionService;
   results: MatchResultSink;
-  game: GameSettings;
+  settings: MatchSettings;
 }
 
 /** What every room knows of an authenticated client (`client.auth`). */
@@ -369,19 +365,16 @@ export function bindRoom<C extends new () => BaseRoom>(RoomClass: C, context: Ro
   // before plugin hooks are installed, so that room would miss them.)
   const Counted = class extends Bound {
     override async onCreate(options: unknown): Promise<void> {
-      if (this.roomName === RoomName.Arena) {
+      if (context.games.get(this.roomName) !== undefined) {
         // Placement picks a process of the match's region; Colyseus creates the room locally instead when the
         // picked process does not answer in time. A match never runs outside its region: refuse, and the
         // matchmaker requeues its players.
         const region = (options as { match?: { region?: unknown } } | undefined)?.match?.region;
         if (typeof region === "string" && region !== context.region) {
-          throw new ServerError(
-            503,
-            `an arena of region ${region} cannot run on a process of region ${context.region}`,
-          );
+          throw new ServerError(503, `a match of region ${region} cannot run on a process of region ${context.region}`);
         }
-        if (load.arenasFull()) {
-          throw new ServerError(503, `this server hosts MAX_ROOMS (${load.caps.maxRooms}) arenas already`);
+        if (load.matchesFull()) {
+          throw new ServerError(503, `this server hosts MAX_ROOMS (${load.caps.maxRooms}) matches already`);
         }
       }
       load.add(this);

@@ -6,6 +6,8 @@ import { LocalDriver, LocalPresence, matchMaker, type Presence } from "@colyseus
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
+import { GAMES } from "../games/index.ts";
+import type { GameRegistry } from "./games/GameDefinition.ts";
 import type { Logger } from "../logger.ts";
 import { AuthService } from "./auth/AuthService.ts";
 import { InMemoryConnectionCounter, PlayerConnections, RedisConnectionCounter } from "./auth/PlayerConnections.ts";
@@ -70,6 +72,8 @@ export interface Stores {
 
 export interface Services {
   config: ResolvedConfig;
+  /** The games this server runs. */
+  games: GameRegistry;
   log: Logger;
   db: Database;
   stores: Stores;
@@ -151,7 +155,14 @@ function observeRedis(
   });
 }
 
-export async function createServices(config: ResolvedConfig, log: Logger): Promise<Services> {
+/**
+ * @param games the games this server runs (default: those of src/games/index.ts).
+ */
+export async function createServices(
+  config: ResolvedConfig,
+  log: Logger,
+  games: GameRegistry = GAMES,
+): Promise<Services> {
   const metrics = new Metrics({ region: config.region, processId: () => matchMaker.processId });
   const db = new ObservedDatabase(await openDatabase(config, log.child({ component: "database" })), (kind) =>
     metrics.databaseErrors.inc({ kind }),
@@ -284,7 +295,10 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     },
   );
   matchmaker.start(MATCHMAKING_PASS_MS);
-  const load = new ProcessLoad({ maxRooms: config.maxRooms, maxCcu: config.maxCcu });
+  const load = new ProcessLoad(
+    { maxRooms: config.maxRooms, maxCcu: config.maxCcu },
+    (roomName) => games.get(roomName) !== undefined,
+  );
   const placement = new RegionPlacement(
     presence,
     config.region,
@@ -319,6 +333,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     sessions: stores.sessions,
     players: stores.players,
     signer: matchSigner,
+    defaultGame: games.defaultGame.id,
     region: config.region,
     log: log.child({ component: "recovery" }),
     isAlive: (processId) => placement.isAlive(processId),
@@ -341,6 +356,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
 
   return {
     config,
+    games,
     log,
     db,
     stores,

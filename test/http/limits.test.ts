@@ -138,13 +138,13 @@ describe("limits [pglite, in-process]", function () {
       region: "local",
       roster: duelRoster([players[0]!, players[1]!]),
     });
-    assert.equal(server.services.load.arenas, 1);
+    assert.equal(server.services.load.matches, 1);
     const refused = await refusal(
       server.services.arenas.launch({ mode: "duel", region: "local", roster: duelRoster([players[2]!, players[3]!]) }),
     );
     assert.ok(refused instanceof RegionFullError, `a RegionFullError (${refused.message})`);
     assert.match(refused.message, /every server of region local is full/);
-    assert.equal(server.services.load.arenas, 1, "nothing was created past the cap");
+    assert.equal(server.services.load.matches, 1, "nothing was created past the cap");
 
     // Matchmaking answers the same, to the players, and keeps them searching.
     const searching = [
@@ -156,7 +156,7 @@ describe("limits [pglite, in-process]", function () {
       assert.equal(error.code, RoomErrorCode.RegionFull);
       assert.match(error.message, /region local is full/);
     }
-    assert.equal(server.services.load.arenas, 1);
+    assert.equal(server.services.load.matches, 1);
 
     await matchMaker.getLocalRoomById(first.sessionId)!.disconnect();
     const seats = await Promise.all(searching.map((room) => room.waitForMessage("seat", 15_000)));
@@ -175,7 +175,7 @@ describe("limits [pglite, in-process]", function () {
       }
     }
     assert.equal(server.services.load.ccu, 0);
-    assert.equal(server.services.load.arenas, 0);
+    assert.equal(server.services.load.matches, 0);
   });
 });
 

@@ -482,6 +482,7 @@ for (const setup of [
         assert.deepEqual(Object.keys(row).sort(), [
           "deaths",
           "kills",
+          "outcome",
           "placement",
           "playerId",
           "ratingAfter",
@@ -489,6 +490,10 @@ for (const setup of [
           "team",
           "username",
         ]);
+        // The outcome follows the placements: an idle duel ends level, a draw for both.
+        const best = Math.min(...end.results.map((other: { placement: number }) => other.placement));
+        const level = end.results.every((other: { placement: number }) => other.placement === best);
+        assert.equal(row.outcome, level ? "draw" : row.placement === best ? "win" : "loss");
         assert.equal(row.ratingBefore, 1500);
         assert.equal(typeof row.ratingAfter, "number");
       }

@@ -3,7 +3,15 @@
  * The room owns one and calls `tick()`; everything here is driven by the fixed step, never by wall time.
  */
 import { type BotBrain, botInput, createBrain } from "../../logic/bots.ts";
-import { advancePhase, type MatchClock, type Mode, MODES, type PhaseTiming, placements, timeLeftMs } from "../../logic/match.ts";
+import {
+  advancePhase,
+  type MatchClock,
+  type Mode,
+  MODES,
+  type PhaseTiming,
+  placements,
+  timeLeftMs,
+} from "../../logic/match.ts";
 import { addPlayer, createWorld, step } from "../../logic/simulation.ts";
 import type { GameEvent, Input, MapDef, Tuning, World } from "../../logic/types.ts";
 import { PlayerState, ProjectileState, type ArenaState } from "../../schema/ArenaState.ts";

@@ -220,7 +220,8 @@ function check(game: GameDefinition): void {
     }
   }
   for (const board of game.boards ?? []) {
-    if (board.id === "rating" || board.id.startsWith("rating:")) fail(`board ${board.id}: rating boards are the framework's`);
+    if (board.id === "rating" || board.id.startsWith("rating:"))
+      fail(`board ${board.id}: rating boards are the framework's`);
     if (typeof board.score !== "function") fail(`board ${board.id} has no score function`);
     for (const mode of board.modes ?? []) if (!modes.has(mode)) fail(`board ${board.id} names unknown mode ${mode}`);
   }

@@ -1,21 +1,20 @@
 /**
  * This process' own load, counted exactly from the rooms it hosts (Colyseus' persisted stats lag behind joins), and
- * its caps: MAX_ROOMS arena rooms and MAX_CCU connected clients. Rooms register when created and leave when
+ * its caps: MAX_ROOMS match rooms (of every registered game) and MAX_CCU connected clients. Rooms register when created and leave when
  * disposed (see `bindRoom`); placement and admission read the counts.
  */
 import type { Room } from "@colyseus/core";
-import { RoomName } from "../../protocol.ts";
 
 export interface Caps {
-  /** Arena rooms this process hosts at most; 0 = no cap. */
+  /** Match rooms this process hosts at most; 0 = no cap. */
   maxRooms: number;
   /** Connected clients this process accepts at most; 0 = no cap. */
   maxCcu: number;
 }
 
-/** Whether one more arena would pass MAX_ROOMS (0 = no cap). One rule for this process and for its peers. */
-export function arenasFull(caps: Caps, arenas: number): boolean {
-  return caps.maxRooms > 0 && arenas >= caps.maxRooms;
+/** Whether one more match would pass MAX_ROOMS (0 = no cap). One rule for this process and for its peers. */
+export function matchesFull(caps: Caps, matches: number): boolean {
+  return caps.maxRooms > 0 && matches >= caps.maxRooms;
 }
 
 /** Whether one more client would pass MAX_CCU (0 = no cap). */
@@ -26,7 +25,11 @@ export function ccuFull(caps: Caps, ccu: number): boolean {
 export class ProcessLoad {
   private readonly rooms = new Set<Room>();
 
-  constructor(readonly caps: Caps) {}
+  /** @param isMatchRoom whether rooms of this name are matches (a registered game's room), counted by MAX_ROOMS. */
+  constructor(
+    readonly caps: Caps,
+    readonly isMatchRoom: (roomName: string) => boolean,
+  ) {}
 
   add(room: Room): void {
     this.rooms.add(room);
@@ -43,16 +46,16 @@ export class ProcessLoad {
     return ccu;
   }
 
-  /** Arena rooms hosted here, including those still being created. */
-  get arenas(): number {
-    let arenas = 0;
-    for (const room of this.rooms) if (room.roomName === RoomName.Arena) arenas += 1;
-    return arenas;
+  /** Match rooms hosted here, including those still being created. */
+  get matches(): number {
+    let matches = 0;
+    for (const room of this.rooms) if (this.isMatchRoom(room.roomName)) matches += 1;
+    return matches;
   }
 
-  /** True when one more arena would pass MAX_ROOMS. */
-  arenasFull(): boolean {
-    return arenasFull(this.caps, this.arenas);
+  /** True when one more match would pass MAX_ROOMS. */
+  matchesFull(): boolean {
+    return matchesFull(this.caps, this.matches);
   }
 
   /** True when the clients already connected exceed MAX_CCU (a joining client is counted once it is in a room). */

@@ -1,9 +1,9 @@
 /**
  * Where rooms are created across processes. Every process announces in presence the region it serves and its caps
- * (MAX_ROOMS arenas, MAX_CCU clients). When Colyseus must pick a process to create a room, placement considers only
+ * (MAX_ROOMS matches, MAX_CCU clients). When Colyseus must pick a process to create a room, placement considers only
  * live processes — those whose IPC channel is subscribed in presence right now, so a killed process drops out as
  * soon as its Redis connection does — and:
- * - an `arena` goes to the least loaded process *of the match's region* that is under both caps; when there is none,
+ * - a match room (any registered game's) goes to the least loaded process *of the match's region* that is under both caps; when there is none,
  *   creation fails with {@link RegionFullError} (the matchmaker tells the players and keeps them queued) rather
  *   than overloading a process or sending players to another region;
  * - other rooms (matchmaking, chat) go to the least loaded process under MAX_CCU in any region, else
@@ -14,13 +14,12 @@
 import { matchMaker, type Presence } from "@colyseus/core";
 import { RoomRefusal } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
-import { RoomName } from "../../protocol.ts";
 import { Periodic } from "../Periodic.ts";
-import { arenasFull, type Caps, ccuFull, type ProcessLoad } from "./ProcessLoad.ts";
+import { type Caps, ccuFull, matchesFull, type ProcessLoad } from "./ProcessLoad.ts";
 
 /** processId → region (read by tools and tests; kept as a plain hash). */
 export const REGIONS_KEY = "arena:process:region";
-/** processId → JSON {@link Caps} and its load (`arenas`, `ccu`), republished as the load changes. */
+/** processId → JSON {@link Caps} and its load (`matches`, `ccu`), republished as the load changes. */
 export const CAPS_KEY = "arena:process:caps";
 /** Debounce of load publication after a room opens or closes. */
 const PUBLISH_DELAY_MS = 50;
@@ -70,7 +69,7 @@ export interface ProcessView {
   region: string;
   caps: Caps;
   ccu: number;
-  arenas: number;
+  matches: number;
 }
 
 export class RegionPlacement {
@@ -117,7 +116,7 @@ export class RegionPlacement {
     await this.presence.hset(
       CAPS_KEY,
       this.registeredAs,
-      JSON.stringify({ ...caps, arenas: this.load.arenas, ccu: this.load.ccu }),
+      JSON.stringify({ ...caps, matches: this.load.matches, ccu: this.load.ccu }),
     );
   }
 
@@ -184,7 +183,7 @@ export class RegionPlacement {
       const region = regions?.[processId];
       if (region === undefined) continue;
       if (processId === matchMaker.processId) {
-        views.push({ processId, region, caps: this.load.caps, ccu: this.load.ccu, arenas: this.load.arenas });
+        views.push({ processId, region, caps: this.load.caps, ccu: this.load.ccu, matches: this.load.matches });
       } else {
         views.push({ processId, region, ...parseLoad(published?.[processId]) });
       }
@@ -194,17 +193,17 @@ export class RegionPlacement {
 
   /** The `selectProcessIdToCreateRoom` of the server options. */
   readonly select = async (roomName: string, clientOptions: Record<string, unknown>): Promise<string> => {
-    const candidates = (await this.processes()).sort((a, b) => a.ccu - b.ccu || a.arenas - b.arenas);
+    const candidates = (await this.processes()).sort((a, b) => a.ccu - b.ccu || a.matches - b.matches);
     // An explicit target (operations, tests) wins when that process is live.
     const placeOn = clientOptions.placeOn;
     if (typeof placeOn === "string" && candidates.some((process) => process.processId === placeOn)) return placeOn;
 
-    if (roomName === RoomName.Arena) {
+    if (this.load.isMatchRoom(roomName)) {
       const region = (clientOptions.match as { region?: string } | undefined)?.region ?? this.region;
       const inRegion = candidates.filter((process) => process.region === region);
       if (inRegion.length === 0) throw new RegionFullError(region, "none");
       const open = inRegion.find(
-        (process) => !arenasFull(process.caps, process.arenas) && !ccuFull(process.caps, process.ccu),
+        (process) => !matchesFull(process.caps, process.matches) && !ccuFull(process.caps, process.ccu),
       );
       if (open === undefined) throw new RegionFullError(region, "full");
       return open.processId;
@@ -243,7 +242,7 @@ export class RegionPlacement {
 }
 
 /** A peer's published caps and load; a peer that has not published yet counts as empty and uncapped. */
-function parseLoad(raw: string | undefined): Pick<ProcessView, "caps" | "ccu" | "arenas"> {
+function parseLoad(raw: string | undefined): Pick<ProcessView, "caps" | "ccu" | "matches"> {
   let parsed: Record<string, unknown> = {};
   try {
     parsed = JSON.parse(raw ?? "{}") as Record<string, unknown>;
@@ -254,6 +253,6 @@ function parseLoad(raw: string | undefined): Pick<ProcessView, "caps" | "ccu" | 
   return {
     caps: { maxRooms: count(parsed.maxRooms), maxCcu: count(parsed.maxCcu) },
     ccu: count(parsed.ccu),
-    arenas: count(parsed.arenas),
+    matches: count(parsed.matches),
   };
 }

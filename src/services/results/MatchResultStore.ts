@@ -120,7 +120,9 @@ export class MatchResultStore {
           );
           changes.push({ playerId: player.playerId, ratingBefore: previous.rating, ratingAfter: next.rating });
           ranks.push(await this.leaderboards.submit(tx, "rating", player.playerId, next.rating, at));
-          ranks.push(await this.leaderboards.submit(tx, `kills:${result.mode}`, player.playerId, Number(player.kills), at));
+          ranks.push(
+            await this.leaderboards.submit(tx, `kills:${result.mode}`, player.playerId, Number(player.kills), at),
+          );
         }
       } else {
         for (const player of humans) {

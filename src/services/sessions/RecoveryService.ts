@@ -1,7 +1,7 @@
 /**
  * Crash recovery: every process of a region looks for live sessions of its region whose lease lapsed, claims each
- * whose process is really gone with a compare-and-set on its epoch (exactly one claimant), and recreates the arena
- * here from the latest snapshot. The old process, if it was only stalled, finds its epoch superseded at its next
+ * whose process is really gone with a compare-and-set on its epoch (exactly one claimant), and recreates its match
+ * room (the game's) here from the latest snapshot. The old process, if it was only stalled, finds its epoch superseded at its next
  * lease renewal and stops; its snapshot writes and its result are refused by epoch.
  *
  * A lapsed lease alone proves nothing: during a database outage no lease can be renewed. So a session is only
@@ -14,7 +14,6 @@
  */
 import { matchMaker } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
-import { RoomName } from "../../protocol.ts";
 import type { MatchSigner, MatchSpec } from "../matches/MatchTicket.ts";
 import { Periodic } from "../Periodic.ts";
 import type { GameSessionStore, OrphanCandidate } from "../stores/GameSessionStore.ts";
@@ -31,6 +30,8 @@ export interface RecoveryOptions {
   sessions: GameSessionStore;
   players: PlayerStore;
   signer: MatchSigner;
+  /** The game whose room recreates a match stored before specs named their game. */
+  defaultGame: string;
   region: string;
   log: Logger;
   /** Whether the process with this Colyseus id runs; throws when that cannot be told (presence unreachable). */
@@ -122,7 +123,8 @@ export class RecoveryService {
       }
       const spec = (JSON.parse(snapshot.state.toString("utf8")) as { spec: MatchSpec }).spec;
       const restore: RestoreOptions = { epoch: candidate.epoch + 1, version: snapshot.version };
-      await matchMaker.handleCreateRoom(RoomName.Arena, { ...signer.sign(spec), restore });
+      // The snapshot's spec names its game (its room); older snapshots are the default game's.
+      await matchMaker.handleCreateRoom(spec.game ?? this.options.defaultGame, { ...signer.sign(spec), restore });
       recovered.push(candidate.id);
       this.log.warn(
         {

@@ -1,5 +1,5 @@
 /**
- * Game session records (the seed's Game_Sessions): one per arena, waiting → active → ended, with its server, region
+ * Game session records (the seed's Game_Sessions): one per match of any game, waiting → active → ended, with its server, region
  * and players, and each player's current session while it plays. Rooms report their lifecycle here; writes are
  * off the tick (the room does not wait for them) and a failed write is logged, never fatal to the match. The end
  * of a match is the one write that must land: a session left live would look orphaned once its room is gone, and
@@ -10,6 +10,7 @@ import { AppError } from "../../errors.ts";
 import type { Logger } from "../../logger.ts";
 import { TimeoutError, withTimeout } from "../db/Database.ts";
 import { ErrorCode } from "../../protocol.ts";
+import { callMatchRoom } from "../matches/MatchRoomRemote.ts";
 import type { MatchSpec } from "../matches/MatchTicket.ts";
 import type { GameSessionStore, SessionQuery, SessionRecord, SnapshotRecord } from "../stores/GameSessionStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
@@ -41,11 +42,12 @@ export class SessionService {
     }
   }
 
-  opened(spec: MatchSpec, serverId: string): Promise<void> {
+  /** Records a new match of `gameId` (its room name) on `serverId`, with its lease. */
+  opened(spec: MatchSpec, serverId: string, gameId: string): Promise<void> {
     return this.attempt("creation", spec.sessionId, () =>
       this.sessions.create({
         id: spec.sessionId,
-        gameType: "arena",
+        gameType: gameId,
         mode: spec.mode,
         region: spec.region,
         serverId,
@@ -189,7 +191,7 @@ export class SessionService {
       throw new AppError(ErrorCode.NotFound, `session has no snapshot version ${version}`);
     }
     try {
-      return (await matchMaker.remoteRoomCall(sessionId, "rollback", [version])) as { version: number; tick: number };
+      return await callMatchRoom(sessionId, "rollback", [version]);
     } catch (error) {
       throw new AppError(ErrorCode.NotFound, `the match is not running: ${(error as Error).message}`);
     }
@@ -216,7 +218,7 @@ export class SessionService {
     let seatSessionId: string | false;
     try {
       // A player holds at most one pending seat: this one replaces any it asked for earlier and has not used.
-      seatSessionId = (await matchMaker.remoteRoomCall(sessionId, "reserveRejoinSeat", [player])) as string | false;
+      seatSessionId = await callMatchRoom(sessionId, "reserveRejoinSeat", [player]);
     } catch (error) {
       // The listing still names a process that died; recovery recreates the match on a live one within seconds.
       throw new AppError(ErrorCode.Unavailable, `the match is being recovered (${(error as Error).message})`, {
