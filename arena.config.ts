@@ -86,6 +86,7 @@ export function roomContext(services: Services): RoomContext {
     auth: services.auth,
     connections: services.connections,
     matchmaking: { matchmaker: services.matchmaker },
+    games: services.games,
     chat: { service: services.chat, regions: config.regions, shardSize: config.chatShardSize },
     admission: services.admission,
     playerConnections: services.playerConnections,

@@ -35,6 +35,7 @@ import type { Matchmaker } from "../services/matchmaking/Matchmaker.ts";
 import type { MatchResultSink } from "../services/matches/MatchResults.ts";
 import type { MatchSigner } from "../services/matches/MatchTicket.ts";
 import type { SessionService } from "../services/sessions/SessionService.ts";
+import type { GameRegistry } from "../services/games/GameDefinition.ts";
 
 /** What a room receives from the composition root. Grows as services land; rooms never build services. */
 export interface RoomContext {
@@ -43,6 +44,8 @@ export interface RoomContext {
   connections: LiveConnections;
   arena: ArenaContext;
   matchmaking: { matchmaker: Matchmaker };
+  /** The registered games (src/games/index.ts): what a `matchmaking` join may search for. */
+  games: GameRegistry;
   chat: { service: ChatService; regions: readonly string[]; shardSize: number };
   /** Per-IP bound on matchmaking requests (create/join) over HTTP. */
   admission: JoinThrottle;
