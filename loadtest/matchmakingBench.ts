@@ -1,18 +1,20 @@
 /**
  * Matchmaking benchmark. Prints and writes bench/results/matchmaking.json:
  *  1. ticket ingest per second into Redis (RedisTicketStore.add, 64 in flight);
- *  2. one matching pass over 100,000 queued tickets (8 regions × 3 modes, ratings ~ N(1500, 300)): reading the
+ *  2. one matching pass over 100,000 queued arena tickets (8 regions × 3 modes, ratings ~ N(1500, 300)): reading the
  *     pools from Redis, forming matches (the pure algorithm), and claiming them;
  *  3. a simulated queue (pure algorithm, simulated clock): players arrive at a stated rate, a pass runs every
  *     500 ms; time-to-match p50/p99 and rating spread per mode.
  * Uses BENCH_REDIS_URL (default redis://127.0.0.1:6379/7), which it empties first. Loopback only; bounded.
  */
 import { Redis } from "ioredis";
+import { arena } from "../src/games/arena/index.ts";
 import { nextFloat, seedRng } from "../src/logic/rng.ts";
+import type { ModeDefinition } from "../src/services/games/GameDefinition.ts";
 import {
   DEFAULT_SCHEDULE,
   matchPool,
-  type Mode,
+  poolKey,
   poolsOf,
   type Ticket,
 } from "../src/services/matchmaking/MatchmakerAlgorithm.ts";
@@ -22,7 +24,8 @@ import { percentile, writeResults } from "./benchServer.ts";
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/7";
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
 const REGIONS = ["eu", "us-east", "us-west", "sa", "asia", "oce", "me", "af"];
-const MODES: Mode[] = ["duel", "ffa", "squad"];
+const MODES: readonly ModeDefinition[] = arena.modes;
+const modeOf = (id: string): ModeDefinition => MODES.find((mode) => mode.id === id)!;
 const ARRIVALS_PER_SEC = Number(process.env.BENCH_ARRIVALS_PER_SEC ?? 200);
 const SIMULATED_SEC = Number(process.env.BENCH_SIMULATED_SEC ?? 600);
 
@@ -39,8 +42,9 @@ function randomTicket(i: number, enqueuedAt: number): Ticket {
     username: `p${i}`,
     rating: Math.round(normal(1500, 300)),
     ratingDeviation: 50 + Math.round(nextFloat(rng) * 300),
+    game: arena.id,
     region: REGIONS[Math.floor(nextFloat(rng) * REGIONS.length)]!,
-    mode: MODES[Math.floor(nextFloat(rng) * MODES.length)]!,
+    mode: MODES[Math.floor(nextFloat(rng) * MODES.length)]!.id,
     enqueuedAt,
   };
 }
@@ -71,7 +75,9 @@ async function redisFigures() {
     for (const pool of pools) listed.push(...(await store.list(pool, now)));
     const listMs = performance.now() - passStarted;
     const formStarted = performance.now();
-    const matches = [...poolsOf(listed).values()].flatMap((pool) => matchPool(pool, now, DEFAULT_SCHEDULE, 0));
+    const matches = [...poolsOf(listed).values()].flatMap((pool) =>
+      matchPool(pool, modeOf(pool[0]!.mode), now, DEFAULT_SCHEDULE, 0),
+    );
     const formMs = performance.now() - formStarted;
     const claimStarted = performance.now();
     const leases = new Map<string, string>();
@@ -82,7 +88,7 @@ async function redisFigures() {
       Array.from({ length: 32 }, async () => {
         while (cursor < matches.length) {
           const match = matches[cursor++]!;
-          const pool = `${match.region}:${match.mode}`;
+          const pool = poolKey(match.game, match.region, match.mode);
           const ids = match.teams.flat().map((t) => t.playerId);
           if ((await store.claim(pool, ids, leases.get(pool)!)) === "claimed") claimed += 1;
         }
@@ -114,8 +120,8 @@ async function redisFigures() {
 }
 
 function simulate() {
-  const waits: Record<Mode, number[]> = { duel: [], ffa: [], squad: [] };
-  const spreads: Record<Mode, number[]> = { duel: [], ffa: [], squad: [] };
+  const waits: Record<string, number[]> = Object.fromEntries(MODES.map((mode) => [mode.id, []]));
+  const spreads: Record<string, number[]> = Object.fromEntries(MODES.map((mode) => [mode.id, []]));
   const queue = new Map<string, Ticket>();
   let arrived = 0;
   const passMs = 500;
@@ -126,19 +132,19 @@ function simulate() {
       queue.set(ticket.playerId, ticket);
     }
     for (const pool of poolsOf([...queue.values()]).values()) {
-      for (const match of matchPool(pool, t + passMs, DEFAULT_SCHEDULE, 0)) {
-        spreads[match.mode].push(match.spread);
+      for (const match of matchPool(pool, modeOf(pool[0]!.mode), t + passMs, DEFAULT_SCHEDULE, 0)) {
+        spreads[match.mode]!.push(match.spread);
         for (const ticket of match.teams.flat()) {
-          waits[match.mode].push(t + passMs - ticket.enqueuedAt);
+          waits[match.mode]!.push(t + passMs - ticket.enqueuedAt);
           queue.delete(ticket.playerId);
         }
       }
     }
   }
   const figures: Record<string, unknown> = {};
-  for (const mode of MODES) {
-    const w = waits[mode].sort((a, b) => a - b);
-    const s = spreads[mode].sort((a, b) => a - b);
+  for (const { id: mode } of MODES) {
+    const w = waits[mode]!.sort((a, b) => a - b);
+    const s = spreads[mode]!.sort((a, b) => a - b);
     figures[mode] = {
       matched: w.length,
       timeToMatchP50Sec: round(percentile(w, 50) / 1000),
@@ -167,7 +173,7 @@ async function main(): Promise<void> {
     simulation,
     schedule: DEFAULT_SCHEDULE,
     regions: REGIONS.length,
-    modes: MODES,
+    modes: MODES.map((mode) => mode.id),
   });
   process.stdout.write(`written to ${file}\n`);
 }

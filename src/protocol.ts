@@ -77,10 +77,6 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Game modes and their team layout. */
-export const GameMode = z.enum(["duel", "ffa", "squad"]);
-export type GameMode = z.infer<typeof GameMode>;
-
 export const RegionName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "region must be lowercase letters, digits and dashes");
@@ -139,8 +135,15 @@ export const BanBody = z.object({
   reason: z.string().trim().min(1).max(500),
 });
 
-/** Options of `matchmaking` joins. `region` defaults to the player's region. */
-export const MatchmakingJoinOptions = z.object({ mode: GameMode, region: RegionName.optional() });
+/**
+ * Options of `matchmaking` joins. `game` defaults to the default game (GET /games lists the games and their modes;
+ * which exist is the game registry's to say, checked when the join is made); `region` to the player's region.
+ */
+export const MatchmakingJoinOptions = z.object({
+  game: z.string().min(1).max(32).optional(),
+  mode: z.string().min(1).max(32),
+  region: RegionName.optional(),
+});
 export type MatchmakingJoinOptions = z.infer<typeof MatchmakingJoinOptions>;
 
 /** Options of `chat` joins: `global` or `region:<region>`. */

@@ -1,5 +1,5 @@
 /**
- * The `matchmaking` room: a player joins with `{mode, region?}` and waits. Joining queues its ticket (one per
+ * The `matchmaking` room: a player joins with `{game?, mode, region?}` (`game` defaults to the default game) and waits. Joining queues its ticket (one per
  * player), leaving cancels it. The room reports `status` every second and forwards the `seat` the matchmaker
  * publishes for the player, from whichever process formed the match. Tickets are kept alive by this room's
  * heartbeat: if this process dies, they expire.
@@ -9,8 +9,10 @@ import { MatchmakingJoinOptions, RoomErrorCode, ServerMessage } from "../protoco
 import {
   AlreadyQueuedError,
   type SeatDelivery,
+  searchedFor,
   seatChannel,
   UnknownRegionError,
+  UnknownSearchError,
 } from "../services/matchmaking/Matchmaker.ts";
 import type { Ticket } from "../services/matchmaking/MatchmakerAlgorithm.ts";
 import { AppError } from "../errors.ts";
@@ -20,10 +22,19 @@ import { BaseRoom, invalidOptions, type PlayerAuth, type RoomContext } from "./B
 const STATUS_INTERVAL_MS = 1000;
 
 export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAuth }> }> {
-  /** Refuses a bad mode, or a region outside REGIONS, at the HTTP matchmaking step. */
+  /**
+   * Refuses, at the HTTP matchmaking step, a game that is not registered, a mode its game does not have, or a
+   * region outside REGIONS.
+   */
   static checkJoinOptions(options: unknown, context: RoomContext): void {
     const parsed = MatchmakingJoinOptions.safeParse(options ?? {});
     if (!parsed.success) throw invalidOptions(parsed.error);
+    try {
+      searchedFor(context.games, parsed.data);
+    } catch (error) {
+      if (!(error instanceof UnknownSearchError)) throw error;
+      throw new AppError(ErrorCode.InvalidInput, error.message, { field: error.field });
+    }
     const { region } = parsed.data;
     if (region !== undefined && !context.regions.includes(region)) {
       throw new AppError(ErrorCode.InvalidInput, `region: must be one of ${context.regions.join(", ")}`, {
@@ -62,7 +73,13 @@ export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAut
     await this.presence.subscribe(seatChannel(playerId), onSeat);
     try {
       const ticket = await matchmaker.enqueue(
-        { playerId, mode: parsed.data.mode, region: parsed.data.region, familyId: client.auth?.familyId },
+        {
+          playerId,
+          game: parsed.data.game,
+          mode: parsed.data.mode,
+          region: parsed.data.region,
+          familyId: client.auth?.familyId,
+        },
         Date.now(),
       );
       this.searching.set(client.sessionId, ticket);
@@ -70,7 +87,9 @@ export class MatchmakingRoom extends BaseRoom<{ client: Client<{ auth: PlayerAut
     } catch (error) {
       await this.presence.unsubscribe(seatChannel(playerId), onSeat);
       if (error instanceof AlreadyQueuedError) throw new ServerError(409, error.message);
-      if (error instanceof UnknownRegionError) throw new ServerError(400, error.message);
+      if (error instanceof UnknownRegionError || error instanceof UnknownSearchError) {
+        throw new ServerError(400, error.message);
+      }
       throw error;
     }
   }

@@ -34,8 +34,8 @@ export interface MetricSources {
   clientsByRoom(): Map<string, number>;
   /** Rooms hosted by this process, by room type. */
   roomsByType(): Map<string, number>;
-  /** Searching tickets per matchmaking pool (`region`, `mode`). */
-  queueDepths(): Promise<Array<{ region: string; mode: string; depth: number }>>;
+  /** Searching tickets per matchmaking pool (`game`, `region`, `mode`). */
+  queueDepths(): Promise<Array<{ game: string; region: string; mode: string; depth: number }>>;
 }
 
 /** Login outcomes as the HTTP edge sees them. */
@@ -46,7 +46,7 @@ export class Metrics {
   readonly tickDuration: Histogram<"room">;
   readonly snapshotDuration: Histogram;
   readonly staleInputs: Counter;
-  readonly timeToMatch: Histogram<"mode" | "region">;
+  readonly timeToMatch: Histogram<"game" | "mode" | "region">;
   readonly logins: Counter<"method" | "outcome">;
   readonly databaseErrors: Counter<"kind">;
   readonly redisErrors: Counter<"client">;
@@ -89,12 +89,12 @@ export class Metrics {
     new Gauge({
       name: `${METRIC_PREFIX}matchmaking_queue_depth`,
       help: "Players searching for a match, by pool (shared by all processes: aggregate with max, not sum)",
-      labelNames: ["mode", "pool_region"],
+      labelNames: ["game", "mode", "pool_region"],
       registers,
       async collect() {
         this.reset();
         for (const pool of (await self.sources?.queueDepths()) ?? []) {
-          this.set({ mode: pool.mode, pool_region: pool.region }, pool.depth);
+          this.set({ game: pool.game, mode: pool.mode, pool_region: pool.region }, pool.depth);
         }
       },
     });
@@ -119,7 +119,7 @@ export class Metrics {
     this.timeToMatch = new Histogram({
       name: `${METRIC_PREFIX}matchmaking_time_to_match_seconds`,
       help: "Time from a player's ticket to its match being formed",
-      labelNames: ["mode", "region"],
+      labelNames: ["game", "mode", "region"],
       buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
       registers,
     });

@@ -24,7 +24,7 @@ import { RecoveryService } from "./sessions/RecoveryService.ts";
 import { SessionService } from "./sessions/SessionService.ts";
 import { ChatService } from "./chat/ChatService.ts";
 import { type BlockStore, SqlBlockStore } from "./stores/BlockStore.ts";
-import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
+import { MatchLauncher } from "./matches/MatchLauncher.ts";
 import { LeaderboardService } from "./leaderboards/LeaderboardService.ts";
 import { SqlLeaderboardStore } from "./leaderboards/LeaderboardStore.ts";
 import { InMemoryRankIndex, RedisRankIndex } from "./leaderboards/RankIndex.ts";
@@ -37,7 +37,7 @@ import { RegionPlacement, type SubscribedProbe } from "./matches/RegionPlacement
 import { Metrics } from "./Metrics.ts";
 import { ObservedDatabase } from "./db/ObservedDatabase.ts";
 import { Matchmaker } from "./matchmaking/Matchmaker.ts";
-import { DEFAULT_SCHEDULE } from "./matchmaking/MatchmakerAlgorithm.ts";
+import { DEFAULT_SCHEDULE, parsePoolKey } from "./matchmaking/MatchmakerAlgorithm.ts";
 import { InMemoryTicketStore, RedisTicketStore } from "./matchmaking/TicketStore.ts";
 import { newId } from "./ids.ts";
 import { ObservedRedisPresence } from "./ObservedRedisPresence.ts";
@@ -93,7 +93,8 @@ export interface Services {
   results: PersistentMatchResults;
   resultStore: MatchResultStore;
   leaderboards: LeaderboardService;
-  arenas: ArenaLauncher;
+  /** Starts matches of any registered game (the matchmaker's, recovery's and tests'). */
+  arenas: MatchLauncher;
   matchmaker: Matchmaker;
   placement: RegionPlacement;
   /** This process' rooms and clients, counted exactly, with its caps (MAX_ROOMS, MAX_CCU). */
@@ -271,7 +272,7 @@ export async function createServices(
     },
   );
   results.start(RESULT_DRAIN_MS);
-  const arenas = new ArenaLauncher(matchSigner);
+  const arenas = new MatchLauncher(matchSigner, games);
   const ticketStore = redis === undefined ? new InMemoryTicketStore() : new RedisTicketStore(redis);
   const matchmaker = new Matchmaker(
     ticketStore,
@@ -285,11 +286,17 @@ export async function createServices(
       botFillSec: config.botFillSec,
       ticketTtlMs: 10_000,
       leaseTtlMs: 3_000,
+      games,
+      // Until ratings are kept per game: the account's rating is the default game's, every other key starts afresh.
+      ratingOf: async (playerId, key) => {
+        const player = key === games.defaultGame.id ? await stores.players.findById(playerId) : undefined;
+        return { rating: player?.rating ?? 1500, ratingDeviation: player?.ratingDeviation ?? 350 };
+      },
     },
     log.child({ component: "matchmaker" }),
     {
-      matched: (mode, region, waitedMs) => {
-        for (const ms of waitedMs) metrics.timeToMatch.observe({ mode, region }, ms / 1000);
+      matched: (game, mode, region, waitedMs) => {
+        for (const ms of waitedMs) metrics.timeToMatch.observe({ game, mode, region }, ms / 1000);
       },
       refused: (region, reason) => metrics.matchesRefused.inc({ region, reason }),
     },
@@ -318,10 +325,10 @@ export async function createServices(
     clientsByRoom: () => load.clientsByRoom(),
     roomsByType: () => load.roomsByType(),
     queueDepths: async () => {
-      const depths: Array<{ region: string; mode: string; depth: number }> = [];
+      const depths: Array<{ game: string; region: string; mode: string; depth: number }> = [];
       for (const pool of await ticketStore.pools()) {
-        const [region = "", mode = ""] = pool.split(":");
-        depths.push({ region, mode, depth: await ticketStore.size(pool) });
+        const key = parsePoolKey(pool);
+        if (key !== undefined) depths.push({ ...key, depth: await ticketStore.size(pool) });
       }
       return depths;
     },

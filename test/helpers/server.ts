@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import { defineArena, type RoomClasses } from "../../arena.config.ts";
 import { loadConfig, type ResolvedConfig } from "../../src/config.ts";
 import type { DatabaseKind } from "../../src/services/db/Database.ts";
+import type { GameRegistry } from "../../src/services/games/GameDefinition.ts";
 import { createServices, type Services } from "../../src/services/createServices.ts";
 import { createScratchPostgres } from "./databases.ts";
 import type { Logger } from "../../src/logger.ts";
@@ -30,6 +31,8 @@ export interface BootOptions {
   databaseUrl?: (scratchUrl: string) => string;
   /** The services' logger (default: the silent test logger); see captureLogger(). */
   logger?: Logger;
+  /** The games served (default: the registered ones); a test game's room goes in `extraRooms` under its id. */
+  games?: GameRegistry;
 }
 
 export interface TestServer {
@@ -70,6 +73,7 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
   const services = await createServices(
     scratch === undefined ? { ...config, dataDir: await makeTempDir() } : config,
     options.logger ?? testLogger,
+    options.games,
   );
   // The definition is @colyseus/tools' ConfigOptions minus its phantom type fields ("~rooms", "~routes").
   const definition = defineArena(services, options.extraRooms) as unknown as Parameters<typeof boot>[0];

@@ -246,12 +246,13 @@ describe("the /matchmake contract [pglite, in-process]", function () {
   }
 
   it("a bad mode or region is 400 at the HTTP step, naming the field", async () => {
-    await refusedWith(
+    const badMode = await refusedWith(
       await matchmake(RoomName.Matchmaking, { mode: "battle" }, { token }),
       400,
       "INVALID_INPUT",
       "mode",
     );
+    assert.match(badMode.error.message, /duel, ffa, squad/, "the default game's modes are listed");
     await refusedWith(
       await matchmake(RoomName.Matchmaking, { mode: "duel", region: "mars" }, { token }),
       400,
@@ -270,6 +271,30 @@ describe("the /matchmake contract [pglite, in-process]", function () {
       "INVALID_INPUT",
       "channel",
     );
+  });
+
+  it("an unknown game, or a mode the game does not have, is 400 at the HTTP step naming the option", async () => {
+    const game = await refusedWith(
+      await matchmake(RoomName.Matchmaking, { game: "chess", mode: "duel" }, { token }),
+      400,
+      "INVALID_INPUT",
+      "game",
+    );
+    assert.match(game.error.message, /arena/, "the registered games are listed");
+    const mode = await refusedWith(
+      await matchmake(RoomName.Matchmaking, { game: "arena", mode: "trios" }, { token }),
+      400,
+      "INVALID_INPUT",
+      "mode",
+    );
+    assert.match(mode.error.message, /arena has the modes duel, ffa, squad/);
+    for (const options of [
+      { game: 7, mode: "duel" },
+      { game: "", mode: "duel" },
+      { game: "x".repeat(40), mode: "duel" },
+    ]) {
+      await refusedWith(await matchmake(RoomName.Matchmaking, options, { token }), 400, "INVALID_INPUT", "game");
+    }
   });
 
   it("a null, array, scalar or malformed body is 400 naming the body", async () => {

@@ -42,7 +42,11 @@ describe("metrics [postgres, redis]", function () {
     const search = await sdkFor(server, player.accessToken).joinOrCreate(RoomName.Matchmaking, { mode: "duel" });
     search.onMessage("*", () => {});
     const queued = await (await fetch(`${server.baseUrl}/metrics`)).text();
-    assert.equal(sample(queued, "arena_matchmaking_queue_depth", { mode: "duel", pool_region: "eu" }), 1);
+    assert.equal(
+      sample(queued, "arena_matchmaking_queue_depth", { game: "arena", mode: "duel", pool_region: "eu" }),
+      1,
+      "a search without game is counted in the default game's pool",
+    );
 
     // BOT_FILL_SEC=1: a bot joins the duel after a second.
     const seat = await search.waitForMessage("seat", 15_000);
@@ -81,7 +85,10 @@ describe("metrics [postgres, redis]", function () {
     assert.ok((sample(text, "arena_tick_duration_seconds_count", { room: "arena" }) ?? 0) >= 20, "ticks observed");
     assert.ok((sample(text, "arena_snapshot_duration_seconds_count") ?? 0) >= 3, "snapshots observed");
     assert.ok((sample(text, "arena_ws_bytes_sent_total", { room: "arena" }) ?? 0) > 500, "patches were sent");
-    assert.equal(sample(text, "arena_matchmaking_time_to_match_seconds_count", { mode: "duel", region: "eu" }), 1);
+    assert.equal(
+      sample(text, "arena_matchmaking_time_to_match_seconds_count", { game: "arena", mode: "duel", region: "eu" }),
+      1,
+    );
     assert.ok((sample(text, "arena_matchmaking_time_to_match_seconds_sum", { mode: "duel" }) ?? 0) >= 1);
     assert.equal(sample(text, "arena_logins_total", { method: "guest", outcome: "success" }), 1);
     assert.equal(sample(text, "arena_logins_total", { method: "login", outcome: "failure" }), 1);

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
+import { arena } from "../../src/games/arena/index.ts";
 import { CloseCode } from "../../src/protocol.ts";
+import { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
+import { type GameDefinition, GameRegistry } from "../../src/services/games/GameDefinition.ts";
 import { Matchmaker } from "../../src/services/matchmaking/Matchmaker.ts";
-import { DEFAULT_SCHEDULE } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";
+import { DEFAULT_SCHEDULE, poolKey } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";
 import { InMemoryTicketStore } from "../../src/services/matchmaking/TicketStore.ts";
 import { testLogger } from "../helpers/logger.ts";
 import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
@@ -10,6 +13,18 @@ import { bootTestServer, type Registered, registerPlayer, sdkFor, type TestServe
 function nextMessage<T = Record<string, unknown>>(room: ClientRoom, type: string, timeoutMs = 10_000): Promise<T> {
   return room.waitForMessage(type, timeoutMs) as Promise<T>;
 }
+
+/**
+ * A second game for these suites: one duel mode without bot fill, played in an arena room registered under its own
+ * id (any room class will do: what is tested is which room the seat leads into).
+ */
+const skirmish: GameDefinition = {
+  id: "skirmish",
+  title: "Skirmish (test)",
+  room: ArenaRoom,
+  modes: [{ id: "duel", players: 2, teams: 2 }],
+};
+const TWO_GAMES = { games: new GameRegistry([arena, skirmish]), extraRooms: { skirmish: ArenaRoom } };
 
 async function search(server: TestServer, player: Registered, options: Record<string, unknown>): Promise<ClientRoom> {
   const room = await sdkFor(server, player.accessToken).joinOrCreate("matchmaking", options);
@@ -25,7 +40,7 @@ for (const setup of [
     this.timeout(60_000);
     let server: TestServer;
     before(async () => {
-      server = await bootTestServer({ ...setup, env: { BOT_FILL_SEC: "0", REGIONS: "local,eu" } });
+      server = await bootTestServer({ ...setup, ...TWO_GAMES, env: { BOT_FILL_SEC: "0", REGIONS: "local,eu" } });
     });
     after(() => server.close());
     afterEach(() => server.colyseus.cleanup());
@@ -41,6 +56,42 @@ for (const setup of [
         search(server, p, { mode: "duel", region: "mars" }),
         (e: { code?: number }) => e.code === 400,
       );
+      await assert.rejects(
+        search(server, p, { game: "chess", mode: "duel" }),
+        (e: { code?: number; message?: string }) =>
+          e.code === 400 && /game: must be one of arena, skirmish/.test(e.message ?? ""),
+      );
+      await assert.rejects(
+        search(server, p, { game: "skirmish", mode: "ffa" }),
+        (e: { code?: number; message?: string }) =>
+          e.code === 400 && /skirmish has the modes duel/.test(e.message ?? ""),
+        "ffa is a mode of the arena, not of this game",
+      );
+    });
+
+    it("a join without game searches the default game; searchers of two games never meet", async () => {
+      const [a, b, c, d] = await Promise.all([1, 2, 3, 4].map(() => registerPlayer(server)));
+      const roomA = await search(server, a!, { game: "skirmish", mode: "duel" });
+      const roomB = await search(server, b!, { mode: "duel" });
+      const status = await nextMessage<{ queued: number }>(roomB, "status");
+      assert.equal(status.queued, 1, "the arena's duel pool holds only B");
+      await Promise.all(
+        [roomA, roomB].map((room) =>
+          assert.rejects(nextMessage(room, "seat", 1500), /timed out/, "not matched together"),
+        ),
+      );
+      const roomC = await search(server, c!, { game: "skirmish", mode: "duel" });
+      const roomD = await search(server, d!, { game: "arena", mode: "duel" });
+      const seats = await Promise.all([roomA, roomB, roomC, roomD].map((room) => nextMessage(room, "seat")));
+      await Promise.all([roomA, roomB, roomC, roomD].map((room) => room.leave()));
+      const joined = [];
+      for (const seat of seats) joined.push(await sdkFor(server).consumeSeatReservation(seat as never));
+      const [inA, inB, inC, inD] = joined as [ClientRoom, ClientRoom, ClientRoom, ClientRoom];
+      assert.equal(inA.roomId, inC.roomId);
+      assert.equal(inA.name, "skirmish", "the seat leads into the game's room");
+      assert.equal(inB.roomId, inD.roomId);
+      assert.equal(inB.name, "arena", "a join without game searched the arena's duel");
+      await Promise.all(joined.map((room) => room.leave()));
     });
 
     it("two players searching a duel each get a seat for the same arena and join it by the seat", async () => {
@@ -154,6 +205,8 @@ for (const setup of [
           botFillSec: 0,
           ticketTtlMs: 60_000,
           leaseTtlMs: 5_000,
+          games: server.services.games,
+          ratingOf: async () => ({ rating: 1500, ratingDeviation: 100 }),
         },
         testLogger,
       );
@@ -164,7 +217,7 @@ for (const setup of [
       store.victim = players[1]!.player.id; // in the pair the oldest ticket is matched with
       const first = await matchmaker.process(now + 10);
       assert.deepEqual(first, [], "the claim failed: nobody matched with the cancelled player");
-      const queued = (await store.list("local:duel", now + 10)).map((t) => t.playerId).sort();
+      const queued = (await store.list(poolKey("arena", "local", "duel"), now + 10)).map((t) => t.playerId).sort();
       assert.deepEqual(queued, [players[0]!.player.id, players[2]!.player.id].sort(), "the others stay queued");
       const second = await matchmaker.process(now + 20);
       assert.deepEqual(second.flatMap((m) => m.teams.flat().map((t) => t.playerId)).sort(), queued);
@@ -176,7 +229,7 @@ describe("matchmaking bot fill [pglite, in-process]", function () {
   this.timeout(30_000);
   let server: TestServer;
   before(async () => {
-    server = await bootTestServer({ database: "pglite", redis: false, env: { BOT_FILL_SEC: "1" } });
+    server = await bootTestServer({ database: "pglite", redis: false, ...TWO_GAMES, env: { BOT_FILL_SEC: "1" } });
   });
   after(() => server.close());
 
@@ -192,5 +245,14 @@ describe("matchmaking bot fill [pglite, in-process]", function () {
     assert.equal(players.length, 4);
     assert.equal(players.filter((player) => player.bot).length, 3);
     await arena.leave();
+  });
+
+  it("a lone searcher of a mode without bot fill keeps searching past BOT_FILL_SEC", async () => {
+    const p = await registerPlayer(server);
+    const room = await search(server, p, { game: "skirmish", mode: "duel" });
+    await assert.rejects(nextMessage(room, "seat", 3000), /timed out/);
+    const status = await nextMessage<{ waitedMs: number }>(room, "status");
+    assert.ok(status.waitedMs >= 2500, `still searching after ${status.waitedMs} ms`);
+    await room.leave();
   });
 });

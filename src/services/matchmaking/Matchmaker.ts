@@ -1,13 +1,16 @@
 /**
- * The matchmaker service: tickets in, seats out. `process(now)` runs one pass over every pool whose lease this
- * process holds (or takes): list the live tickets, form matches (MatchmakerAlgorithm), claim each match's tickets
- * atomically under the lease, launch its arena, and deliver each player's seat on the presence channel of that
- * player, which the process holding the player's matchmaking connection listens to. A timer only calls
- * `process(Date.now())`; tests call it with their own clock.
+ * The matchmaker service: tickets in, seats out, for every registered game. A search names a game (default: the
+ * default game) and one of its modes; the pools are per game × region × mode, so games never mix. `process(now)`
+ * runs one pass over every pool whose lease this process holds (or takes): list the live tickets, form matches
+ * with the pool's mode definition (MatchmakerAlgorithm), claim each match's tickets atomically under the lease,
+ * launch the game's room, and deliver each player's seat on the presence channel of that player, which the process
+ * holding the player's matchmaking connection listens to. A timer only calls `process(Date.now())`; tests call it
+ * with their own clock.
  */
 import type { Presence } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
-import type { ArenaLauncher, SeatReservation } from "../matches/ArenaLauncher.ts";
+import { type GameDefinition, type GameRegistry, type ModeDefinition, ratingKey } from "../games/GameDefinition.ts";
+import type { MatchLauncher, SeatReservation } from "../matches/MatchLauncher.ts";
 import { RegionFullError } from "../matches/RegionPlacement.ts";
 import type { RosterEntry } from "../matches/MatchTicket.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
@@ -15,7 +18,7 @@ import {
   type ExpansionSchedule,
   type FormedMatch,
   matchPool,
-  type Mode,
+  parsePoolKey,
   poolKey,
   ratingWindow,
   type Ticket,
@@ -35,7 +38,14 @@ export interface MatchmakerOptions {
   ticketTtlMs: number;
   /** How long a pool lease lasts without renewal. */
   leaseTtlMs: number;
+  /** The games searched for: their modes give each pool its seats, teams and bot fill. */
+  games: GameRegistry;
+  /** A player's rating under a rating key (see GameDefinition's ratingKey): a ticket carries the searched game's. */
+  ratingOf: RatingOf;
 }
+
+/** A player's rating and deviation under a rating key; a player never rated under it has the initial rating. */
+export type RatingOf = (playerId: string, key: string) => Promise<{ rating: number; ratingDeviation: number }>;
 
 /** What a searching player's channel carries: its seat, or why its formed match could not start (it stays queued). */
 export type SeatDelivery =
@@ -44,7 +54,7 @@ export type SeatDelivery =
 
 /** What the matchmaker reports to the metrics. */
 export interface MatchmakerObserver {
-  matched(mode: Mode, region: string, waitedMs: readonly number[]): void;
+  matched(game: string, mode: string, region: string, waitedMs: readonly number[]): void;
   refused(region: string, reason: RegionFullError["reason"]): void;
 }
 
@@ -64,6 +74,39 @@ export class UnknownRegionError extends Error {
     super(`region must be one of ${regions.join(", ")}`);
     this.name = "UnknownRegionError";
   }
+}
+
+/** A search for a game that is not registered, or a mode its game does not have. `field` names the option at fault. */
+export class UnknownSearchError extends Error {
+  constructor(
+    readonly field: "game" | "mode",
+    message: string,
+  ) {
+    super(message);
+    this.name = "UnknownSearchError";
+  }
+}
+
+/**
+ * The game and mode a search is for; a search without `game` is for the default game (clients written before
+ * games were plug-ins send none). Run at the HTTP step by the matchmaking room and again by `enqueue`.
+ * @throws UnknownSearchError
+ */
+export function searchedFor(
+  games: GameRegistry,
+  search: { game?: string | undefined; mode: string },
+): { game: GameDefinition; mode: ModeDefinition } {
+  const game = search.game === undefined ? games.defaultGame : games.get(search.game);
+  if (game === undefined) {
+    const ids = games.list().map((g) => g.id);
+    throw new UnknownSearchError("game", `game: must be one of ${ids.join(", ")}`);
+  }
+  const mode = game.modes.find((m) => m.id === search.mode);
+  if (mode === undefined) {
+    const ids = game.modes.map((m) => m.id);
+    throw new UnknownSearchError("mode", `mode: ${game.id} has the modes ${ids.join(", ")}`);
+  }
+  return { game, mode };
 }
 
 export class AlreadyQueuedError extends Error {
@@ -86,7 +129,7 @@ export class Matchmaker {
 
   constructor(
     private readonly store: TicketStore,
-    private readonly launcher: ArenaLauncher,
+    private readonly launcher: MatchLauncher,
     private readonly presence: Presence,
     private readonly players: PlayerStore,
     private readonly options: MatchmakerOptions,
@@ -104,26 +147,36 @@ export class Matchmaker {
   }
 
   /**
-   * Builds the player's ticket from its stored rating (region: the requested one, else the player's) and queues it.
-   * @throws UnknownRegionError, AlreadyQueuedError
+   * Builds the player's ticket for the game (default: the default game) and mode searched, with its rating under
+   * that game's rating key (region: the requested one, else the player's), and queues it.
+   * @throws UnknownSearchError, UnknownRegionError, AlreadyQueuedError
    */
   async enqueue(
-    player: { playerId: string; mode: Mode; region?: string; familyId?: string },
+    player: {
+      playerId: string;
+      game?: string | undefined;
+      mode: string;
+      region?: string | undefined;
+      familyId?: string | undefined;
+    },
     now: number,
   ): Promise<Ticket> {
+    const { game, mode } = searchedFor(this.options.games, player);
     const record = await this.players.findById(player.playerId);
     if (record === undefined) throw new Error(`unknown player ${player.playerId}`);
     const region = player.region ?? record.region;
     if (!this.options.regions.includes(region)) throw new UnknownRegionError(this.options.regions);
+    const { rating, ratingDeviation } = await this.options.ratingOf(record.id, ratingKey(game, mode.id));
     // A player whose match was cancelled because others did not show up keeps its place in the queue.
     const since = await this.store.takeRememberedWait(record.id);
     const ticket: Ticket = {
       playerId: record.id,
       username: record.username,
-      rating: record.rating,
-      ratingDeviation: record.ratingDeviation,
+      rating,
+      ratingDeviation,
+      game: game.id,
       region,
-      mode: player.mode,
+      mode: mode.id,
       enqueuedAt: since !== undefined && since < now ? since : now,
       ...(player.familyId === undefined ? {} : { familyId: player.familyId }),
     };
@@ -166,7 +219,7 @@ export class Matchmaker {
     return {
       waitedMs: Math.max(0, now - ticket.enqueuedAt),
       ratingWindow: Math.round(ratingWindow(ticket, now, this.options.schedule)),
-      queued: await this.store.size(poolKey(ticket.region, ticket.mode)),
+      queued: await this.store.size(poolKey(ticket.game, ticket.region, ticket.mode)),
     };
   }
 
@@ -177,6 +230,8 @@ export class Matchmaker {
     try {
       const formed: FormedMatch[] = [];
       for (const pool of await this.store.pools()) {
+        const mode = this.modeOf(pool);
+        if (mode === undefined) continue;
         const lease = await this.store.lease(pool, this.options.owner, this.options.leaseTtlMs, this.leases.get(pool));
         if (lease === undefined) {
           this.leases.delete(pool);
@@ -185,7 +240,7 @@ export class Matchmaker {
         this.leases.set(pool, lease);
         if ((this.restingUntil.get(pool) ?? 0) > now) continue;
         const tickets = await this.store.list(pool, now);
-        for (const match of matchPool(tickets, now, this.options.schedule, this.options.botFillSec)) {
+        for (const match of matchPool(tickets, mode, now, this.options.schedule, this.options.botFillSec)) {
           const ids = match.teams.flat().map((t) => t.playerId);
           const claim = await this.store.claim(pool, ids, lease);
           if (claim === "fenced") {
@@ -208,42 +263,42 @@ export class Matchmaker {
   }
 
   /**
-   * Teams: one per player in duel and ffa; in squad the balanced teams of the algorithm, or, when bots fill the
-   * match, humans and then bots alternating between the two teams.
+   * The mode of a pool, or undefined for a pool of no registered game and mode (a game removed while its players
+   * searched, or a pool key of an older layout): such a pool is left alone and its tickets expire.
    */
+  private modeOf(pool: string): ModeDefinition | undefined {
+    const key = parsePoolKey(pool);
+    return key === undefined ? undefined : this.options.games.mode(key.game, key.mode);
+  }
+
+  /** The match's seats in order, with their teams as the algorithm formed them; bots are `bot:1`, `bot:2`… */
   private roster(match: FormedMatch): RosterEntry[] {
-    const squad = match.mode === "squad";
-    const balanced = squad && match.bots === 0;
-    const humans: RosterEntry[] = match.teams.flatMap((team, teamIndex) =>
-      team.map((t) => ({
-        playerId: t.playerId,
-        username: t.username,
-        team: teamIndex,
+    let bots = 0;
+    return match.seats.map(({ ticket, team }): RosterEntry => {
+      if (ticket === undefined) {
+        bots += 1;
+        return { playerId: `bot:${bots}`, username: `bot ${bots}`, team, bot: true };
+      }
+      return {
+        playerId: ticket.playerId,
+        username: ticket.username,
+        team,
         bot: false,
-        queuedSince: t.enqueuedAt,
-        ...(t.familyId === undefined ? {} : { familyId: t.familyId }),
-      })),
-    );
-    const seats = [
-      ...humans,
-      ...Array.from({ length: match.bots }, (_, i) => ({
-        playerId: `bot:${i + 1}`,
-        username: `bot ${i + 1}`,
-        team: 0,
-        bot: true,
-      })),
-    ];
-    return seats.map((seat, i) => (balanced ? seat : { ...seat, team: squad ? i % 2 : i }));
+        queuedSince: ticket.enqueuedAt,
+        ...(ticket.familyId === undefined ? {} : { familyId: ticket.familyId }),
+      };
+    });
   }
 
   /**
-   * Launches the arena and delivers seats; on failure the players go back to the front of the queue. False when
+   * Launches the game's room and delivers seats; on failure the players go back to the front of the queue. False when
    * the match's region has no room: its players are told, and the pool rests a moment.
    */
   private async launch(match: FormedMatch, now: number): Promise<boolean> {
     const tickets = match.teams.flat();
     try {
       const launched = await this.launcher.launch({
+        game: match.game,
         mode: match.mode,
         region: match.region,
         roster: this.roster(match),
@@ -260,6 +315,7 @@ export class Matchmaker {
       this.log.info(
         {
           sessionId: launched.sessionId,
+          game: match.game,
           mode: match.mode,
           region: match.region,
           players: tickets.length,
@@ -269,6 +325,7 @@ export class Matchmaker {
         "match formed",
       );
       this.observer?.matched(
+        match.game,
         match.mode,
         match.region,
         tickets.map((ticket) => now - ticket.enqueuedAt),
@@ -278,13 +335,13 @@ export class Matchmaker {
       for (const ticket of tickets) await this.store.add(ticket, this.options.ticketTtlMs, now);
       if (!(error instanceof RegionFullError)) {
         this.log.error(
-          { err: error, mode: match.mode, region: match.region },
+          { err: error, game: match.game, mode: match.mode, region: match.region },
           "could not start a match; requeueing its players",
         );
         return true;
       }
       this.log.warn(
-        { mode: match.mode, region: match.region, reason: error.reason },
+        { game: match.game, mode: match.mode, region: match.region, reason: error.reason },
         "no server of the region can host the match; its players stay queued",
       );
       this.observer?.refused(match.region, error.reason);

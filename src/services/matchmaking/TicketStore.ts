@@ -1,8 +1,8 @@
 /**
- * Where matchmaking tickets wait: pools per (region, mode), one live ticket per player, a TTL refreshed by the
- * process holding the player's connection (tickets of a dead process expire), atomic claims for a formed match
- * (a cancelled ticket makes the claim fail, so a cancelled player is never matched), and per-pool leases with
- * fencing so one process at a time runs a pool's pass. In Redis when REDIS_URL is set; in memory otherwise.
+ * Where matchmaking tickets wait: pools per (game, region, mode) (see poolKey), one live ticket per player whatever
+ * the game, a TTL refreshed by the process holding the player's connection (tickets of a dead process expire), atomic
+ * claims for a formed match (a cancelled ticket makes the claim fail, so a cancelled player is never matched), and
+ * per-pool leases with fencing so one process at a time runs a pool's pass. In Redis when REDIS_URL is set; in memory otherwise.
  */
 import type { Redis } from "ioredis";
 import { poolKey, type Ticket } from "./MatchmakerAlgorithm.ts";
@@ -76,7 +76,7 @@ export class InMemoryTicketStore implements TicketStore {
       if (stored !== undefined && stored.expiresAt > now) return false;
       this.remove(existing, ticket.playerId);
     }
-    const pool = poolKey(ticket.region, ticket.mode);
+    const pool = poolKey(ticket.game, ticket.region, ticket.mode);
     let tickets = this.byPool.get(pool);
     if (tickets === undefined) {
       tickets = new Map();
@@ -238,16 +238,18 @@ redis.call('SET', KEYS[1], token, 'PX', ARGV[2])
 return token`;
 
 /**
- * Redis layout (all keys under `arena:mm:`): `t:<pool>` hash playerId → ticket JSON; `e:<pool>` sorted set
- * playerId → expiry (ms); `p:<playerId>` → its pool (one live ticket per player; expires with the TTL), or for
- * {@link CLAIMED_MARK_MS} after a claim a mark saying the player is being seated; `pools` set; `w:<playerId>` → remembered waiting start (after a cancelled match); `lease:<pool>` → `<owner>:<epoch>` with a TTL; `epoch:<pool>` counter (the fencing token).
+ * Redis layout (all keys under `arena:mm:`, `<pool>` being `<game>:<region>:<mode>`): `t:<pool>` hash playerId →
+ * ticket JSON; `e:<pool>` sorted set playerId → expiry (ms); `p:<playerId>` → its pool (one live ticket per player;
+ * expires with the TTL), or for {@link CLAIMED_MARK_MS} after a claim a mark saying the player is being seated;
+ * `pools` set; `w:<playerId>` → remembered waiting start (after a cancelled match); `lease:<pool>` →
+ * `<owner>:<epoch>` with a TTL; `epoch:<pool>` counter (the fencing token).
  * Every multi-key change is one Lua script, so it is atomic.
  */
 export class RedisTicketStore implements TicketStore {
   constructor(private readonly redis: Redis) {}
 
   async add(ticket: Ticket, ttlMs: number, now: number): Promise<boolean> {
-    const pool = poolKey(ticket.region, ticket.mode);
+    const pool = poolKey(ticket.game, ticket.region, ticket.mode);
     const added = await this.redis.eval(
       ADD,
       4,
