@@ -1,6 +1,7 @@
 /**
- * Builds every service from the resolved configuration: the database (PostgreSQL or PGlite, migrated), the stores,
- * and presence/driver (Redis or in-process). Called once, by the composition root (src/index.ts) or by a test.
+ * Builds every service from the resolved configuration and the registered games: the database (PostgreSQL or
+ * PGlite, migrated), the stores, and presence/driver (Redis or in-process). Called once, by the composition root
+ * (src/index.ts, which hands it src/games' registry: services import no game or room) or by a test.
  */
 import { LocalDriver, LocalPresence, matchMaker, type Presence } from "@colyseus/core";
 import path from "node:path";
@@ -23,7 +24,8 @@ import { SessionService } from "./sessions/SessionService.ts";
 import { ChatService } from "./chat/ChatService.ts";
 import { type BlockStore, SqlBlockStore } from "./stores/BlockStore.ts";
 import { ArenaLauncher } from "./matches/ArenaLauncher.ts";
-import { LeaderboardService } from "./leaderboards/LeaderboardService.ts";
+import type { GameRegistry } from "./games/GameDefinition.ts";
+import { boardDefinitions, LeaderboardService } from "./leaderboards/LeaderboardService.ts";
 import { SqlLeaderboardStore } from "./leaderboards/LeaderboardStore.ts";
 import { InMemoryRankIndex, RedisRankIndex } from "./leaderboards/RankIndex.ts";
 import { MatchResultStore } from "./results/MatchResultStore.ts";
@@ -44,6 +46,7 @@ import { RetentionService } from "./RetentionService.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
+import { type RatingStore, SqlRatingStore } from "./stores/RatingStore.ts";
 import { type RefreshTokenStore, SqlRefreshTokenStore } from "./stores/RefreshTokenStore.ts";
 
 /** How often each process runs a matchmaking pass over the pools it leases. */
@@ -66,11 +69,15 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   sessions: GameSessionStore;
   chat: ChatMessageStore;
+  /** Ratings per player and rating key (the matchmaker searches by the rating of the game searched). */
+  ratings: RatingStore;
 }
 
 export interface Services {
   config: ResolvedConfig;
   log: Logger;
+  /** The registered games: their rooms, modes, boards, rating keys and result policies. */
+  games: GameRegistry;
   db: Database;
   stores: Stores;
   /** Handed to Colyseus, which shuts it down with the server. */
@@ -151,7 +158,7 @@ function observeRedis(
   });
 }
 
-export async function createServices(config: ResolvedConfig, log: Logger): Promise<Services> {
+export async function createServices(config: ResolvedConfig, log: Logger, games: GameRegistry): Promise<Services> {
   const metrics = new Metrics({ region: config.region, processId: () => matchMaker.processId });
   const db = new ObservedDatabase(await openDatabase(config, log.child({ component: "database" })), (kind) =>
     metrics.databaseErrors.inc({ kind }),
@@ -213,6 +220,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     refreshTokens: new SqlRefreshTokenStore(db),
     sessions: new SqlGameSessionStore(db),
     chat: new SqlChatMessageStore(db),
+    ratings: new SqlRatingStore(db, games.defaultGame.id),
   };
   const connections = new LiveConnections(presence, log.child({ component: "connections" }));
   await connections.start();
@@ -243,9 +251,9 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
     redis === undefined ? new InMemoryRankIndex() : new RedisRankIndex(redis),
     log.child({ component: "leaderboards" }),
   );
-  await leaderboards.init();
+  await leaderboards.init(boardDefinitions(games));
   leaderboards.start(LEADERBOARD_PASS_MS);
-  const resultStore = new MatchResultStore(db, leaderboards);
+  const resultStore = new MatchResultStore(db, leaderboards, games, stores.ratings);
   const results = new PersistentMatchResults(
     resultStore,
     leaderboards,
@@ -342,6 +350,7 @@ export async function createServices(config: ResolvedConfig, log: Logger): Promi
   return {
     config,
     log,
+    games,
     db,
     stores,
     chat,

@@ -71,9 +71,9 @@ describe("result journal drain and refusals [postgres, redis]", function () {
             },
           }),
         );
-        const { db, leaderboards } = server.services;
+        const { db, leaderboards, games } = server.services;
         sink = new PersistentMatchResults(
-          new MatchResultStore(db, leaderboards),
+          new MatchResultStore(db, leaderboards, games),
           leaderboards,
           journal,
           log,
