@@ -11,6 +11,7 @@ import type { Application } from "express";
 import { WebSocketTransport } from "@colyseus/ws-transport";
 import { defineArena } from "../arena.config.ts";
 import { loadConfig, type ResolvedConfig } from "../src/config.ts";
+import { GAMES } from "../src/games/index.ts";
 import { createLogger } from "../src/logger.ts";
 import { createServices, type Services } from "../src/services/createServices.ts";
 
@@ -36,7 +37,7 @@ export async function startBenchServer(
     // Bench clients on loopback tell themselves apart by X-Forwarded-For, as clients behind a proxy would.
     TRUSTED_PROXIES: "127.0.0.1,::1",
   }) as ResolvedConfig;
-  const services = await createServices(config, createLogger(config.logLevel));
+  const services = await createServices(config, createLogger(config.logLevel), GAMES);
   const definition = defineArena(services);
   const server: Server = defineServer({
     rooms: definition.rooms,

@@ -8,6 +8,7 @@ import { defineServer } from "@colyseus/core";
 import { defineArena } from "../arena.config.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { resolveDevSecrets } from "./devSecrets.ts";
+import { GAMES } from "./games/index.ts";
 import { createLogger } from "./logger.ts";
 import { createServices } from "./services/createServices.ts";
 import { withTimeout } from "./services/db/Database.ts";
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
 
   let services: Awaited<ReturnType<typeof createServices>>;
   try {
-    services = await createServices(config, log);
+    services = await createServices(config, log, GAMES);
   } catch (error) {
     // ioredis gives up on a command after its retries with this error: Redis is what cannot be reached.
     const redisDown = config.redisUrl !== undefined && (error as Error).name === "MaxRetriesPerRequestError";

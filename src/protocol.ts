@@ -223,15 +223,27 @@ export interface RoomErrorPayload {
   message: string;
 }
 
+/** A player's standing under one rating key (a game's id, or `<game>:<mode>` for a mode rated on its own). */
+export interface RatingJson {
+  rating: number;
+  ratingDeviation: number;
+  wins: number;
+  losses: number;
+  draws: number;
+}
+
 /** `player` of the HTTP contract (../shared/API.md): what /auth, /players/me and PATCH /players/me answer. */
 export interface PlayerJson {
   id: string;
   username: string;
   region: string;
+  /** The default game's rating (the account's rating before games were plug-ins), as are wins and losses. */
   rating: number;
   ratingDeviation: number;
   wins: number;
   losses: number;
   guest: boolean;
   currentSessionId: string | null;
+  /** Every rating key of every registered game; the starting rating for keys the player has not played yet. */
+  ratings: Record<string, RatingJson>;
 }

@@ -4,11 +4,11 @@ import type { AuthResult, AuthService } from "../services/auth/AuthService.ts";
 import { principalOf, requireAuth } from "./authMiddleware.ts";
 import { clientIp } from "./clientAddress.ts";
 import { parse } from "./validate.ts";
-import { playerJson } from "./views.ts";
+import type { PlayerViews } from "./views.ts";
 
-function authJson(result: AuthResult) {
+async function authJson(result: AuthResult, views: PlayerViews) {
   return {
-    player: playerJson(result.player),
+    player: await views.player(result.player),
     accessToken: result.accessToken,
     refreshToken: result.refreshToken,
     expiresIn: result.expiresIn,
@@ -16,22 +16,22 @@ function authJson(result: AuthResult) {
 }
 
 /** POST /auth/register, /login, /guest, /refresh, /logout, /link. */
-export function authRoutes(auth: AuthService): Router {
+export function authRoutes(auth: AuthService, views: PlayerViews): Router {
   const router = Router();
 
   router.post("/register", async (req, res) => {
     const body = parse(RegisterBody, req.body);
-    res.status(201).json(authJson(await auth.register(body, clientIp(req))));
+    res.status(201).json(await authJson(await auth.register(body, clientIp(req)), views));
   });
 
   router.post("/login", async (req, res) => {
     const body = parse(LoginBody, req.body);
-    res.json(authJson(await auth.login(body, clientIp(req))));
+    res.json(await authJson(await auth.login(body, clientIp(req)), views));
   });
 
   router.post("/guest", async (req, res) => {
     const body = parse(GuestBody, req.body);
-    res.json(authJson(await auth.guest(body, clientIp(req))));
+    res.json(await authJson(await auth.guest(body, clientIp(req)), views));
   });
 
   router.post("/refresh", async (req, res) => {
@@ -47,7 +47,7 @@ export function authRoutes(auth: AuthService): Router {
 
   router.post("/link", requireAuth(auth), async (req, res) => {
     const body = parse(LinkBody, req.body);
-    res.json(playerJson(await auth.link(principalOf(res), body)));
+    res.json(await views.player(await auth.link(principalOf(res), body)));
   });
 
   return router;

@@ -18,6 +18,7 @@ import { loginMetrics, metricsRoute } from "./metricsRoutes.ts";
 import { clientAddress, TrustedProxies } from "./clientAddress.ts";
 import { playerRoutes } from "./playerRoutes.ts";
 import { sessionRoutes } from "./sessionRoutes.ts";
+import { PlayerViews } from "./views.ts";
 
 export const BODY_LIMIT = "16kb";
 
@@ -69,8 +70,12 @@ export function installHttp(app: Application, services: Services): void {
     });
   });
 
-  app.use("/auth", loginMetrics(services.metrics), authRoutes(services.auth));
-  app.use("/players", playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat));
+  const views = new PlayerViews(services.stores.ratings, services.games);
+  app.use("/auth", loginMetrics(services.metrics), authRoutes(services.auth, views));
+  app.use(
+    "/players",
+    playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat, views),
+  );
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
   app.use("/sessions", sessionRoutes(services.sessions, services.auth));
   app.use(["/admin", "/colyseus"], refuseCrossSite());

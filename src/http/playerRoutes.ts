@@ -6,7 +6,7 @@ import type { ChatService } from "../services/chat/ChatService.ts";
 import type { PlayerStore } from "../services/stores/PlayerStore.ts";
 import { principalOf, requireAuth } from "./authMiddleware.ts";
 import { parse } from "./validate.ts";
-import { playerJson, publicProfile } from "./views.ts";
+import type { PlayerViews } from "./views.ts";
 
 /** GET/PATCH /players/me, GET /players/:id, POST/DELETE /players/me/blocks. */
 export function playerRoutes(
@@ -14,6 +14,7 @@ export function playerRoutes(
   players: PlayerStore,
   regions: readonly string[],
   chat: ChatService,
+  views: PlayerViews,
 ): Router {
   const router = Router();
 
@@ -34,7 +35,7 @@ export function playerRoutes(
   router.get("/me", requireAuth(auth), async (_req, res) => {
     const player = await players.findById(principalOf(res).playerId);
     if (player === undefined) throw new AppError(ErrorCode.NotFound, "player not found");
-    res.json(playerJson(player));
+    res.json(await views.player(player));
   });
 
   router.patch("/me", requireAuth(auth), async (req, res) => {
@@ -44,13 +45,13 @@ export function playerRoutes(
     }
     const player = await players.updateRegion(principalOf(res).playerId, body.region);
     if (player === undefined) throw new AppError(ErrorCode.NotFound, "player not found");
-    res.json(playerJson(player));
+    res.json(await views.player(player));
   });
 
   router.get("/:id", async (req, res) => {
     const player = await players.findById(req.params.id);
     if (player === undefined) throw new AppError(ErrorCode.NotFound, "player not found");
-    res.json(publicProfile(player));
+    res.json(await views.publicProfile(player));
   });
 
   return router;

@@ -131,13 +131,13 @@ export class Metrics {
     });
     this.resultsRefused = new Counter({
       name: `${METRIC_PREFIX}results_refused_total`,
-      help: "Match results not stored because they were refused: fenced (the match was taken over) or conflict (another result is stored)",
+      help: "Match results not stored because they were refused: fenced (the match was taken over), conflict (another result is stored) or unregistered (its game or mode is not registered)",
       labelNames: ["reason"],
       registers,
     });
     this.resultsParked = new Counter({
       name: `${METRIC_PREFIX}results_parked_total`,
-      help: "Match results moved to the journal's parked list: refused (fenced, conflict), malformed, or failing at every try",
+      help: "Match results moved to the journal's parked list: refused (fenced, conflict, unregistered), malformed, or failing at every try",
       labelNames: ["reason"],
       registers,
     });

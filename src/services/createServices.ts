@@ -1,12 +1,12 @@
 /**
- * Builds every service from the resolved configuration: the database (PostgreSQL or PGlite, migrated), the stores,
- * and presence/driver (Redis or in-process). Called once, by the composition root (src/index.ts) or by a test.
+ * Builds every service from the resolved configuration and the registered games: the database (PostgreSQL or
+ * PGlite, migrated), the stores, and presence/driver (Redis or in-process). Called once, by the composition root
+ * (src/index.ts, which hands it src/games' registry: services import no game or room) or by a test.
  */
 import { LocalDriver, LocalPresence, matchMaker, type Presence } from "@colyseus/core";
 import path from "node:path";
 import { Redis } from "ioredis";
 import type { ResolvedConfig } from "../config.ts";
-import { GAMES } from "../games/index.ts";
 import type { GameRegistry } from "./games/GameDefinition.ts";
 import type { Logger } from "../logger.ts";
 import { AuthService } from "./auth/AuthService.ts";
@@ -25,7 +25,7 @@ import { SessionService } from "./sessions/SessionService.ts";
 import { ChatService } from "./chat/ChatService.ts";
 import { type BlockStore, SqlBlockStore } from "./stores/BlockStore.ts";
 import { MatchLauncher } from "./matches/MatchLauncher.ts";
-import { LeaderboardService } from "./leaderboards/LeaderboardService.ts";
+import { boardDefinitions, LeaderboardService } from "./leaderboards/LeaderboardService.ts";
 import { SqlLeaderboardStore } from "./leaderboards/LeaderboardStore.ts";
 import { InMemoryRankIndex, RedisRankIndex } from "./leaderboards/RankIndex.ts";
 import { MatchResultStore } from "./results/MatchResultStore.ts";
@@ -46,6 +46,7 @@ import { RetentionService } from "./RetentionService.ts";
 import { type ChatMessageStore, SqlChatMessageStore } from "./stores/ChatMessageStore.ts";
 import { type GameSessionStore, SqlGameSessionStore } from "./stores/GameSessionStore.ts";
 import { type PlayerStore, SqlPlayerStore } from "./stores/PlayerStore.ts";
+import { type RatingStore, SqlRatingStore } from "./stores/RatingStore.ts";
 import { type RefreshTokenStore, SqlRefreshTokenStore } from "./stores/RefreshTokenStore.ts";
 
 /** How often each process runs a matchmaking pass over the pools it leases. */
@@ -68,13 +69,15 @@ export interface Stores {
   refreshTokens: RefreshTokenStore;
   sessions: GameSessionStore;
   chat: ChatMessageStore;
+  /** Ratings per player and rating key (the matchmaker searches by the rating of the game searched). */
+  ratings: RatingStore;
 }
 
 export interface Services {
   config: ResolvedConfig;
-  /** The games this server runs. */
-  games: GameRegistry;
   log: Logger;
+  /** The registered games: their rooms, modes, boards, rating keys and result policies. */
+  games: GameRegistry;
   db: Database;
   stores: Stores;
   /** Handed to Colyseus, which shuts it down with the server. */
@@ -156,14 +159,7 @@ function observeRedis(
   });
 }
 
-/**
- * @param games the games this server runs (default: those of src/games/index.ts).
- */
-export async function createServices(
-  config: ResolvedConfig,
-  log: Logger,
-  games: GameRegistry = GAMES,
-): Promise<Services> {
+export async function createServices(config: ResolvedConfig, log: Logger, games: GameRegistry): Promise<Services> {
   const metrics = new Metrics({ region: config.region, processId: () => matchMaker.processId });
   const db = new ObservedDatabase(await openDatabase(config, log.child({ component: "database" })), (kind) =>
     metrics.databaseErrors.inc({ kind }),
@@ -225,6 +221,7 @@ export async function createServices(
     refreshTokens: new SqlRefreshTokenStore(db),
     sessions: new SqlGameSessionStore(db),
     chat: new SqlChatMessageStore(db),
+    ratings: new SqlRatingStore(db, games.defaultGame.id),
   };
   const connections = new LiveConnections(presence, log.child({ component: "connections" }));
   await connections.start();
@@ -255,9 +252,9 @@ export async function createServices(
     redis === undefined ? new InMemoryRankIndex() : new RedisRankIndex(redis),
     log.child({ component: "leaderboards" }),
   );
-  await leaderboards.init();
+  await leaderboards.init(boardDefinitions(games));
   leaderboards.start(LEADERBOARD_PASS_MS);
-  const resultStore = new MatchResultStore(db, leaderboards);
+  const resultStore = new MatchResultStore(db, leaderboards, games, stores.ratings);
   const results = new PersistentMatchResults(
     resultStore,
     leaderboards,
@@ -287,11 +284,8 @@ export async function createServices(
       ticketTtlMs: 10_000,
       leaseTtlMs: 3_000,
       games,
-      // Until ratings are kept per game: the account's rating is the default game's, every other key starts afresh.
-      ratingOf: async (playerId, key) => {
-        const player = key === games.defaultGame.id ? await stores.players.findById(playerId) : undefined;
-        return { rating: player?.rating ?? 1500, ratingDeviation: player?.ratingDeviation ?? 350 };
-      },
+      // The rating of the game (and mode) searched: the account's top-level rating for the default game.
+      ratingOf: (playerId, key) => stores.ratings.ratingOf(playerId, key),
     },
     log.child({ component: "matchmaker" }),
     {
@@ -363,8 +357,8 @@ export async function createServices(
 
   return {
     config,
-    games,
     log,
+    games,
     db,
     stores,
     chat,

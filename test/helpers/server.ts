@@ -11,6 +11,7 @@ import { type ColyseusTestServer, boot } from "@colyseus/testing";
 import { Redis } from "ioredis";
 import { defineArena, type RoomClasses } from "../../arena.config.ts";
 import { loadConfig, type ResolvedConfig } from "../../src/config.ts";
+import { GAMES } from "../../src/games/index.ts";
 import type { DatabaseKind } from "../../src/services/db/Database.ts";
 import type { GameRegistry } from "../../src/services/games/GameDefinition.ts";
 import { createServices, type Services } from "../../src/services/createServices.ts";
@@ -73,7 +74,7 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
   const services = await createServices(
     scratch === undefined ? { ...config, dataDir: await makeTempDir() } : config,
     options.logger ?? testLogger,
-    options.games,
+    options.games ?? GAMES,
   );
   // The definition is @colyseus/tools' ConfigOptions minus its phantom type fields ("~rooms", "~routes").
   const definition = defineArena(services, options.extraRooms) as unknown as Parameters<typeof boot>[0];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import { THROTTLE } from "../../src/services/auth/LoginThrottle.ts";
+import { ratingKeys } from "../../src/services/games/GameDefinition.ts";
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from "../../src/services/auth/TokenService.ts";
 import { CloseCode } from "../../src/protocol.ts";
 import { FaultyRoom } from "../rooms/FaultyRoom.ts";
@@ -75,10 +76,23 @@ for (const setup of SERVER_MATRIX) {
           "losses",
           "rating",
           "ratingDeviation",
+          "ratings",
           "region",
           "username",
           "wins",
         ]);
+        // A rating per rating key of every registered game, all at the start.
+        const keys = server.services.games.list().flatMap(ratingKeys);
+        assert.deepEqual(Object.keys(body.player.ratings).sort(), [...keys].sort());
+        for (const key of keys) {
+          assert.deepEqual(body.player.ratings[key], {
+            rating: 1500,
+            ratingDeviation: 350,
+            wins: 0,
+            losses: 0,
+            draws: 0,
+          });
+        }
         assert.equal(body.player.username, "Reg_One");
         assert.equal(body.player.region, "local");
         assert.equal(body.player.guest, false);

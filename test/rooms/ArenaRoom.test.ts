@@ -512,8 +512,13 @@ for (const setup of [
       assert.ok(Math.abs(row.duration_ms - 10_000) < 100, `duration ${row.duration_ms}`);
       assert.deepEqual(row.result.result.players.map((p) => p.playerId).sort(), players.map((p) => p.player.id).sort());
       const records = await Promise.all(players.map((p) => server.services.stores.players.findById(p.player.id)));
+      // An idle duel ends level (a draw for both, counted as such); a decided one is a win and a loss.
+      const counted = await server.services.db.query<{ n: number }>(
+        "SELECT wins + losses + draws AS n FROM players WHERE id = ANY($1::text[])",
+        [players.map((p) => p.player.id)],
+      );
       assert.equal(
-        records.reduce((n, r) => n + r!.wins + r!.losses, 0),
+        counted.reduce((n, row) => n + Number(row.n), 0),
         2,
         "one result each",
       );

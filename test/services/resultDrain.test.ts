@@ -2,7 +2,7 @@
  * Draining the result journal on a real PostgreSQL, with the Redis stream and with the file journal: results go in
  * in order; an entry that fails while the database answers is retried, then parked (kept, logged, counted) and the
  * ones behind it drain; an unreadable entry is parked at once; refused results (fenced, conflicting) are logged at
- * error level, counted and parked, never dropped silently.
+ * error level, counted and parked, never dropped silently; so is a result of a game this server does not register.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -71,9 +71,9 @@ describe("result journal drain and refusals [postgres, redis]", function () {
             },
           }),
         );
-        const { db, leaderboards } = server.services;
+        const { db, leaderboards, games } = server.services;
         sink = new PersistentMatchResults(
-          new MatchResultStore(db, leaderboards),
+          new MatchResultStore(db, leaderboards, games),
           leaderboards,
           journal,
           log,
@@ -176,6 +176,26 @@ describe("result journal drain and refusals [postgres, redis]", function () {
       });
     });
   }
+
+  it("a result of a game this server does not register is refused (unregistered), parked at once, and the next drains", async () => {
+    const redis = server.services.redis!;
+    await redis.del("arena:results:pending", "arena:results:parked");
+    const [w, l] = [await registerPlayer(server), await registerPlayer(server)];
+    const stray = duel(w, l, { game: "no-such-game" });
+    const after = duel(w, l);
+    const journal = server.services.results.journal;
+    await journal.append(stray);
+    await journal.append(after);
+    assert.equal(await server.services.results.drain(), 1, "the entry behind it is written in the same pass");
+    assert.equal((await stored(stray.sessionId)).length, 0);
+    assert.equal((await stored(after.sessionId)).length, 1);
+    assert.deepEqual(
+      (await journal.parked(10)).map((entry) => [entry.result?.sessionId, entry.reason]),
+      [[stray.sessionId, "unregistered"]],
+    );
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    assert.match(metrics, /arena_results_refused_total\{[^}]*reason="unregistered"[^}]*\} 1/);
+  });
 
   it("an unreadable journal entry is parked at once and the next one drains", async () => {
     const redis = server.services.redis!;

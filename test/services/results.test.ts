@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { PgDatabase } from "../../src/services/db/PgDatabase.ts";
-import { LeaderboardService } from "../../src/services/leaderboards/LeaderboardService.ts";
+import { boardDefinitions, LeaderboardService } from "../../src/services/leaderboards/LeaderboardService.ts";
 import { SqlLeaderboardStore } from "../../src/services/leaderboards/LeaderboardStore.ts";
 import { InMemoryRankIndex } from "../../src/services/leaderboards/RankIndex.ts";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
@@ -63,6 +63,15 @@ async function get(
   return { status: res.status, body: await jsonBody(res) };
 }
 
+async function getAs(
+  server: TestServer,
+  path: string,
+  token: string,
+): Promise<{ status: number; body: Awaited<ReturnType<typeof jsonBody>> }> {
+  const res = await fetch(`${server.baseUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, body: await jsonBody(res) };
+}
+
 for (const setup of SERVER_MATRIX) {
   describe(`results and leaderboards [${setup.database}, ${setup.redis ? "redis" : "in-process"}]`, function () {
     this.timeout(60_000);
@@ -89,6 +98,36 @@ for (const setup of SERVER_MATRIX) {
       assert.equal(rank.body.score, winner?.rating);
       const kills = await get(server, `/leaderboards/kills:duel/players/${w.player.id}`);
       assert.equal(kills.body.score, 5);
+      const game = await get(server, `/leaderboards/rating:arena/players/${w.player.id}`);
+      assert.equal(game.body.score, winner?.rating, "the default game's board has the same rating");
+    });
+
+    it("a tied duel is a draw for both: no win, a draw in the player's ratings; the player view has every game's rating", async () => {
+      const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
+      const tie = duel(a, b);
+      tie.players = tie.players.map((p) => ({ ...p, placement: 1, kills: 3, deaths: 3 }));
+      await server.services.results.submit(tie);
+      for (const who of [a, b]) {
+        const record = await server.services.stores.players.findById(who.player.id);
+        assert.deepEqual([record?.wins, record?.losses], [0, 0], "a tie is neither a win nor a loss");
+        const me = await getAs(server, "/players/me", who.accessToken);
+        assert.equal(me.status, 200);
+        assert.deepEqual(me.body.ratings[server.services.games.defaultGame.id], {
+          rating: record?.rating,
+          ratingDeviation: record?.ratingDeviation,
+          wins: 0,
+          losses: 0,
+          draws: 1,
+        });
+        assert.deepEqual(
+          [me.body.rating, me.body.ratingDeviation, me.body.wins, me.body.losses],
+          [record?.rating, record?.ratingDeviation, 0, 0],
+          "the top-level figures are the default game's, as before",
+        );
+        const profile = await get(server, `/players/${who.player.id}`);
+        assert.deepEqual(profile.body.ratings, me.body.ratings);
+        assert.equal(profile.body.currentSessionId, undefined);
+      }
     });
 
     it("stores a result exactly once: a second delivery changes nothing and returns the same changes", async () => {
@@ -126,6 +165,7 @@ for (const setup of SERVER_MATRIX) {
         "kills:ffa",
         "kills:squad",
         "rating",
+        "rating:arena",
       ]);
       const killsDuel = list.body.boards.find((b: { id: string }) => b.id === "kills:duel");
       assert.equal(killsDuel.operator, "incr");
@@ -188,8 +228,11 @@ describe("results across processes, resets and outages [postgres]", function () 
         new InMemoryRankIndex(),
         testLogger,
       );
-      await otherLeaderboards.init();
-      const stores = [server.services.resultStore, new MatchResultStore(other, otherLeaderboards)];
+      await otherLeaderboards.init(boardDefinitions(server.services.games));
+      const stores = [
+        server.services.resultStore,
+        new MatchResultStore(other, otherLeaderboards, server.services.games),
+      ];
       const result = duel(w, l);
       const outcomes = await Promise.all(stores.map((store) => store.record(result)));
       assert.deepEqual(outcomes.map((o) => o.recorded).sort(), [false, true]);
@@ -256,9 +299,9 @@ describe("results across processes, resets and outages [postgres]", function () 
         new InMemoryRankIndex(),
         testLogger,
       );
-      await leaderboards.init();
+      await leaderboards.init(boardDefinitions(server.services.games));
       const sink = new PersistentMatchResults(
-        new MatchResultStore(viaProxy, leaderboards),
+        new MatchResultStore(viaProxy, leaderboards, server.services.games),
         leaderboards,
         new RedisResultJournal(redis),
         testLogger,

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { SqlChatMessageStore } from "../../src/services/stores/ChatMessageStore.ts";
 import { SqlGameSessionStore } from "../../src/services/stores/GameSessionStore.ts";
 import { SqlPlayerStore, UsernameTakenError } from "../../src/services/stores/PlayerStore.ts";
+import { SqlRatingStore, STARTING_RATING } from "../../src/services/stores/RatingStore.ts";
 import { SqlRefreshTokenStore } from "../../src/services/stores/RefreshTokenStore.ts";
 import { forEachDatabase } from "../helpers/databases.ts";
 
@@ -41,6 +42,66 @@ forEachDatabase("PlayerStore", (db) => {
     await store().setCurrentSession([guest.id], null);
     assert.equal((await store().findById(guest.id))?.currentSessionId, null);
     assert.equal((await store().findById(other.id))?.currentSessionId, "room1");
+  });
+});
+
+forEachDatabase("RatingStore", (db) => {
+  // "home" plays the default game's part: its ratings are the players columns.
+  const store = () => new SqlRatingStore(db(), "home");
+
+  it("keeps the default key in the players columns and every other key in its own row, counting outcomes", async () => {
+    const players = new SqlPlayerStore(db());
+    const [a, b] = [
+      await players.create({ username: "rater_a", region: "eu" }),
+      await players.create({ username: "rater_b", region: "eu" }),
+    ];
+    const at = new Date();
+    await db().transaction(async (tx) => {
+      const before = await store().lockForUpdate(tx, [b.id, a.id, "missing"], "away");
+      assert.deepEqual([...before.keys()].sort(), [a.id, b.id].sort(), "players that do not exist are left out");
+      assert.deepEqual(before.get(a.id), STARTING_RATING);
+      await store().update(
+        tx,
+        "away",
+        [
+          { playerId: a.id, rating: 1600, ratingDeviation: 300, volatility: 0.059, outcome: "win" },
+          { playerId: b.id, rating: 1400, ratingDeviation: 300, volatility: 0.059, outcome: "draw" },
+        ],
+        at,
+      );
+    });
+    await db().transaction(async (tx) => {
+      await store().lockForUpdate(tx, [a.id], "away");
+      await store().update(
+        tx,
+        "away",
+        [{ playerId: a.id, rating: 1550, ratingDeviation: 280, volatility: 0.06, outcome: "loss" }],
+        at,
+      );
+      await store().lockForUpdate(tx, [a.id], "home");
+      await store().update(
+        tx,
+        "home",
+        [{ playerId: a.id, rating: 1510, ratingDeviation: 340, volatility: 0.06, outcome: "draw" }],
+        at,
+      );
+    });
+    assert.deepEqual(await store().ratingOf(a.id, "away"), {
+      rating: 1550,
+      ratingDeviation: 280,
+      volatility: 0.06,
+      wins: 1,
+      losses: 1,
+      draws: 0,
+    });
+    const account = await players.findById(a.id);
+    assert.deepEqual([account?.rating, account?.ratingDeviation, account?.wins, account?.losses], [1510, 340, 0, 0]);
+    const all = await store().ratingsOf(a.id);
+    assert.deepEqual([...all.keys()].sort(), ["away", "home"]);
+    assert.equal(all.get("home")?.draws, 1);
+    assert.equal((await store().ratingsOf(b.id)).get("away")?.draws, 1);
+    assert.deepEqual(await store().ratingOf(b.id, "elsewhere"), STARTING_RATING, "no row: the starting rating");
+    assert.deepEqual((await store().ratingsOf("missing")).size, 0);
   });
 });
 

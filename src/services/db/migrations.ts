@@ -150,6 +150,28 @@ CREATE INDEX chat_messages_created ON chat_messages (created_at);
 CREATE INDEX game_sessions_ended ON game_sessions (ended_at) WHERE status = 'ended';
 `,
   },
+  {
+    version: 3,
+    name: "ratings per game",
+    // The default game's rating stays in the players columns (the account's top-level rating, as before games were
+    // plug-ins); every other rating key (`<game>` or `<game>:<mode>`) has a row here once the player played it.
+    sql: `
+ALTER TABLE players ADD COLUMN draws integer NOT NULL DEFAULT 0;
+
+CREATE TABLE player_ratings (
+  player_id        text NOT NULL REFERENCES players (id) ON DELETE CASCADE,
+  rating_key       text NOT NULL,
+  rating           double precision NOT NULL DEFAULT 1500,
+  rating_deviation double precision NOT NULL DEFAULT 350,
+  volatility       double precision NOT NULL DEFAULT 0.06,
+  wins             integer NOT NULL DEFAULT 0,
+  losses           integer NOT NULL DEFAULT 0,
+  draws            integer NOT NULL DEFAULT 0,
+  updated_at       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (player_id, rating_key)
+);
+`,
+  },
 ];
 
 export interface MigrationReport {

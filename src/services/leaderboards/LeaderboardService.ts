@@ -1,28 +1,30 @@
 /**
- * Leaderboards: boards as data, scores written to PostgreSQL (in the caller's transaction), ranks served from a
- * RankIndex (Redis or in-process) keyed by board and season. `process(now)` starts new seasons when a board's reset
- * time has passed (exactly once across processes) and rebuilds any index the rank store lost.
+ * Leaderboards: boards as data (those the registered games declare), scores written to PostgreSQL (in the caller's
+ * transaction), ranks served from a RankIndex (Redis or in-process) keyed by board and season. `process(now)` starts
+ * new seasons when a board's reset time has passed (exactly once across processes) and rebuilds any index the rank
+ * store lost.
  */
 import { CronExpressionParser } from "cron-parser";
 import type { Logger } from "../../logger.ts";
 import type { Queryable } from "../db/Database.ts";
+import type { GameRegistry } from "../games/GameDefinition.ts";
 import type { RankedEntry, RankIndex } from "./RankIndex.ts";
 import type { Board, BoardDefinition, SqlLeaderboardStore, StoredEntry } from "./LeaderboardStore.ts";
 import { Periodic } from "../Periodic.ts";
 
-export const MODES = ["duel", "ffa", "squad"] as const;
-
-/** The boards of this game: `rating` (set, descending) and `kills:<mode>` (incr, descending, weekly reset). */
-export const BOARDS: readonly BoardDefinition[] = [
-  { id: "rating", title: "Skill rating", order: "desc", operator: "set" },
-  ...MODES.map((mode) => ({
-    id: `kills:${mode}`,
-    title: `Kills this week (${mode})`,
-    order: "desc" as const,
-    operator: "incr" as const,
-    resetSchedule: "0 0 * * 1",
-  })),
-];
+/**
+ * The boards of the registered games as stored definitions: `rating`, `rating:<key>` for every rating key, and each
+ * game's declared boards (their score functions and modes are the result store's business, not the board's).
+ */
+export function boardDefinitions(games: GameRegistry): BoardDefinition[] {
+  return games.boards().map(({ id, title, order, operator, resetSchedule }) => ({
+    id,
+    title,
+    order,
+    operator,
+    ...(resetSchedule === undefined ? {} : { resetSchedule }),
+  }));
+}
 
 /** The next time the cron expression fires after `from` (UTC). */
 export function nextReset(schedule: string, from: Date): Date {
@@ -58,8 +60,11 @@ export class LeaderboardService {
     return `arena:lb:${board.id}:${board.season}`;
   }
 
-  /** Syncs the definitions, loads the boards and makes sure every current index is present. */
-  async init(definitions: readonly BoardDefinition[] = BOARDS): Promise<void> {
+  /**
+   * Syncs the definitions (see {@link boardDefinitions}), loads the boards and makes sure every current index is
+   * present. Boards stored by an earlier build and no longer defined stay as they are (their entries are kept).
+   */
+  async init(definitions: readonly BoardDefinition[]): Promise<void> {
     await this.store.syncBoards(definitions, nextReset);
     await this.process(Date.now(), true);
   }

@@ -4,7 +4,7 @@
  * once the database is back — nothing lost, nothing twice, in the order the matches ended.
  *
  * A result that is refused (`fenced`: another process took the match over; `conflict`: the session already has a
- * different result) is logged at error level, counted and parked in the journal — never dropped silently. The drain
+ * different result; `unregistered`: its game or mode is not registered here) is logged at error level, counted and parked in the journal — never dropped silently. The drain
  * tells "the database is away" (stop, keep the order, retry next pass) from "this entry fails while the database
  * answers" (retried at the next passes, parked after {@link MAX_ENTRY_TRIES}, and the entries behind it drain).
  */
@@ -21,6 +21,13 @@ export const MAX_ENTRY_TRIES = 3;
 const DRAIN_BATCH = 100;
 /** How many pending journal entries are read to tell which held results the journal still has. */
 const HELD_SCAN = 10_000;
+
+/** What the log says of each refusal. */
+const REFUSALS: Record<RefusalReason, string> = {
+  fenced: "match result refused: another process had taken the match over",
+  conflict: "match result refused: the session already has a different result",
+  unregistered: "match result refused: its game or mode is not registered on this server",
+};
 
 /** Why a result was parked: refused by the store, unreadable, or failing at every try. */
 export type ParkReason = RefusalReason | "malformed" | "failing";
@@ -98,10 +105,8 @@ export class PersistentMatchResults implements MatchResultSink {
     if (outcome.refused !== undefined) {
       this.events.refused(outcome.refused);
       this.log.error(
-        { sessionId: result.sessionId, epoch: result.epoch, reason: outcome.refused },
-        outcome.refused === "fenced"
-          ? "match result refused: another process had taken the match over"
-          : "match result refused: the session already has a different result",
+        { sessionId: result.sessionId, epoch: result.epoch, game: result.game, reason: outcome.refused },
+        REFUSALS[outcome.refused],
       );
       return { refused: outcome.refused };
     }
