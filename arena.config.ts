@@ -104,6 +104,7 @@ export function roomContext(services: Services): RoomContext {
         matchDurationSec: config.matchDurationSec,
         reconnectWindowSec: config.reconnectWindowSec,
         snapshotIntervalMs: config.snapshotIntervalMs,
+        turnTimeSec: config.turnTimeSec,
       },
     },
   };

@@ -34,6 +34,8 @@ export interface Config {
   botFillSec: number;
   reconnectWindowSec: number;
   snapshotIntervalMs: number;
+  /** How long a player of a turn-based game has for a move before it forfeits (TURN_TIME_SEC). */
+  turnTimeSec: number;
   logLevel: LogLevel;
   /** Members per lobby chat room; a channel with more members spreads over more rooms. */
   chatShardSize: number;
@@ -218,6 +220,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     botFillSec: integer(env, "BOT_FILL_SEC", production ? 0 : 10, 0, 3600),
     reconnectWindowSec: integer(env, "RECONNECT_WINDOW_SEC", 20, 0, 600),
     snapshotIntervalMs: integer(env, "SNAPSHOT_INTERVAL_MS", 1000, 100, 60_000),
+    turnTimeSec: integer(env, "TURN_TIME_SEC", 30, 1, 3600),
     logLevel: logLevel as LogLevel,
     chatShardSize: integer(env, "CHAT_SHARD_SIZE", 200, 2, 5000),
     roomJoinsPerMin: integer(env, "ROOM_JOINS_PER_MIN", 60, 1, 1_000_000),

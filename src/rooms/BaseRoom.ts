@@ -168,9 +168,12 @@ export abstract class BaseRoom<T extends RoomOptions = RoomOptions> extends Room
     });
   }
 
-  /** Sends the `error` message to one client. */
-  protected sendError(client: Client, code: RoomErrorPayload["code"], message: string): void {
-    client.send(ServerMessage.Error, { code, message } satisfies RoomErrorPayload);
+  /**
+   * Sends the `error` message to one client: a framework code (RoomErrorCode), or a game's own refusal code (a
+   * game documents its codes with its messages).
+   */
+  protected sendError(client: Client, code: RoomErrorPayload["code"] | (string & {}), message: string): void {
+    client.send(ServerMessage.Error, { code, message });
   }
 
   /** Records an invalid message; kicks the client once its strikes are spent. Returns true if it was kicked. */

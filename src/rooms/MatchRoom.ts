@@ -88,6 +88,8 @@ export interface MatchSettings {
   matchDurationSec: number;
   reconnectWindowSec: number;
   snapshotIntervalMs: number;
+  /** Turn-based games: how long a player has for its move (TURN_TIME_SEC). */
+  turnTimeSec: number;
 }
 
 /**
