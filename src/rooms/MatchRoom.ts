@@ -181,7 +181,8 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
 
   /**
    * Returns the game to a stored payload of `format`: after a crash (`recovery`, on a fresh room) or by an admin
-   * (`rollback`, on the running room). Throw for a payload the game cannot trust; the restore is then refused.
+   * (`rollback`, on the running room). {@link seats} already hold the snapshot's seats. Throw for a payload the game
+   * cannot trust; the restore is then refused.
    */
   protected abstract restoreGame(payload: P, format: number, reason: "recovery" | "rollback"): void;
 
@@ -591,9 +592,17 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
     if (envelope.game !== this.game.id) {
       throw new Error(`snapshot of game ${envelope.game} cannot be restored in ${this.game.id}`);
     }
-    this.restoreGame(envelope.payload as P, envelope.format, reason);
+    // Seats first: the game rebuilds its state's players from them. A payload the game refuses changes nothing.
+    const before = [...this.seats.values()];
     this.seats.clear();
     for (const seat of envelope.seats) this.seats.set(seat.key, seat);
+    try {
+      this.restoreGame(envelope.payload as P, envelope.format, reason);
+    } catch (error) {
+      this.seats.clear();
+      for (const seat of before) this.seats.set(seat.key, seat);
+      throw error;
+    }
   }
 
   /** Admin rollback (called through `remoteRoomCall`): the match returns to snapshot `version` for every client. */
