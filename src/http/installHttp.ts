@@ -77,6 +77,11 @@ export function installHttp(app: Application, services: Services): void {
     playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat, views),
   );
   app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
+  // The registered games, their modes and seat layout: what a client may search for.
+  const games = { games: services.games.summaries() };
+  app.get("/games", (_req, res) => {
+    res.json(games);
+  });
   app.use("/sessions", sessionRoutes(services.sessions, services.auth));
   app.use(["/admin", "/colyseus"], refuseCrossSite());
   app.use(
