@@ -4,5 +4,6 @@
  */
 import { GameRegistry } from "../services/games/GameDefinition.ts";
 import { arena } from "./arena/index.ts";
+import { connect4 } from "./connect4/index.ts";
 
-export const GAMES = new GameRegistry([arena]);
+export const GAMES = new GameRegistry([arena, connect4]);
