@@ -335,6 +335,7 @@ export async function createServices(config: ResolvedConfig, log: Logger, games:
     players: stores.players,
     signer: matchSigner,
     defaultGame: games.defaultGame.id,
+    isGame: (gameId) => games.get(gameId) !== undefined,
     region: config.region,
     log: log.child({ component: "recovery" }),
     isAlive: (processId) => placement.isAlive(processId),

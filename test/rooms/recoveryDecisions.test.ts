@@ -97,6 +97,7 @@ describe("recovery decisions [postgres, redis]", function () {
       players: a.services.stores.players,
       signer: a.services.matchSigner,
       defaultGame: "arena",
+      isGame: (gameId) => a.services.games.get(gameId) !== undefined,
       region: NOBODY,
       log: testLogger,
       isAlive: (processId) => a.services.placement.isAlive(processId),
@@ -152,6 +153,7 @@ describe("recovery decisions [postgres, redis]", function () {
         players: new SqlPlayerStore(db),
         signer: a.services.matchSigner,
         defaultGame: "arena",
+        isGame: (gameId) => a.services.games.get(gameId) !== undefined,
         region: NOBODY,
         log: testLogger,
         isAlive: (processId) => a.services.placement.isAlive(processId),
@@ -198,6 +200,7 @@ describe("recovery decisions [postgres, redis]", function () {
         players: a.services.stores.players,
         signer: a.services.matchSigner,
         defaultGame: "arena",
+        isGame: (gameId) => a.services.games.get(gameId) !== undefined,
         region: NOBODY,
         log: testLogger,
         isAlive: (processId) => a.services.placement.isAlive(processId),
@@ -215,5 +218,47 @@ describe("recovery decisions [postgres, redis]", function () {
       await db.close();
       await proxy.stop();
     }
+  });
+  it("a match that cannot be restored (its game is not registered, or its room refuses the snapshot) is ended, not claimed at every pass", async () => {
+    const service = new RecoveryService({
+      sessions: a.services.stores.sessions,
+      players: a.services.stores.players,
+      signer: a.services.matchSigner,
+      defaultGame: "arena",
+      isGame: (gameId) => a.services.games.get(gameId) !== undefined,
+      region: NOBODY,
+      log: testLogger,
+      isAlive: (processId) => a.services.placement.isAlive(processId),
+      journaledSessions: async () => new Set(),
+      endPending: () => false,
+    });
+    const player = await registerPlayer(a);
+    const spec = { sessionId: "", game: "", mode: "duel", region: NOBODY, seed: 1, roster: [] };
+    const cases = [
+      { id: `retired-${Date.now()}`, game: "a-retired-game", payload: {} },
+      // A Connect Four board that is not a legal game: the room's restore refuses it.
+      { id: `corrupt-${Date.now()}`, game: "connect4", payload: { game: { format: 1, moves: [9] } } },
+    ];
+    for (const { id, game, payload } of cases) {
+      await orphanRow(id, "a-process-that-died", [player.player.id]);
+      const envelope = { envelope: 1, game, spec: { ...spec, sessionId: id, game }, seats: [], format: 1, payload };
+      await a.services.stores.sessions.saveSnapshot(
+        { sessionId: id, version: 1, tick: 1, state: Buffer.from(JSON.stringify(envelope)) },
+        0,
+      );
+    }
+    await a.services.stores.players.setCurrentSession([player.player.id], cases[0]!.id);
+    assert.deepEqual(await service.process(new Date()), [], "nothing restored");
+    for (const { id } of cases) {
+      assert.equal((await row(id))?.status, "ended", `${id} ended`);
+    }
+    assert.equal((await a.services.stores.players.findById(player.player.id))?.currentSessionId, null);
+    const epochs = await Promise.all(cases.map(async ({ id }) => (await row(id))?.epoch));
+    assert.deepEqual(await service.process(new Date(Date.now() + 60_000)), []);
+    assert.deepEqual(
+      await Promise.all(cases.map(async ({ id }) => (await row(id))?.epoch)),
+      epochs,
+      "not claimed again",
+    );
   });
 });

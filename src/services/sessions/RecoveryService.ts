@@ -15,6 +15,7 @@
 import { matchMaker } from "@colyseus/core";
 import type { Logger } from "../../logger.ts";
 import type { MatchSigner, MatchSpec } from "../matches/MatchTicket.ts";
+import { dependencyError } from "../dependencyError.ts";
 import { Periodic } from "../Periodic.ts";
 import type { GameSessionStore, OrphanCandidate } from "../stores/GameSessionStore.ts";
 import type { PlayerStore } from "../stores/PlayerStore.ts";
@@ -32,6 +33,8 @@ export interface RecoveryOptions {
   signer: MatchSigner;
   /** The game whose room recreates a match stored before specs named their game. */
   defaultGame: string;
+  /** Whether a game of this id is registered here (its room can be created). */
+  isGame(gameId: string): boolean;
   region: string;
   log: Logger;
   /** Whether the process with this Colyseus id runs; throws when that cannot be told (presence unreachable). */
@@ -124,7 +127,23 @@ export class RecoveryService {
       const spec = (JSON.parse(snapshot.state.toString("utf8")) as { spec: MatchSpec }).spec;
       const restore: RestoreOptions = { epoch: candidate.epoch + 1, version: snapshot.version };
       // The snapshot's spec names its game (its room); older snapshots are the default game's.
-      await matchMaker.handleCreateRoom(spec.game ?? this.options.defaultGame, { ...signer.sign(spec), restore });
+      const game = spec.game ?? this.options.defaultGame;
+      try {
+        if (!this.options.isGame(game)) throw new Error(`game ${game} is not registered on this server`);
+        await matchMaker.handleCreateRoom(game, { ...signer.sign(spec), restore });
+      } catch (error) {
+        // Redis or the database away: the next pass retries. Anything else (the game is gone, or its room refused
+        // the snapshot) would fail at every pass: the match is ended instead of claimed again every lease period.
+        if (dependencyError(error) !== undefined) throw error;
+        const session = await sessions.get(candidate.id);
+        await sessions.markEnded(candidate.id, now);
+        await players.setCurrentSession(session?.players.map((p) => p.playerId) ?? [], null);
+        this.log.error(
+          { sessionId: candidate.id, game, err: error },
+          "orphaned match could not be restored; ended without a result",
+        );
+        continue;
+      }
       recovered.push(candidate.id);
       this.log.warn(
         {
