@@ -41,7 +41,7 @@ export interface Config {
   chatShardSize: number;
   /** Room requests (create/join over HTTP) one IP may make per minute. */
   roomJoinsPerMin: number;
-  /** Arena rooms this process accepts; placement skips a full process. 0 = no cap. */
+  /** Match rooms (every game's) this process accepts; placement skips a full process. 0 = no cap. */
   maxRooms: number;
   /** Connected clients this process accepts; joins past it are refused and placement skips it. 0 = no cap. */
   maxCcu: number;

@@ -198,9 +198,12 @@ export const InputMessage = z.object({
 });
 export type InputMessage = z.infer<typeof InputMessage>;
 
-/** `arena` chat. */
-export const ArenaChatMessage = z.object({ channel: z.enum(["all", "team"]), text: ChatText });
-export type ArenaChatMessage = z.infer<typeof ArenaChatMessage>;
+/** Chat inside a match room (every game): `all` reaches the match, `team` the sender's team. */
+export const MatchChatMessage = z.object({ channel: z.enum(["all", "team"]), text: ChatText });
+export type MatchChatMessage = z.infer<typeof MatchChatMessage>;
+/** The arena's name for {@link MatchChatMessage}, kept for clients that import it. */
+export const ArenaChatMessage = MatchChatMessage;
+export type ArenaChatMessage = MatchChatMessage;
 
 /** `chat` room message. */
 export const LobbyChatMessage = z.object({ text: ChatText });

@@ -18,7 +18,7 @@
 import { type Client, generateId, matchMaker, ServerError } from "@colyseus/core";
 import type { Schema } from "@colyseus/schema";
 import { AppError } from "../errors.ts";
-import { ArenaChatMessage, ClientMessage, CloseCode, ErrorCode, ServerMessage } from "../protocol.ts";
+import { MatchChatMessage, ClientMessage, CloseCode, ErrorCode, ServerMessage } from "../protocol.ts";
 import { ChatRefusal } from "../services/chat/ChatService.ts";
 import type { GameDefinition, ModeDefinition, Outcome } from "../services/games/GameDefinition.ts";
 import type { MatchResult, MatchResultPlayer, RatingChange } from "../services/matches/MatchResults.ts";
@@ -254,7 +254,7 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
       for (const seat of this.seats.values()) if (!seat.entry.bot) this.setConnected(seat.key, false);
     }
     this.blockLists = new BlockLists(this.context.chat.service, this.presence);
-    this.handle(ClientMessage.Chat, ArenaChatMessage, (client, message) => this.chat(client, message));
+    this.handle(ClientMessage.Chat, MatchChatMessage, (client, message) => this.chat(client, message));
     this.clock.setInterval(() => this.takeSnapshot(), settings.snapshotIntervalMs);
     this.clock.setInterval(() => {
       this.leaseRenewal = this.renewLease();

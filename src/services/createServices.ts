@@ -92,7 +92,7 @@ export interface Services {
   connections: LiveConnections;
   hasher: PasswordHasher;
   matchSigner: MatchSigner;
-  /** Where finished arenas send their MatchResult. */
+  /** Where finished matches send their MatchResult. */
   results: PersistentMatchResults;
   resultStore: MatchResultStore;
   leaderboards: LeaderboardService;

@@ -2,7 +2,7 @@
  * The arena shooter's definition: the reference real-time game. Three modes, bot fill, weekly kill boards per mode;
  * its rating is the account's top-level rating (it is the default game, registered first in src/games/index.ts).
  */
-import { ArenaChatMessage, InputMessage } from "../../protocol.ts";
+import { MatchChatMessage, InputMessage } from "../../protocol.ts";
 import { ArenaRoom } from "../../rooms/ArenaRoom.ts";
 import type { BoardDeclaration, GameDefinition } from "../../services/games/GameDefinition.ts";
 
@@ -28,5 +28,5 @@ export const arena: GameDefinition = {
     { id: "squad", title: "Squads (2 v 2)", players: 4, teams: 2, balanceTeams: true, botFill: true },
   ],
   boards: killBoards,
-  messages: { input: InputMessage, chat: ArenaChatMessage },
+  messages: { input: InputMessage, chat: MatchChatMessage },
 };

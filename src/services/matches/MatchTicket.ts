@@ -1,7 +1,8 @@
 /**
- * Arena rooms are created by the server only. The creator signs the match (roster, mode, region, seed) with an
- * HMAC under the server's secret; the room refuses to start without a valid signature, so a client's
- * `create("arena", ...)` fails whatever options it sends. Works across processes: every process has the secret.
+ * Match rooms (of every game) are created by the server only. The creator signs the match (game, roster, mode,
+ * region, seed) with an HMAC under the server's secret; the room refuses to start without a valid signature, so a
+ * client's `create("<game>", ...)` fails whatever options it sends. Works across processes: every process has the
+ * secret.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 
@@ -29,7 +30,7 @@ export interface MatchSpec {
   roster: RosterEntry[];
 }
 
-export interface ArenaCreateOptions {
+export interface MatchCreateOptions {
   match: MatchSpec;
   signature: string;
 }
@@ -43,14 +44,14 @@ export class MatchSigner {
       .digest();
   }
 
-  sign(match: MatchSpec): ArenaCreateOptions {
+  sign(match: MatchSpec): MatchCreateOptions {
     return { match, signature: this.mac(match).toString("base64url") };
   }
 
   /** True when `options` carry a match signed by this server. */
-  verify(options: unknown): options is ArenaCreateOptions {
+  verify(options: unknown): options is MatchCreateOptions {
     if (options === null || typeof options !== "object") return false;
-    const { match, signature } = options as Partial<ArenaCreateOptions>;
+    const { match, signature } = options as Partial<MatchCreateOptions>;
     if (match === undefined || typeof signature !== "string") return false;
     const expected = this.mac(match);
     const given = Buffer.from(signature, "base64url");

@@ -21,7 +21,7 @@ import type { GameSessionStore, OrphanCandidate } from "../stores/GameSessionSto
 import type { PlayerStore } from "../stores/PlayerStore.ts";
 import { SESSION_LEASE_MS } from "./SessionService.ts";
 
-/** Added to the signed create options of an arena recreated from a snapshot. */
+/** Added to the signed create options of a match room recreated from a snapshot. */
 export interface RestoreOptions {
   epoch: number;
   version: number;

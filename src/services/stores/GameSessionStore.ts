@@ -55,7 +55,7 @@ export interface SessionQuery {
   limit: number;
 }
 
-/** Game sessions (one per arena room), their players, and their versioned state snapshots. */
+/** Game sessions (one per match room), their players, and their versioned state snapshots. */
 export interface GameSessionStore {
   /** Creates the session and its player rows atomically. */
   create(session: NewSession): Promise<SessionRecord>;
