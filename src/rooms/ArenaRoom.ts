@@ -70,7 +70,7 @@ export class ArenaRoom extends MatchRoom<ArenaState, MatchSnapshot> {
       maxWaiting: MAX_WAITING_INPUTS,
     });
     this.epochAtTickZero = Date.now();
-    this.handle(ClientMessage.Input, InputMessage, (client, input) => {
+    this.handleGameMessage(ClientMessage.Input, InputMessage, (client, input) => {
       // Inputs sent in the moment after the end (the client had not heard of it yet) mean nothing: no strike.
       if (this.isStopped) return;
       const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
@@ -136,12 +136,10 @@ export class ArenaRoom extends MatchRoom<ArenaState, MatchSnapshot> {
   }
 
   private step(): void {
-    const startedAt = performance.now();
     const { started, ended, removedProjectiles } = this.match.tick((key) => this.inputQueue.take(key));
     if (started) this.matchStarted();
     for (const key of removedProjectiles) this.views.dropProjectile(key);
     if (this.state.tick % VIEW_REFRESH_TICKS === 0) this.views.refresh();
-    this.context.metrics.tickDuration.observe({ room: this.roomName }, (performance.now() - startedAt) / 1000);
     if (this.inputQueue.staleDropped > 0) {
       this.context.metrics.staleInputs.inc(this.inputQueue.staleDropped);
       this.inputQueue.staleDropped = 0;

@@ -17,10 +17,11 @@
  */
 import { type Client, generateId, matchMaker, ServerError } from "@colyseus/core";
 import type { Schema } from "@colyseus/schema";
+import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { MatchChatMessage, ClientMessage, CloseCode, ErrorCode, ServerMessage } from "../protocol.ts";
 import { ChatRefusal } from "../services/chat/ChatService.ts";
-import type { GameDefinition, ModeDefinition, Outcome } from "../services/games/GameDefinition.ts";
+import type { GameDefinition, ModeDefinition } from "../services/games/GameDefinition.ts";
 import type { MatchResult, MatchResultPlayer, RatingChange } from "../services/matches/MatchResults.ts";
 import type { MatchSpec, RosterEntry } from "../services/matches/MatchTicket.ts";
 import type { MatchRoomRemote } from "../services/matches/MatchRoomRemote.ts";
@@ -152,6 +153,8 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
   /** Patches per tick (PATCH_RATE_HZ / TICK_RATE_HZ, at most 1) and the fraction of a patch accumulated. */
   private patchesPerTick = 1;
   private patchDue = 0;
+  /** A patch is queued by {@link changed} for the end of this turn. */
+  private patchQueued = false;
   /** Serialisation cost of snapshots so far (the write itself is asynchronous, off the tick). */
   readonly snapshotStats = { count: 0, totalMs: 0, bytes: 0 };
   /** Seats here were promised when the matchmaker placed the match: they do not count as new sessions (MAX_CCU). */
@@ -251,7 +254,6 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
       this.applySnapshot(openEnvelope(record.state, games.defaultGame.id), "recovery");
       this.epoch = restore.epoch;
       this.snapshotVersion = record.version;
-      for (const seat of this.seats.values()) if (!seat.entry.bot) this.setConnected(seat.key, false);
     }
     this.blockLists = new BlockLists(this.context.chat.service, this.presence);
     this.handle(ClientMessage.Chat, MatchChatMessage, (client, message) => this.chat(client, message));
@@ -259,6 +261,23 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
     this.clock.setInterval(() => {
       this.leaseRenewal = this.renewLease();
     }, LEASE_RENEW_MS);
+  }
+
+  /**
+   * Handles a message the game declares in its definition (`messages`), validated by that schema: the definition
+   * is the one place a game's messages and their schemas are written (docs and clients read them there). A message
+   * the definition does not declare, or declares with another schema, is a programming error thrown when the room
+   * is created.
+   */
+  protected handleGameMessage<S extends z.ZodType>(
+    name: string,
+    schema: S,
+    handler: (client: Client<{ auth: PlayerAuth }>, message: z.output<S>) => void | Promise<void>,
+  ): void {
+    if (this.game.messages?.[name] !== schema) {
+      throw new Error(`game ${this.game.id} does not declare the message "${name}" with this schema`);
+    }
+    this.handle(name, schema, handler);
   }
 
   /** True once the match finished or was cancelled. */
@@ -400,6 +419,7 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
       players: finished.players,
     };
     const outcomes = this.context.games.outcomes(result);
+    for (const player of result.players) player.outcome = outcomes.get(player.playerId) ?? "loss";
     let changes: RatingChange[] = [];
     try {
       changes = await this.context.matches.results.submit(result);
@@ -411,7 +431,6 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
       sessionId: result.sessionId,
       results: result.players.map(({ bot: _bot, ...player }) => ({
         ...player,
-        outcome: outcomes.get(player.playerId) ?? ("loss" satisfies Outcome),
         ratingBefore: ratingOf.get(player.playerId)?.ratingBefore ?? null,
         ratingAfter: ratingOf.get(player.playerId)?.ratingAfter ?? null,
       })),
@@ -453,7 +472,11 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
   protected runFixedStep(tickRateHz: number, patchRateHz: number, step: () => void): void {
     this.patchesPerTick = Math.min(1, patchRateHz / tickRateHz);
     this.setFixedTimestep(() => {
-      if (!this.stopped) step();
+      if (!this.stopped) {
+        const startedAt = performance.now();
+        step();
+        this.context.metrics.tickDuration.observe({ room: this.roomName }, (performance.now() - startedAt) / 1000);
+      }
       this.patchDue += this.patchesPerTick;
       if (this.patchDue >= 1 - 1e-9) {
         this.patchDue -= 1;
@@ -470,9 +493,18 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
     this.patchRate = null;
   }
 
-  /** Sends the state's changes now (after a move, a turn timer). */
+  /**
+   * Sends the state's changes (after a move, a turn timer) once the current handler or timer returns: several
+   * changes in one turn go out as one patch. Not synchronously: without a fixed timestep Colyseus' broadcastPatch
+   * ticks the room clock, which inside a clock timer's callback would run that same timer again.
+   */
   protected changed(): void {
-    this.broadcastPatch();
+    if (this.patchQueued) return;
+    this.patchQueued = true;
+    queueMicrotask(() => {
+      this.patchQueued = false;
+      this.broadcastPatch();
+    });
   }
 
   /** Stores a snapshot now (turn-based games after each move), besides the periodic ones. */
@@ -583,7 +615,7 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
     const elapsedMs = performance.now() - started;
     this.snapshotStats.count += 1;
     this.snapshotStats.totalMs += elapsedMs;
-    this.context.metrics.snapshotDuration.observe(elapsedMs / 1000);
+    this.context.metrics.snapshotDuration.observe({ room: this.roomName }, elapsedMs / 1000);
     this.snapshotStats.bytes = bytes.length;
     return { version: this.snapshotVersion, tick: this.position, state: bytes };
   }
@@ -602,6 +634,23 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
       this.seats.clear();
       for (const seat of before) this.seats.set(seat.key, seat);
       throw error;
+    }
+    // A player whose connection changed since the snapshot (a rejoin took its seat over) keeps its connection: its
+    // seat moves to the key it plays under now.
+    for (const now of before) {
+      if (now.entry.bot) continue;
+      const then = this.seatOf(now.entry.playerId);
+      if (then === undefined || then.key === now.key) continue;
+      this.seats.delete(then.key);
+      this.seats.set(now.key, { key: now.key, entry: then.entry });
+      this.reseatPlayer(then.key, now.key);
+    }
+    for (const seat of this.seats.values()) {
+      if (!seat.entry.bot)
+        this.setConnected(
+          seat.key,
+          this.clients.some((client) => client.sessionId === seat.key),
+        );
     }
   }
 

@@ -166,6 +166,7 @@ for (const setup of SERVER_MATRIX) {
         "kills:squad",
         "rating",
         "rating:arena",
+        "rating:connect4",
       ]);
       const killsDuel = list.body.boards.find((b: { id: string }) => b.id === "kills:duel");
       assert.equal(killsDuel.operator, "incr");

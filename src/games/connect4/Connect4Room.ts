@@ -54,7 +54,7 @@ export class Connect4Room extends MatchRoom<Connect4State, Connect4Payload> {
     this.turnTimer = new TurnTimer(this.clock);
     this.messageLimits = { maxPerSecond: 10, maxStrikes: 10 };
     this.patchOnChange();
-    this.handle(Connect4Message.Move, MoveMessage, (client, message) => this.move(client, message.column));
+    this.handleGameMessage(Connect4Message.Move, MoveMessage, (client, message) => this.move(client, message.column));
     this.clock.setInterval(() => this.showTimeLeft(), 250);
     this.clock.setTimeout(() => {
       if (this.phase === "waiting" && !this.isStopped) void this.cancel("too few players arrived; search again");
@@ -126,10 +126,12 @@ export class Connect4Room extends MatchRoom<Connect4State, Connect4Payload> {
     this.botTurn = undefined;
     const mover = [...this.seats.values()].find((seat) => this.seatNumber(seat.entry) === this.play.turn);
     if (mover?.entry.bot === true) {
+      const seat = this.play.turn;
       this.botTurn = this.clock.setTimeout(() => {
         this.botTurn = undefined;
-        if (this.phase !== "active" || this.isStopped) return;
-        this.apply(rules.play(this.play, this.play.turn, botMove(this.play, this.play.turn, this.rng)));
+        // Only the bot's own turn: never a move for the seat after it.
+        if (this.phase !== "active" || this.isStopped || this.play.turn !== seat) return;
+        this.apply(rules.play(this.play, seat, botMove(this.play, seat, this.rng)));
       }, BOT_DELAY_MS);
     }
   }

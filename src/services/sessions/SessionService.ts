@@ -128,11 +128,6 @@ export class SessionService {
     );
   }
 
-  /** Hands the match over: its lease lapses now, so a process of the region claims it at its next pass. */
-  releaseLease(sessionId: string, epoch: number): Promise<void> {
-    return this.attempt("hand-off", sessionId, () => this.sessions.releaseLease(sessionId, epoch));
-  }
-
   /**
    * The SIGTERM hand-off of a live match: its final snapshot is stored under `epoch`, then its lease is released, so
    * a process of the region claims it as soon as this one is gone and continues exactly where it stopped. Waits at
@@ -200,7 +195,7 @@ export class SessionService {
   /**
    * A seat for a participant to get back into its live match (a new device, a lost reconnection token, a restarted
    * client), wherever the match runs. @throws AppError 404 unknown session, 403 not a participant, 409 ended,
-   * 503 the match is not running on any process (its process died; recovery of such matches is not in place yet).
+   * 503 the match is not running on any process right now (its process died and recovery is bringing it back).
    */
   async rejoin(
     sessionId: string,

@@ -29,13 +29,20 @@ interface Duel {
 }
 
 function waitForState(room: ClientRoom, predicate: (state: AnyState) => boolean, timeoutMs = 8_000): Promise<AnyState> {
+  const holds = (state: AnyState) => {
+    try {
+      return state !== undefined && predicate(state);
+    } catch {
+      return false; // not synchronised that far yet
+    }
+  };
   return new Promise((resolve, reject) => {
-    if (predicate(room.state)) {
+    if (holds(room.state)) {
       resolve(room.state);
       return;
     }
     const onChange = (state: AnyState) => {
-      if (!predicate(state)) return;
+      if (!holds(state)) return;
       clearTimeout(timer);
       room.onStateChange.remove(onChange);
       resolve(state);
@@ -219,6 +226,15 @@ for (const setup of [
       assert.deepEqual([l.ratings.connect4.wins, l.ratings.connect4.losses, l.ratings.connect4.draws], [0, 1, 0]);
       assert.ok(w.ratings.connect4.rating > 1500 && l.ratings.connect4.rating < 1500);
       assert.deepEqual([w.rating, w.wins, w.losses], [1500, 0, 0], "the top-level (arena) rating is untouched");
+      const [stored] = await server.services.db.query<{ result: { result: { players: AnyState[] } } }>(
+        "SELECT result FROM match_results WHERE session_id = $1",
+        [duel.sessionId],
+      );
+      assert.deepEqual(
+        Object.fromEntries(stored!.result.result.players.map((p) => [p.playerId, p.outcome])),
+        { [winner.player.id]: "win", [loser.player.id]: "loss" },
+        "the stored result carries the outcomes",
+      );
       const board = await jsonBody(
         await fetch(`${server.baseUrl}/leaderboards/rating:connect4/players/${winner.player.id}`),
       );
@@ -248,12 +264,15 @@ for (const setup of [
       const duel = await matchDuel(server);
       await playColumns(duel, [0, 1]);
       const sessions = server.services.sessions;
-      // A snapshot after every move: the one with two pieces on the board.
+      // A snapshot after every move: the one with two pieces on the board (its write lands a moment later).
       let version = 0;
-      for (let v = 1; v <= 10; v++) {
-        const record = await sessions.snapshot(duel.sessionId, v);
-        if (record === undefined) break;
-        if (JSON.parse(record.state.toString()).payload.game.moves.length === 2) version = v;
+      for (const deadline = Date.now() + 5_000; version === 0 && Date.now() < deadline; ) {
+        for (let v = 1; v <= 10; v++) {
+          const record = await sessions.snapshot(duel.sessionId, v);
+          if (record === undefined) break;
+          if (JSON.parse(record.state.toString()).payload.game.moves.length === 2) version = v;
+        }
+        if (version === 0) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       assert.ok(version > 0, "a snapshot with two moves was stored");
       await playColumns(duel, [2, 3]);
@@ -268,6 +287,54 @@ for (const setup of [
       // The game goes on from there.
       await playColumns(duel, [6]);
       assert.equal((duel.bySeat[1].state as AnyState).board[41], 1);
+    });
+
+    it("a rollback to before a rejoin keeps the rejoined player in its seat and shows who is connected", async () => {
+      const duel = await matchDuel(server);
+      await playColumns(duel, [0, 1]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const sessions = server.services.sessions;
+      let version = 0;
+      for (let v = 1; v <= 10; v++) {
+        const record = await sessions.snapshot(duel.sessionId, v);
+        if (record === undefined) break;
+        version = v;
+      }
+      assert.ok(version > 0);
+      // Seat 1's socket dies; it comes back on a new connection (a new device): its seat moves to the new session id.
+      const [one, two] = duel.bySeat;
+      const drop = (room: ClientRoom) => {
+        room.reconnection.enabled = false;
+        (room.connection as unknown as { transport: { ws: { close(): void } } }).transport.ws.close();
+      };
+      drop(one);
+      await waitForState(two, (s) => [...s.players.values()].some((p: AnyState) => p.seat === 1 && !p.connected));
+      const rejoin = await jsonBody(
+        await postJson(server, `/sessions/${duel.sessionId}/rejoin`, {}, { token: duel.players[0].accessToken }),
+      );
+      const back = await sdkFor(server, duel.players[0].accessToken).consumeSeatReservation(rejoin.seat);
+      back.onMessage("*", () => {});
+      await waitForState(two, (s) => s.players.has(back.sessionId) && !s.players.has(one.sessionId));
+      // Seat 2 drops (its seat is held for reconnection).
+      drop(two);
+      await waitForState(back, (s) => [...s.players.values()].some((p: AnyState) => p.seat === 2 && !p.connected));
+      const basic = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}` };
+      const res = await postJson(server, `/admin/sessions/${duel.sessionId}/rollback`, { version }, { headers: basic });
+      assert.equal(res.status, 200, await res.clone().text());
+      const state = await waitForState(back, (s) => s.board.filter((cell: number) => cell !== 0).length === 2);
+      assert.deepEqual(
+        [...state.players.entries()]
+          .map(([key, p]: [string, AnyState]) => [key === back.sessionId, p.seat, p.connected])
+          .sort(),
+        [
+          [false, 2, false],
+          [true, 1, true],
+        ],
+        "seat 1 under its new connection, connected; seat 2 shown dropped",
+      );
+      // Seat 1 plays on under its new connection.
+      back.send("move", { column: 5 });
+      await waitForState(back, (s) => s.board[40] === 1);
     });
   });
 }
@@ -314,6 +381,7 @@ describe("connect4: turn timer and bot fill [postgres, redis]", function () {
     const ended = room.waitForMessage("matchEnd", 60_000) as Promise<{ results: AnyState[] }>;
     // The human plays the leftmost open column whenever it is its turn, until the game ends.
     let botMoves = 0;
+    let sent = 0;
     let result: { results: AnyState[] } | undefined;
     ended.then((r) => {
       result = r;
@@ -325,9 +393,16 @@ describe("connect4: turn timer and bot fill [postgres, redis]", function () {
       if (pieces > 0) botMoves = s.board.filter((cell: number) => cell === bot.seat).length;
       const column = [0, 1, 2, 3, 4, 5, 6].find((c) => s.board[c] === 0)!;
       room.send("move", { column });
+      sent += 1;
       await waitForState(room, (x) => x.board.filter((cell: number) => cell !== 0).length > pieces || x.winner !== 0);
     }
     const end = await ended;
+    const final = room.state as AnyState;
+    assert.equal(
+      final.board.filter((cell: number) => cell === mine).length,
+      sent,
+      "every piece of the human's seat is a move it sent: the bot never plays for it",
+    );
     assert.ok(
       botMoves >= 1 || (room.state as AnyState).board.some((cell: number) => cell === bot.seat),
       "the bot moved",
