@@ -537,6 +537,8 @@ function showResults(results: MatchResultRow[]): void {
   }
   const mine = results.find((row) => row.playerId === player?.id);
   $("#end-summary").textContent = mine === undefined ? "" : table.summary(mine);
+  const picture = match?.finalPicture?.();
+  $("#end-picture").replaceChildren(...(picture === undefined ? [] : [picture]));
   show("end");
   void refreshPlayer();
 }

@@ -22,7 +22,7 @@ const PLAYERS: Connect4Player[] = [
 ];
 
 /** The state after `columns` are played in turn from an empty board, as the room would show it. */
-function after(columns: number[], players = PLAYERS): Connect4Snapshot {
+function played(columns: number[], players = PLAYERS): Connect4Snapshot {
   let game = createGame();
   for (const column of columns) {
     const result = play(game, game.turn, column);
@@ -41,13 +41,13 @@ function after(columns: number[], players = PLAYERS): Connect4Snapshot {
 
 describe("Connect Four view model", () => {
   it("previews the bottom cell of an empty column and the cell above the top piece of a filled one", () => {
-    const empty = boardModel(after([]), ME, 3);
+    const empty = boardModel(played([]), ME, 3);
     assert.equal(empty.previewCell, 5 * 7 + 3, "row 5 (the bottom), column 3");
     assert.equal(empty.cells.filter((cell) => cell.preview).length, 1);
     assert.ok(empty.cells[38]!.preview);
 
     // Seat 1 and seat 2 both played column 3: the next piece there lands on row 3.
-    const stacked = boardModel(after([3, 3]), ME, 3);
+    const stacked = boardModel(played([3, 3]), ME, 3);
     assert.equal(stacked.previewCell, 3 * 7 + 3);
     assert.equal(stacked.pieces, 2);
     assert.equal(stacked.cells[38]!.seat, 1);
@@ -55,23 +55,23 @@ describe("Connect Four view model", () => {
   });
 
   it("shows no preview over a full column, when it is not the own turn, or without a hovered column", () => {
-    const full = after([0, 0, 0, 0, 0, 0]);
+    const full = played([0, 0, 0, 0, 0, 0]);
     assert.equal(boardModel(full, ME, 0).previewCell, -1, "column 0 is full");
     assert.equal(boardModel(full, ME, 1).previewCell, 5 * 7 + 1);
-    assert.equal(boardModel(after([2]), ME, 2).previewCell, -1, "seat 2 (the bot) is to move");
-    assert.equal(boardModel(after([]), ME, null).previewCell, -1);
-    assert.equal(boardModel(after([]), ME, 7).previewCell, -1, "there is no column 7");
+    assert.equal(boardModel(played([2]), ME, 2).previewCell, -1, "seat 2 (the bot) is to move");
+    assert.equal(boardModel(played([]), ME, null).previewCell, -1);
+    assert.equal(boardModel(played([]), ME, 7).previewCell, -1, "there is no column 7");
   });
 
   it("says whose turn it is from the own seat, and waits for an opponent while alone", () => {
-    const mine = boardModel(after([]), ME, null);
+    const mine = boardModel(played([]), ME, null);
     assert.equal(mine.ownSeat, 1);
     assert.equal(mine.myTurn, true);
     assert.equal(mine.status, "your turn");
-    const theirs = boardModel(after([4]), ME, null);
+    const theirs = boardModel(played([4]), ME, null);
     assert.equal(theirs.myTurn, false);
     assert.equal(theirs.status, "opponent's turn");
-    const alone = boardModel({ ...after([]), phase: "waiting", players: [PLAYERS[0]!] }, ME, 0);
+    const alone = boardModel({ ...played([]), phase: "waiting", players: [PLAYERS[0]!] }, ME, 0);
     assert.equal(alone.status, "waiting for an opponent");
     assert.equal(alone.myTurn, false);
     assert.equal(alone.previewCell, -1);
@@ -79,7 +79,13 @@ describe("Connect Four view model", () => {
 
   it("finds the own seat by the own account when the sessionId is not (yet) the one in the state", () => {
     // After a rejoin the page has a new sessionId; until the state has re-keyed the seat, the account finds it.
-    const state = after([1], [{ ...PLAYERS[0]!, sessionId: "s-old", seat: 2 }, { ...PLAYERS[1]!, seat: 1 }]);
+    const state = played(
+      [1],
+      [
+        { ...PLAYERS[0]!, sessionId: "s-old", seat: 2 },
+        { ...PLAYERS[1]!, seat: 1 },
+      ],
+    );
     const model = boardModel(state, { sessionId: "s-new", playerId: "p-me" }, null);
     assert.equal(model.ownSeat, 2);
     assert.equal(model.status, "your turn");
@@ -87,12 +93,21 @@ describe("Connect Four view model", () => {
 
   it("reads the outcome from the own side: a line of four, a loss, a draw", () => {
     // Seat 1 plays column 0 four times while seat 2 plays column 1: a vertical four for seat 1.
-    const won = after([0, 1, 0, 1, 0, 1, 0]);
+    const won = played([0, 1, 0, 1, 0, 1, 0]);
     assert.equal(won.winner, 1);
     assert.equal(boardModel(won, ME, 3).outcome, "win");
     assert.equal(boardModel(won, ME, 3).status, "you won");
     assert.equal(boardModel(won, ME, 3).myTurn, false, "nobody moves once the game is over");
     assert.equal(boardModel(won, ME, 3).previewCell, -1);
+    assert.deepEqual(
+      boardModel(won, ME, null).cells.flatMap((cell, index) => (cell.winning ? [index] : [])),
+      [14, 21, 28, 35],
+      "the line of four in column 0 is marked",
+    );
+    assert.equal(
+      boardModel(played([0, 1, 0, 1]), ME, null).cells.some((cell) => cell.winning),
+      false,
+    );
     assert.equal(boardModel(won, { sessionId: "s-bot", playerId: "p-bot" }, null).outcome, "loss");
     assert.equal(outcomeFor(3, 1), "draw");
     assert.equal(outcomeFor(3, 2), "draw");

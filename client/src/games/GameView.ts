@@ -57,6 +57,8 @@ export interface GameView {
   leave(): Promise<void>;
   /** Stops drawing and listening (the room closed, or another match replaces this one). */
   stop(): void;
+  /** What the end screen shows of the final position (Connect Four's board); none for the arena. */
+  finalPicture?(): Node | undefined;
 }
 
 /** How a game's results read on the end screen. */

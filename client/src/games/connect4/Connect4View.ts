@@ -138,6 +138,15 @@ export class Connect4View implements GameView {
     for (const off of this.detach) off();
   }
 
+  /** A copy of the board as it ended, for the end screen. */
+  finalPicture(): Node {
+    const board = this.part("#c4-board").cloneNode(true) as HTMLElement;
+    board.removeAttribute("id");
+    board.classList.remove("playable");
+    for (const cell of board.querySelectorAll(".preview")) cell.classList.remove("preview");
+    return board;
+  }
+
   /** Drops a piece into `column` (0-based). The server decides; a refusal comes back as `error`. */
   play(column: number): void {
     if (this.ended || this.stopped || this.debug.connection !== "ok") return;
@@ -276,6 +285,7 @@ export class Connect4View implements GameView {
       element.classList.toggle("seat-2", cell.seat === 2);
       element.classList.toggle("own", cell.seat !== 0 && cell.seat === model.ownSeat);
       element.classList.toggle("preview", cell.preview);
+      element.classList.toggle("winning", cell.winning);
     }
     const board = this.part("#c4-board");
     board.classList.toggle("playable", model.myTurn && !this.ended);

@@ -7,7 +7,7 @@
  * The landing row comes from the game's own pure rules (src/games/connect4/rules.ts), the very function the server
  * plays with, so the preview is where the server will put the piece.
  */
-import { type Cell, COLUMNS, DRAW, landingRow } from "../../../../src/games/connect4/rules.ts";
+import { type Cell, COLUMNS, DRAW, landingRow, linesThrough } from "../../../../src/games/connect4/rules.ts";
 
 /** One entry of the state's `players` map, with its key. */
 export interface Connect4Player {
@@ -42,6 +42,8 @@ export interface CellModel {
   seat: number;
   /** Where the own piece would land if the hovered column were played now. */
   preview: boolean;
+  /** Part of the winning line (four or more in a row) once the game is won. */
+  winning: boolean;
 }
 
 export type Outcome = "win" | "loss" | "draw";
@@ -91,6 +93,13 @@ export function boardModel(state: Connect4Snapshot, viewer: Viewer, hoverColumn:
     const row = landingRow(state.board as readonly Cell[], hoverColumn);
     if (row >= 0) previewCell = row * COLUMNS + hoverColumn;
   }
+  const winning = new Set<number>();
+  if (state.winner === 1 || state.winner === 2) {
+    const board = state.board as readonly Cell[];
+    for (const [index, cell] of board.entries()) {
+      if (cell === state.winner) for (const inLine of linesThrough(board, index)) winning.add(inLine);
+    }
+  }
   let status: string;
   if (outcome !== null) status = OUTCOME_TEXT[outcome];
   else if (state.phase === "ended") status = "the game is over";
@@ -98,7 +107,11 @@ export function boardModel(state: Connect4Snapshot, viewer: Viewer, hoverColumn:
   else if (seat === 0) status = `seat ${state.turn} to move`;
   else status = myTurn ? "your turn" : "opponent's turn";
   return {
-    cells: state.board.map((cell, index) => ({ seat: cell, preview: index === previewCell })),
+    cells: state.board.map((cell, index) => ({
+      seat: cell,
+      preview: index === previewCell,
+      winning: winning.has(index),
+    })),
     ownSeat: seat,
     myTurn,
     status,
