@@ -126,9 +126,11 @@ export class Api {
     return this.call<Player>("GET", "/players/me");
   }
 
-  /** The games the server runs (`GET /games`), the default game first. */
+  /** The games the server runs (`GET /games`), the default game first; throws when the answer is not a list. */
   async games(): Promise<GameInfo[]> {
-    return (await this.call<{ games: GameInfo[] }>("GET", "/games", undefined, false)).games;
+    const { games } = await this.call<{ games?: unknown }>("GET", "/games", undefined, false);
+    if (!Array.isArray(games)) throw new ApiError(502, "BAD_ANSWER", "GET /games did not answer a list of games");
+    return games as GameInfo[];
   }
 
   async boards(): Promise<Board[]> {

@@ -32,7 +32,7 @@ export function modeLabel(mode: GameModeInfo): string {
 
 /** The server's games that this client has a view for, in the server's order (its default game first). */
 export function playableGames(games: readonly GameInfo[], views: ReadonlySet<string>): GameInfo[] {
-  return games.filter((game) => views.has(game.id) && game.modes.length > 0);
+  return games.filter((game) => views.has(game.id) && Array.isArray(game.modes) && game.modes.length > 0);
 }
 
 /**
