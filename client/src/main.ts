@@ -547,6 +547,8 @@ $("#end-back").addEventListener("click", () => {
   void match?.leave();
   match = undefined;
   show("lobby");
+  // The lobby's rating line: the result may have been stored after the end screen's first look.
+  void refreshPlayer();
 });
 
 // ---- leaderboards ----
