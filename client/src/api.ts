@@ -15,10 +15,11 @@ export interface GameRating {
 }
 
 /**
- * The contract's `player`, from the protocol module the server answers with, and `ratings` per game, which servers
- * with games as plug-ins add (older ones do not: the arena's rating is then the top-level one).
+ * The contract's `player`, from the protocol module the server answers with; `ratings` (by rating key: the game's id,
+ * or `<game>:<mode>` for a mode rated on its own) only from servers with games as plug-ins, so it may be missing
+ * (the default game's rating is then the top-level one).
  */
-export type Player = PlayerJson & { ratings?: Record<string, GameRating> };
+export type Player = Omit<PlayerJson, "ratings"> & { ratings?: Record<string, GameRating> };
 
 /** A mode of a game, from `GET /games`. */
 export interface GameModeInfo {

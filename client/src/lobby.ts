@@ -36,11 +36,12 @@ export function playableGames(games: readonly GameInfo[], views: ReadonlySet<str
 }
 
 /**
- * The own standing in `game`: `ratings[game]` when the server sends ratings per game; without them (an older
- * server) the top-level rating, which is the default game's; otherwise nothing is known yet.
+ * The own standing in `game` and `mode`: `ratings["<game>:<mode>"]` for a mode rated on its own, else
+ * `ratings[game]`, when the server sends ratings per game; without them (an older server) the top-level rating,
+ * which is the default game's; otherwise nothing is known yet.
  */
-export function ratingLine(player: Player, game: string, defaultGame: string): string {
-  const entry = player.ratings?.[game];
+export function ratingLine(player: Player, game: string, mode: string, defaultGame: string): string {
+  const entry = player.ratings?.[`${game}:${mode}`] ?? player.ratings?.[game];
   if (entry !== undefined) {
     return `rating ${Math.round(entry.rating)} · ${entry.wins} W ${entry.losses} L ${entry.draws} D`;
   }

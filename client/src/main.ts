@@ -308,16 +308,18 @@ function fillModes(): void {
   showGameRating();
 }
 
-/** The own rating in the chosen game, under the picker. */
+/** The own rating in the chosen game (and mode, where it is rated on its own), under the picker. */
 function showGameRating(): void {
   const game = $<HTMLSelectElement>("#game").value;
-  debug.rating = player === undefined || game === "" ? "" : ratingLine(player, game, debug.games[0]?.id ?? "");
+  const mode = $<HTMLSelectElement>("#mode").value;
+  debug.rating = player === undefined || game === "" ? "" : ratingLine(player, game, mode, debug.games[0]?.id ?? "");
   $("#game-rating").textContent = debug.rating;
 }
 
 $("#game").addEventListener("change", fillModes);
 $("#mode").addEventListener("change", () => {
   debug.mode = $<HTMLSelectElement>("#mode").value;
+  showGameRating();
 });
 
 // ---- matchmaking ----

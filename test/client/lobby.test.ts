@@ -50,13 +50,25 @@ describe("lobby game picker", () => {
         connect4: { rating: 1611.6, ratingDeviation: 180, wins: 5, losses: 2, draws: 1 },
       },
     };
-    assert.equal(ratingLine(player, "connect4", "arena"), "rating 1612 · 5 W 2 L 1 D");
-    assert.equal(ratingLine(player, "arena", "arena"), "rating 1523 · 3 W 1 L 0 D");
-    assert.equal(ratingLine({ ...player, ratings: {} }, "connect4", "arena"), "no rated games yet");
+    assert.equal(ratingLine(player, "connect4", "duel", "arena"), "rating 1612 · 5 W 2 L 1 D");
+    assert.equal(ratingLine(player, "arena", "squad", "arena"), "rating 1523 · 3 W 1 L 0 D");
+    assert.equal(ratingLine({ ...player, ratings: {} }, "connect4", "duel", "arena"), "no rated games yet");
+  });
+
+  it("shows the rating of a mode rated on its own (key <game>:<mode>)", () => {
+    const player: Player = {
+      ...BASE,
+      ratings: {
+        arena: { rating: 1523.4, ratingDeviation: 200, wins: 3, losses: 1, draws: 0 },
+        "arena:squad": { rating: 1400, ratingDeviation: 300, wins: 0, losses: 2, draws: 0 },
+      },
+    };
+    assert.equal(ratingLine(player, "arena", "squad", "arena"), "rating 1400 · 0 W 2 L 0 D");
+    assert.equal(ratingLine(player, "arena", "duel", "arena"), "rating 1523 · 3 W 1 L 0 D");
   });
 
   it("falls back to the top-level rating for the default game when the server sends no ratings", () => {
-    assert.equal(ratingLine(BASE, "arena", "arena"), "rating 1523 · 3 W 1 L");
-    assert.equal(ratingLine(BASE, "connect4", "arena"), "no rated games yet");
+    assert.equal(ratingLine(BASE, "arena", "duel", "arena"), "rating 1523 · 3 W 1 L");
+    assert.equal(ratingLine(BASE, "connect4", "duel", "arena"), "no rated games yet");
   });
 });
