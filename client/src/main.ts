@@ -110,7 +110,7 @@ function showPlayer(me: Player): void {
 
 async function signedIn(me: Player): Promise<void> {
   showPlayer(me);
-  void loadGames();
+  const games = loadGames();
   const region = $<HTMLInputElement>("#region");
   if (region.value === "") region.value = me.region;
   $("#regions").innerHTML = `<option value="${me.region}"></option>`;
@@ -123,6 +123,8 @@ async function signedIn(me: Player): Promise<void> {
     }
     if (debug.notice === "rejoining your match…") notify("");
   }
+  // The lobby opens with the server's games in the picker, so a search never goes out with the fallback's.
+  await games;
   show("lobby");
 }
 
@@ -603,5 +605,6 @@ async function loadBoard(id: string): Promise<void> {
 
 // ---- start ----
 
+fillGames();
 show("login");
 void api.resume().then((me) => (me === undefined ? undefined : signedIn(me)));
