@@ -5,6 +5,7 @@
  * the app turns into a rejoin), as the arena's view does. Everything shown is computed by model.ts.
  */
 import type { Room } from "@colyseus/sdk";
+import { Connect4ErrorCode, Connect4Message } from "../../../../src/games/connect4/protocol.ts";
 import { CELLS, COLUMNS } from "../../../../src/games/connect4/rules.ts";
 import { ClientMessage, CloseCode, ServerMessage } from "../../../../src/protocol.ts";
 import type { ChatLine, GameDebug, GameView, MatchEvents, MatchResultRow } from "../GameView.ts";
@@ -18,16 +19,13 @@ import {
   TurnClock,
 } from "./model.ts";
 
-/** The `connect4` client message that drops a piece (../shared/API.md "Games (framework)"). */
-export const MOVE_MESSAGE = "move";
-
 /** How long a refusal stays on screen. */
 const REFUSAL_SHOWN_MS = 2_500;
 
 /** Readable refusals of the codes the room sends; anything else shows the server's message. */
 const REFUSAL_TEXT: Record<string, string> = {
-  NOT_YOUR_TURN: "It is not your turn.",
-  COLUMN_FULL: "That column is full.",
+  [Connect4ErrorCode.NotYourTurn]: "It is not your turn.",
+  [Connect4ErrorCode.ColumnFull]: "That column is full.",
 };
 
 /** The decoded state as the SDK hands it over (schema collections, read through their iterators). */
@@ -150,7 +148,7 @@ export class Connect4View implements GameView {
   /** Drops a piece into `column` (0-based). The server decides; a refusal comes back as `error`. */
   play(column: number): void {
     if (this.ended || this.stopped || this.debug.connection !== "ok") return;
-    this.room.send(MOVE_MESSAGE, { column });
+    this.room.send(Connect4Message.Move, { column });
     this.debug.sent.push(column);
   }
 
