@@ -540,7 +540,7 @@ function showResults(results: MatchResultRow[]): void {
     body.append(tr);
   }
   const mine = results.find((row) => row.playerId === player?.id);
-  $("#end-summary").textContent = mine === undefined ? "" : table.summary(mine);
+  $("#end-summary").textContent = mine === undefined ? "" : table.summary(mine, results);
   const picture = match?.finalPicture?.();
   $("#end-picture").replaceChildren(...(picture === undefined ? [] : [picture]));
   show("end");

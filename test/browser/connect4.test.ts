@@ -335,7 +335,11 @@ describe("browser client: Connect Four (headless Chromium)", function () {
     assert.equal(drawn, final.board.filter((cell) => cell !== 0).length, "the board shows every piece");
     const mine = end.results!.find((row) => row.playerId === end.player!.id)!;
     assert.ok(["win", "loss", "draw"].includes(mine.outcome ?? ""), `outcome ${mine.outcome}`);
-    assert.match((await page.textContent("#end-summary")) ?? "", /^(You won|You lost|A draw)\./);
+    assert.match(
+      (await page.textContent("#end-summary")) ?? "",
+      /^(You won|You lost|A draw)\. Bot matches are unrated\.$/,
+    );
+    assert.equal(mine.ratingAfter, mine.ratingBefore, "a bot match leaves the rating as it was");
     await page.screenshot({ path: path.join(ARTIFACTS, "connect4-bot-end.png") });
     await page.click("#end-back");
     await waitFor(page, (s) => s.screen === "lobby", "the lobby");

@@ -65,8 +65,8 @@ export interface GameView {
 export interface ResultTable {
   headings: readonly string[];
   cells(row: MatchResultRow): string[];
-  /** One sentence about the own row. */
-  summary(mine: MatchResultRow): string;
+  /** One sentence about the own row (`all`: every row, bots included). */
+  summary(mine: MatchResultRow, all: readonly MatchResultRow[]): string;
 }
 
 /** One game the client can show: its view, its match chat channels and its end screen. */

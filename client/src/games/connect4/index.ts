@@ -13,7 +13,7 @@ export const connect4: GameClient = {
   results: {
     headings: ["result", "player", "rating"],
     cells: (row) => [OUTCOME[row.outcome ?? ""] ?? `#${row.placement}`, row.username, ratingChange(row)],
-    summary: (mine) => {
+    summary: (mine, all) => {
       const outcome =
         mine.outcome === "win"
           ? "You won."
@@ -22,9 +22,12 @@ export const connect4: GameClient = {
             : mine.outcome === "draw"
               ? "A draw."
               : `You placed #${mine.placement}.`;
-      return mine.ratingBefore !== null && mine.ratingAfter !== null
-        ? `${outcome} Rating ${Math.round(mine.ratingBefore)} → ${Math.round(mine.ratingAfter)} (${signed(mine.ratingAfter - mine.ratingBefore)}).`
-        : `${outcome} Bot matches are unrated.`;
+      // A bot's row has no rating; against a bot the own rating stays as it was.
+      const { ratingBefore: before, ratingAfter: after } = mine;
+      if (before === null || after === null || all.some((row) => row.ratingBefore === null)) {
+        return `${outcome} Bot matches are unrated.`;
+      }
+      return `${outcome} Rating ${Math.round(before)} → ${Math.round(after)} (${signed(after - before)}).`;
     },
   },
 };
