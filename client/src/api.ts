@@ -1,12 +1,39 @@
 /**
- * The HTTP side of the contract (../shared/API.md): guest, login, register, refresh, the player, leaderboards and
- * rejoin. Tokens live in localStorage so a reload keeps the login; the access token is refreshed before it expires
+ * The HTTP side of the contract (../shared/API.md): guest, login, register, refresh, the player, the games,
+ * leaderboards and rejoin. Tokens live in localStorage so a reload keeps the login; the access token is refreshed before it expires
  * and once more when a call answers 401.
  */
 import type { PlayerJson } from "../../src/protocol.ts";
 
-/** The contract's `player`, from the protocol module the server answers with. */
-export type Player = PlayerJson;
+/** A player's standing in one game (`player.ratings[<game>]`). */
+export interface GameRating {
+  rating: number;
+  ratingDeviation: number;
+  wins: number;
+  losses: number;
+  draws: number;
+}
+
+/**
+ * The contract's `player`, from the protocol module the server answers with; `ratings` (by rating key: the game's id,
+ * or `<game>:<mode>` for a mode rated on its own) only from servers with games as plug-ins, so it may be missing
+ * (the default game's rating is then the top-level one).
+ */
+export type Player = Omit<PlayerJson, "ratings"> & { ratings?: Record<string, GameRating> };
+
+/** A mode of a game, from `GET /games`. */
+export interface GameModeInfo {
+  id: string;
+  players: number;
+  teams: number;
+}
+
+/** A game the server runs, from `GET /games`. */
+export interface GameInfo {
+  id: string;
+  title: string;
+  modes: GameModeInfo[];
+}
 
 interface Tokens {
   accessToken: string;
@@ -98,6 +125,13 @@ export class Api {
 
   me(): Promise<Player> {
     return this.call<Player>("GET", "/players/me");
+  }
+
+  /** The games the server runs (`GET /games`), the default game first; throws when the answer is not a list. */
+  async games(): Promise<GameInfo[]> {
+    const { games } = await this.call<{ games?: unknown }>("GET", "/games", undefined, false);
+    if (!Array.isArray(games)) throw new ApiError(502, "BAD_ANSWER", "GET /games did not answer a list of games");
+    return games as GameInfo[];
   }
 
   async boards(): Promise<Board[]> {

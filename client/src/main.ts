@@ -1,13 +1,16 @@
 /**
- * The browser client: log in (guest or account), pick region and mode, search with live status, play, see the
- * result; lobby chat, match chat, leaderboards. It reaches the server through the public contract only: HTTP, the
+ * The browser client: log in (guest or account), pick a game, its mode and a region, search with live status, play,
+ * see the result; lobby chat, match chat, leaderboards. Each game's view lives in games/<id>/ and is chosen by the
+ * name of the room the seat leads into (games/index.ts). It reaches the server through the public contract only: HTTP, the
  * Colyseus SDK and the protocol module (src/protocol.ts). `window.__arena` exposes what it shows, for tests and
  * debugging.
  */
 import { Client, type Room } from "@colyseus/sdk";
 import { CloseCode, RoomName, ServerMessage } from "../../src/protocol.ts";
-import { Api, ApiError, type Player } from "./api.ts";
-import { type ChatLine, type MatchDebug, type MatchResultRow, MatchView } from "./MatchView.ts";
+import { Api, ApiError, type GameInfo, type Player } from "./api.ts";
+import type { ChatLine, GameClient, GameDebug, GameView, MatchResultRow } from "./games/GameView.ts";
+import { GAME_CLIENTS } from "./games/index.ts";
+import { FALLBACK_GAMES, modeLabel, playableGames, ratingLine } from "./lobby.ts";
 
 type Screen = "login" | "lobby" | "search" | "match" | "end" | "leaderboard";
 
@@ -22,7 +25,15 @@ interface ArenaDebug {
   screen: Screen;
   player: Player | null;
   search: SearchStatus | null;
-  match: MatchDebug | null;
+  /** The games the lobby offers; `gamesFromServer` is false when the server has no `GET /games` (arena only). */
+  games: GameInfo[];
+  gamesFromServer: boolean;
+  /** The game and mode chosen in the lobby, and the own rating line shown for that game. */
+  game: string;
+  mode: string;
+  rating: string;
+  /** The running match's view (its `game` says which; the rest is the game's own debug object). */
+  match: GameDebug | null;
   matchChat: ChatLine[];
   lobbyChat: ChatLine[];
   /** Whether the lobby chat room is joined (it rejoins by itself after a server restart). */
@@ -47,6 +58,11 @@ const debug: ArenaDebug = {
   screen: "login",
   player: null,
   search: null,
+  games: [...FALLBACK_GAMES],
+  gamesFromServer: false,
+  game: "",
+  mode: "",
+  rating: "",
   match: null,
   matchChat: [],
   lobbyChat: [],
@@ -59,7 +75,9 @@ const debug: ArenaDebug = {
 let player: Player | undefined;
 let searchRoom: Room | undefined;
 let lobbyRoom: Room | undefined;
-let match: MatchView | undefined;
+let match: GameView | undefined;
+/** The game of the running (or last) match: its end screen and chat channels. */
+let matchGame: GameClient | undefined;
 let screenBeforeLeaderboard: Screen = "login";
 
 function show(screen: Screen): void {
@@ -83,10 +101,16 @@ function errorText(error: unknown): string {
   return String(error);
 }
 
-async function signedIn(me: Player): Promise<void> {
+function showPlayer(me: Player): void {
   player = me;
   debug.player = me;
   $("#whoami").textContent = `${me.username}${me.guest ? " (guest)" : ""} · rating ${Math.round(me.rating)}`;
+  showGameRating();
+}
+
+async function signedIn(me: Player): Promise<void> {
+  showPlayer(me);
+  const games = loadGames();
   const region = $<HTMLInputElement>("#region");
   if (region.value === "") region.value = me.region;
   $("#regions").innerHTML = `<option value="${me.region}"></option>`;
@@ -99,15 +123,14 @@ async function signedIn(me: Player): Promise<void> {
     }
     if (debug.notice === "rejoining your match…") notify("");
   }
+  // The lobby opens with the server's games in the picker, so a search never goes out with the fallback's.
+  await games;
   show("lobby");
 }
 
 async function refreshPlayer(): Promise<void> {
   const me = await api.me().catch(() => undefined);
-  if (me === undefined) return;
-  player = me;
-  debug.player = me;
-  $("#whoami").textContent = `${me.username}${me.guest ? " (guest)" : ""} · rating ${Math.round(me.rating)}`;
+  if (me !== undefined) showPlayer(me);
 }
 
 // ---- login ----
@@ -240,6 +263,67 @@ $("#lobby-chat .chat-form").addEventListener("submit", (event) => {
   input.value = "";
 });
 
+// ---- the game picker ----
+
+/**
+ * Fills the picker from `GET /games`, keeping only the games this client can show. A server without the route
+ * (before games were plug-ins) or one that cannot be reached leaves the arena's modes, searched as before.
+ */
+async function loadGames(): Promise<void> {
+  const listed = await api.games().catch(() => undefined);
+  const games = listed === undefined ? [] : playableGames(listed, new Set(GAME_CLIENTS.keys()));
+  debug.gamesFromServer = games.length > 0;
+  debug.games = games.length > 0 ? games : [...FALLBACK_GAMES];
+  fillGames();
+}
+
+function fillGames(): void {
+  const select = $<HTMLSelectElement>("#game");
+  const chosen = select.value;
+  select.replaceChildren(
+    ...debug.games.map((game) => {
+      const option = document.createElement("option");
+      option.value = game.id;
+      option.textContent = game.title;
+      return option;
+    }),
+  );
+  if (debug.games.some((game) => game.id === chosen)) select.value = chosen;
+  fillModes();
+}
+
+function fillModes(): void {
+  const game = debug.games.find((candidate) => candidate.id === $<HTMLSelectElement>("#game").value);
+  const select = $<HTMLSelectElement>("#mode");
+  const chosen = select.value;
+  select.replaceChildren(
+    ...(game?.modes ?? []).map((mode) => {
+      const option = document.createElement("option");
+      option.value = mode.id;
+      option.textContent = modeLabel(mode);
+      return option;
+    }),
+  );
+  if (game?.modes.some((mode) => mode.id === chosen)) select.value = chosen;
+  debug.game = game?.id ?? "";
+  debug.mode = select.value;
+  showGameRating();
+}
+
+/** The own rating in the chosen game (and mode, where it is rated on its own), under the picker. */
+function showGameRating(): void {
+  const game = $<HTMLSelectElement>("#game").value;
+  const mode = $<HTMLSelectElement>("#mode").value;
+  debug.rating = player === undefined || game === "" ? "" : ratingLine(player, game, mode, debug.games[0]?.id ?? "");
+  $("#game-rating").textContent = debug.rating;
+}
+
+$("#game").addEventListener("change", fillModes);
+$("#mode").addEventListener("change", () => {
+  debug.mode = $<HTMLSelectElement>("#mode").value;
+  showGameRating();
+});
+
 // ---- matchmaking ----
 
 $("#search-form").addEventListener("submit", (event) => {
@@ -249,14 +333,17 @@ $("#search-form").addEventListener("submit", (event) => {
 
 async function search(): Promise<void> {
   notify("");
+  const game = $<HTMLSelectElement>("#game").value;
   const mode = $<HTMLSelectElement>("#mode").value;
   const region = $<HTMLInputElement>("#region").value.trim();
+  // `game` only where the server lists games: an older one knows the arena alone and takes no such option.
+  const options = { ...(debug.gamesFromServer ? { game } : {}), mode, ...(region === "" ? {} : { region }) };
   debug.search = null;
   $("#search-status").textContent = "joining the queue…";
   show("search");
   let room: Room;
   try {
-    room = await sdk.joinOrCreate(RoomName.Matchmaking, { mode, ...(region === "" ? {} : { region }) });
+    room = await sdk.joinOrCreate(RoomName.Matchmaking, options);
   } catch (error) {
     notify(`could not search: ${errorText(error)}`);
     show("lobby");
@@ -304,14 +391,35 @@ async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
     show("lobby");
     return false;
   }
+  // The seat leads into the room named after its game.
+  const game = GAME_CLIENTS.get(room.name);
+  if (game === undefined) {
+    notify(`this client cannot show the game "${room.name}"`);
+    void room.leave(true).catch(() => undefined);
+    show("lobby");
+    return false;
+  }
   match?.stop();
   debug.matchChat = [];
   debug.results = null;
   $("#match-chat .chat-log").replaceChildren();
-  const view = new MatchView(
+  const channels = $<HTMLSelectElement>("#match-chat .chat-channel");
+  channels.replaceChildren(
+    ...game.chatChannels.map((channel) => {
+      const option = document.createElement("option");
+      option.value = channel;
+      option.textContent = channel;
+      return option;
+    }),
+  );
+  channels.hidden = game.chatChannels.length < 2;
+  for (const view of document.querySelectorAll<HTMLElement>(".game-view")) view.hidden = view.id !== `view-${game.id}`;
+  // Shown before mounting, so the view can take the keyboard focus.
+  show("match");
+  matchGame = game;
+  const view = game.mount(
+    $(`#view-${game.id}`),
     room,
-    $<HTMLCanvasElement>("#canvas"),
-    { phase: $("#hud-phase"), hp: $("#hud-hp"), kills: $("#hud-kills"), time: $("#hud-time"), net: $("#hud-net") },
     {
       chat: (line) => {
         debug.matchChat.push(line);
@@ -324,11 +432,10 @@ async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
       closed: (code, reason) => void matchClosed(room.roomId, code, reason),
       connection: (state) => notify(state === "ok" ? "" : "connection lost: reconnecting…"),
     },
+    player?.id ?? "",
   );
   match = view;
   debug.match = view.debug;
-  show("match");
-  $("#canvas").focus();
   return true;
 }
 
@@ -391,10 +498,12 @@ async function matchClosed(sessionId: string, code: number, reason: string | und
 $("#match-chat .chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $<HTMLInputElement>("#match-chat input");
-  const channel = $<HTMLSelectElement>("#match-chat .chat-channel").value as "all" | "team";
+  const channel = $<HTMLSelectElement>("#match-chat .chat-channel").value;
   if (input.value.trim() !== "") match?.say(channel, input.value);
   input.value = "";
-  $("#canvas").focus();
+  input.blur();
+  // Back to the game's keys (the arena's canvas takes the focus; other views listen on the window).
+  if (matchGame !== undefined) document.querySelector<HTMLElement>(`#view-${matchGame.id} [tabindex]`)?.focus();
 });
 
 window.addEventListener("keydown", (event) => {
@@ -404,17 +513,25 @@ window.addEventListener("keydown", (event) => {
   }
 });
 
+/** The end screen, in the columns and words of the match's game. */
 function showResults(results: MatchResultRow[]): void {
+  const table = matchGame?.results;
+  if (table === undefined) return;
+  const headings = document.createElement("tr");
+  headings.append(
+    ...table.headings.map((text) => {
+      const th = document.createElement("th");
+      th.textContent = text;
+      return th;
+    }),
+  );
+  $("#end-results thead").replaceChildren(headings);
   const body = $("#end-results tbody");
   body.replaceChildren();
   const sorted = [...results].sort((a, b) => a.placement - b.placement);
   for (const row of sorted) {
     const tr = document.createElement("tr");
-    const rating =
-      row.ratingBefore === null || row.ratingAfter === null
-        ? "unrated"
-        : `${Math.round(row.ratingBefore)} → ${Math.round(row.ratingAfter)} (${signed(row.ratingAfter - row.ratingBefore)})`;
-    for (const text of [String(row.placement), row.username, String(row.kills), String(row.deaths), rating]) {
+    for (const text of table.cells(row)) {
       const td = document.createElement("td");
       td.textContent = text;
       tr.append(td);
@@ -423,26 +540,19 @@ function showResults(results: MatchResultRow[]): void {
     body.append(tr);
   }
   const mine = results.find((row) => row.playerId === player?.id);
-  $("#end-summary").textContent =
-    mine === undefined
-      ? ""
-      : `You placed #${mine.placement} with ${mine.kills} kills and ${mine.deaths} deaths.` +
-        (mine.ratingBefore !== null && mine.ratingAfter !== null
-          ? ` Rating ${signed(mine.ratingAfter - mine.ratingBefore)}.`
-          : " Bot matches are unrated.");
+  $("#end-summary").textContent = mine === undefined ? "" : table.summary(mine, results);
+  const picture = match?.finalPicture?.();
+  $("#end-picture").replaceChildren(...(picture === undefined ? [] : [picture]));
   show("end");
   void refreshPlayer();
-}
-
-function signed(value: number): string {
-  const rounded = Math.round(value);
-  return rounded >= 0 ? `+${rounded}` : String(rounded);
 }
 
 $("#end-back").addEventListener("click", () => {
   void match?.leave();
   match = undefined;
   show("lobby");
+  // The lobby's rating line: the result may have been stored after the end screen's first look.
+  void refreshPlayer();
 });
 
 // ---- leaderboards ----
@@ -495,5 +605,6 @@ async function loadBoard(id: string): Promise<void> {
 
 // ---- start ----
 
+fillGames();
 show("login");
 void api.resume().then((me) => (me === undefined ? undefined : signedIn(me)));

@@ -3,7 +3,7 @@
  * whole units (int16), as the arena does.
  */
 import assert from "node:assert/strict";
-import { Predictor } from "../../client/src/Predictor.ts";
+import { Predictor } from "../../client/src/games/arena/Predictor.ts";
 import { ARENA_MAP } from "../../src/logic/maps.ts";
 import { type MovingBody, movePlayer } from "../../src/logic/simulation.ts";
 import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";

@@ -4,8 +4,9 @@
  * (the SDK reconnects by itself; a closed process means POST /sessions/:id/rejoin).
  */
 import type { Room } from "@colyseus/sdk";
-import { ClientMessage, CloseCode, ServerMessage } from "../../src/protocol.ts";
+import { ClientMessage, CloseCode, ServerMessage } from "../../../../src/protocol.ts";
 import { Interpolator } from "./Interpolator.ts";
+import type { ChatLine, GameDebug, GameView, MatchEvents, MatchResultRow } from "../GameView.ts";
 import { Predictor } from "./Predictor.ts";
 import { type DrawnPlayer, draw } from "./render.ts";
 
@@ -40,7 +41,7 @@ interface EntityMap<T> {
   forEach(callback: (value: T, key: string) => void): void;
   get(key: string): T | undefined;
 }
-export interface ArenaView {
+interface ArenaStateView {
   phase: string;
   tick: number;
   timeLeftMs: number;
@@ -48,33 +49,6 @@ export interface ArenaView {
   tickRateHz: number;
   players: EntityMap<PlayerView>;
   projectiles: EntityMap<ProjectileView>;
-}
-
-export interface MatchResultRow {
-  playerId: string;
-  username: string;
-  team: number;
-  placement: number;
-  kills: number;
-  deaths: number;
-  ratingBefore: number | null;
-  ratingAfter: number | null;
-}
-
-export interface ChatLine {
-  from: string;
-  username: string;
-  text: string;
-  at: number;
-  channel?: string;
-}
-
-export interface MatchEvents {
-  chat(line: ChatLine): void;
-  ended(results: MatchResultRow[]): void;
-  /** The room closed without a result (`code` from CloseCode); `rejoin` asks the app to fetch a new seat. */
-  closed(code: number, reason: string | undefined): void;
-  connection(state: "ok" | "reconnecting"): void;
 }
 
 const MOVE_KEYS: Record<string, [number, number]> = {
@@ -89,10 +63,8 @@ const MOVE_KEYS: Record<string, [number, number]> = {
 };
 
 /** Debug and test view of the match, published as `window.__arena.match`. */
-export interface MatchDebug {
-  roomId: string;
-  sessionId: string;
-  phase: string;
+export interface MatchDebug extends GameDebug {
+  game: "arena";
   timeLeftMs: number;
   /** The tick rate inputs and prediction step at (the server's, once its state has arrived). */
   tickRateHz: number;
@@ -114,10 +86,10 @@ export interface MatchDebug {
   lastAck: number;
   pending: number;
   others: Array<{ id: string; username: string; bot: boolean; x: number; y: number; serverX: number; serverY: number }>;
-  connection: "ok" | "reconnecting";
 }
 
-export class MatchView {
+/** The arena's view: the canvas, the HUD and the netcode of the own player. */
+export class ArenaView implements GameView {
   private tickRateHz = DEFAULT_TICK_RATE_HZ;
   private tickMs = 1000 / DEFAULT_TICK_RATE_HZ;
   private readonly predictor = new Predictor(this.tickMs);
@@ -147,6 +119,7 @@ export class MatchView {
     private readonly events: MatchEvents,
   ) {
     this.debug = {
+      game: "arena",
       roomId: room.roomId,
       sessionId: room.sessionId,
       phase: "",
@@ -160,7 +133,7 @@ export class MatchView {
       others: [],
       connection: "ok",
     };
-    room.onStateChange((state) => this.onPatch(state as Partial<ArenaView>));
+    room.onStateChange((state) => this.onPatch(state as Partial<ArenaStateView>));
     room.onMessage(ServerMessage.Chat, (line: ChatLine) => events.chat(line));
     room.onMessage(ServerMessage.MatchEnd, (end: { results: MatchResultRow[] }) => {
       this.ended = true;
@@ -195,7 +168,7 @@ export class MatchView {
   }
 
   /** Sends a match chat line. */
-  say(channel: "all" | "team", text: string): void {
+  say(channel: string, text: string): void {
     this.room.send(ClientMessage.Chat, { channel, text });
   }
 
@@ -259,10 +232,10 @@ export class MatchView {
   }
 
   private ownState(): PlayerView | undefined {
-    return (this.room.state as Partial<ArenaView> | undefined)?.players?.get(this.room.sessionId);
+    return (this.room.state as Partial<ArenaStateView> | undefined)?.players?.get(this.room.sessionId);
   }
 
-  private stepOnce(command: ReturnType<MatchView["command"]>): void {
+  private stepOnce(command: ReturnType<ArenaView["command"]>): void {
     if (this.ended) return;
     const own = this.ownState();
     const input = this.predictor.step(command, own?.alive ?? false);
@@ -273,7 +246,7 @@ export class MatchView {
 
   /** Steps at the server's tick rate once the state carries it. */
   private syncTickRate(): void {
-    const hz = (this.room.state as Partial<ArenaView> | undefined)?.tickRateHz;
+    const hz = (this.room.state as Partial<ArenaStateView> | undefined)?.tickRateHz;
     if (hz === undefined || hz <= 0 || hz === this.tickRateHz) return;
     this.tickRateHz = hz;
     this.tickMs = 1000 / hz;
@@ -302,7 +275,7 @@ export class MatchView {
     this.render(now);
   }
 
-  private onPatch(state: Partial<ArenaView>): void {
+  private onPatch(state: Partial<ArenaStateView>): void {
     this.syncTickRate();
     if (state.players === undefined || state.projectiles === undefined) return;
     const t = performance.now();
@@ -324,11 +297,11 @@ export class MatchView {
   }
 
   private render(now: number): void {
-    const raw = this.room.state as Partial<ArenaView> | undefined;
+    const raw = this.room.state as Partial<ArenaStateView> | undefined;
     const ctx = this.canvas.getContext("2d");
     // Until the first state arrives the decoded root has no collections yet.
     if (raw?.players === undefined || raw.projectiles === undefined || ctx === null) return;
-    const state = raw as ArenaView;
+    const state = raw as ArenaStateView;
     const own = state.players.get(this.room.sessionId);
     const self = this.predictor.rendered;
     const players: DrawnPlayer[] = [];
