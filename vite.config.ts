@@ -22,7 +22,7 @@ export default defineConfig({
   server: {
     // `npx vite` for client work with hot reload; the game server runs separately on :2567.
     proxy: {
-      "^/(auth|players|leaderboards|sessions|matchmake)": "http://127.0.0.1:2567",
+      "^/(auth|players|leaderboards|sessions|matchmake|games)": "http://127.0.0.1:2567",
     },
   },
 });
