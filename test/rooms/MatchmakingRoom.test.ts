@@ -22,6 +22,7 @@ const skirmish: GameDefinition = {
   id: "skirmish",
   title: "Skirmish (test)",
   room: ArenaRoom,
+  messages: arena.messages,
   modes: [{ id: "duel", players: 2, teams: 2 }],
 };
 const TWO_GAMES = { games: new GameRegistry([arena, skirmish]), extraRooms: { skirmish: ArenaRoom } };
@@ -221,6 +222,52 @@ for (const setup of [
       assert.deepEqual(queued, [players[0]!.player.id, players[2]!.player.id].sort(), "the others stay queued");
       const second = await matchmaker.process(now + 20);
       assert.deepEqual(second.flatMap((m) => m.teams.flat().map((t) => t.playerId)).sort(), queued);
+    });
+
+    it("a mode's own widening schedule replaces the server's: a patient mode matches far-apart ratings at once", async () => {
+      const patient: GameDefinition = {
+        ...skirmish,
+        modes: [{ id: "duel", players: 2, teams: 2, schedule: { baseWindow: 2_000, maxWindow: 2_000 } }],
+      };
+      const players = await Promise.all([1, 2, 3, 4].map(() => registerPlayer(server)));
+      // Two far apart (1200 and 2400) per game: the arena's duel keeps its default window, the patient mode does not.
+      const ratings = new Map(players.map((p, i) => [p.player.id, i % 2 === 0 ? 1200 : 2400]));
+      const matchmaker = new Matchmaker(
+        new InMemoryTicketStore(),
+        server.services.arenas,
+        server.services.presence,
+        server.services.stores.players,
+        {
+          owner: "test",
+          regions: ["local"],
+          schedule: DEFAULT_SCHEDULE,
+          botFillSec: 0,
+          ticketTtlMs: 60_000,
+          leaseTtlMs: 5_000,
+          games: new GameRegistry([arena, patient]),
+          ratingOf: async (playerId) => ({ rating: ratings.get(playerId) ?? 1500, ratingDeviation: 50 }),
+        },
+        testLogger,
+      );
+      const now = Date.now();
+      const [a, b, c, d] = players as [Registered, Registered, Registered, Registered];
+      const arenaTicket = await matchmaker.enqueue({ playerId: a.player.id, game: "arena", mode: "duel" }, now);
+      await matchmaker.enqueue({ playerId: b.player.id, game: "arena", mode: "duel" }, now);
+      const patientTicket = await matchmaker.enqueue({ playerId: c.player.id, game: "skirmish", mode: "duel" }, now);
+      await matchmaker.enqueue({ playerId: d.player.id, game: "skirmish", mode: "duel" }, now);
+      assert.equal((await matchmaker.status(patientTicket, now)).ratingWindow, 2_000);
+      assert.ok((await matchmaker.status(arenaTicket, now)).ratingWindow < 200, "the arena keeps the server's window");
+      const formed = await matchmaker.process(now + 10);
+      assert.deepEqual(
+        formed.map((match) => [
+          match.game,
+          match.teams
+            .flat()
+            .map((t) => t.playerId)
+            .sort(),
+        ]),
+        [["skirmish", [c.player.id, d.player.id].sort()]],
+      );
     });
   });
 }

@@ -35,6 +35,24 @@ export interface ModeDefinition {
   botFill?: boolean;
   /** Rated under a key of its own (`<game>:<mode>`) rather than the game's (`<game>`). Default false. */
   ratedSeparately?: boolean;
+  /**
+   * How this mode's rating windows widen (see MatchmakerAlgorithm's ExpansionSchedule): the fields given replace the
+   * server's defaults, for a mode whose players should wait longer for a close match, or less.
+   */
+  schedule?: Partial<WideningSchedule>;
+  /**
+   * Whether a running match of this mode may take new players into seats left empty. Planned (docs/GAMES.md): only
+   * `false` is accepted today, and a match's seats are fixed when it forms.
+   */
+  backfill?: false;
+}
+
+/** The widening of a ticket's rating window (the matchmaker's ExpansionSchedule, restated to keep this module pure). */
+export interface WideningSchedule {
+  baseWindow: number;
+  deviationFactor: number;
+  widenPerSec: number;
+  maxWindow: number;
 }
 
 /**
@@ -217,6 +235,15 @@ function check(game: GameDefinition): void {
     }
     if (!Number.isInteger(mode.teams) || mode.teams < 1 || mode.players % mode.teams !== 0) {
       fail(`mode ${mode.id}: teams must divide players`);
+    }
+    if ((mode as { backfill?: unknown }).backfill === true) fail(`mode ${mode.id}: backfill is not supported yet`);
+    for (const [field, value] of Object.entries(mode.schedule ?? {})) {
+      if (!["baseWindow", "deviationFactor", "widenPerSec", "maxWindow"].includes(field)) {
+        fail(`mode ${mode.id}: schedule has no field ${field}`);
+      }
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        fail(`mode ${mode.id}: schedule.${field} must be a number ≥ 0`);
+      }
     }
   }
   for (const board of game.boards ?? []) {

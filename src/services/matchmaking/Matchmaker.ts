@@ -214,11 +214,16 @@ export class Matchmaker {
     this.log.info({ players: requeued }, "searching players whose tickets were lost are queued again");
   }
 
+  /** The widening schedule of a game's mode: the server's, with the fields the mode sets replaced. */
+  private scheduleOf(gameId: string, modeId: string): ExpansionSchedule {
+    return { ...this.options.schedule, ...this.options.games.mode(gameId, modeId)?.schedule };
+  }
+
   /** What a searching player is told: waited time, its current window, and its pool's size. */
   async status(ticket: Ticket, now: number): Promise<{ waitedMs: number; ratingWindow: number; queued: number }> {
     return {
       waitedMs: Math.max(0, now - ticket.enqueuedAt),
-      ratingWindow: Math.round(ratingWindow(ticket, now, this.options.schedule)),
+      ratingWindow: Math.round(ratingWindow(ticket, now, this.scheduleOf(ticket.game, ticket.mode))),
       queued: await this.store.size(poolKey(ticket.game, ticket.region, ticket.mode)),
     };
   }
@@ -240,7 +245,8 @@ export class Matchmaker {
         this.leases.set(pool, lease);
         if ((this.restingUntil.get(pool) ?? 0) > now) continue;
         const tickets = await this.store.list(pool, now);
-        for (const match of matchPool(tickets, mode, now, this.options.schedule, this.options.botFillSec)) {
+        const schedule = { ...this.options.schedule, ...mode.schedule };
+        for (const match of matchPool(tickets, mode, now, schedule, this.options.botFillSec)) {
           const ids = match.teams.flat().map((t) => t.playerId);
           const claim = await this.store.claim(pool, ids, lease);
           if (claim === "fenced") {
