@@ -603,6 +603,27 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
       for (const seat of before) this.seats.set(seat.key, seat);
       throw error;
     }
+    if (reason === "rollback") this.keepConnections(before);
+  }
+
+  /**
+   * After a rollback: a rollback moves the game back, not the connections. A player whose seat a rejoin passed to a
+   * new connection after the snapshot keeps playing through that connection (the snapshot names the old one, which
+   * is gone: its moves would be ignored and its leaving would forfeit nobody).
+   */
+  private keepConnections(current: readonly Seat[]): void {
+    for (const seat of current) {
+      if (seat.entry.bot) continue;
+      const stored = this.seatOf(seat.entry.playerId);
+      if (stored === undefined || stored.key === seat.key) continue;
+      this.seats.delete(stored.key);
+      this.seats.set(seat.key, { key: seat.key, entry: stored.entry });
+      this.reseatPlayer(stored.key, seat.key);
+      this.setConnected(
+        seat.key,
+        this.clients.some((client) => client.sessionId === seat.key),
+      );
+    }
   }
 
   /** Admin rollback (called through `remoteRoomCall`): the match returns to snapshot `version` for every client. */

@@ -1,0 +1,103 @@
+/**
+ * Connect Four attacked by its players and its operator, on real PostgreSQL and Redis: leaving and rejoining in
+ * every order (a forfeit hits whoever left for good, never a seat a rejoin took over), and an admin rollback after a
+ * rejoin changed a seat's connection.
+ */
+import assert from "node:assert/strict";
+import type { Room as ClientRoom } from "@colyseus/sdk";
+import type { Connect4Room } from "../../../src/games/connect4/Connect4Room.ts";
+import {
+  type AnyState,
+  type Duel,
+  matchDuel,
+  nextLeave,
+  pieces,
+  playColumns,
+  waitForState,
+} from "../../helpers/connect4.ts";
+import { ADMIN_PASSWORD, bootTestServer, jsonBody, postJson, sdkFor, type TestServer } from "../../helpers/server.ts";
+
+describe("connect4: hostile players and unlucky operators [postgres, redis]", function () {
+  this.timeout(90_000);
+  let server: TestServer;
+  before(async () => {
+    server = await bootTestServer({
+      database: "postgres",
+      redis: true,
+      env: { BOT_FILL_SEC: "0", TURN_TIME_SEC: "30" },
+    });
+  });
+  after(() => server.close());
+  afterEach(() => server.colyseus.cleanup());
+
+  /** Cuts a client's socket without a close handshake, as a lost network does; resolves once the room saw it. */
+  async function dropConnection(room: ClientRoom): Promise<void> {
+    room.reconnection.enabled = false;
+    const serverRoom = server.colyseus.getRoomById(room.roomId) as Connect4Room;
+    const dropped = nextLeave(room);
+    const client = serverRoom.clients.find((c) => c.sessionId === room.sessionId)!;
+    (client.ref as unknown as { terminate(): void }).terminate();
+    await dropped;
+  }
+
+  /** The player of seat `seat` drops and comes back through POST /sessions/:id/rejoin: a new connection. */
+  async function rejoinSeat(duel: Duel, seat: 1 | 2): Promise<Duel> {
+    await dropConnection(duel.bySeat[seat - 1]);
+    const player = duel.players[seat - 1];
+    const answer = await postJson(server, `/sessions/${duel.sessionId}/rejoin`, {}, { token: player.accessToken });
+    assert.equal(answer.status, 200);
+    const back = await sdkFor(server, player.accessToken).consumeSeatReservation((await jsonBody(answer)).seat);
+    back.onMessage("*", () => {});
+    await waitForState(back, (s) => s?.players?.get(back.sessionId)?.connected === true);
+    const bySeat: [ClientRoom, ClientRoom] = seat === 1 ? [back, duel.bySeat[1]] : [duel.bySeat[0], back];
+    return { ...duel, bySeat };
+  }
+
+  const basic = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}` };
+
+  it("a rollback to a snapshot taken before a rejoin leaves the rejoined player in its seat, able to move", async () => {
+    let duel = await matchDuel(server);
+    await playColumns(duel, [0, 1]);
+    let version = 0;
+    for (let v = 1; v <= 20; v++) {
+      const record = await server.services.sessions.snapshot(duel.sessionId, v);
+      if (record === undefined) break;
+      if (JSON.parse(record.state.toString()).payload.game.moves.length === 2) version = v;
+    }
+    assert.ok(version > 0, "a snapshot with two moves was stored");
+    duel = await rejoinSeat(duel, 1);
+    await playColumns(duel, [2, 3]);
+    const res = await postJson(server, `/admin/sessions/${duel.sessionId}/rollback`, { version }, { headers: basic });
+    assert.equal(res.status, 200);
+    const [one, two] = duel.bySeat;
+    const state = await waitForState(one, (s) => pieces(s) === 2);
+    const mine = state.players.get(one.sessionId);
+    assert.equal(mine?.seat, 1, "the rejoined connection still holds seat 1");
+    assert.equal(mine?.connected, true);
+    assert.equal(state.players.size, 2);
+    // Seat 1 moves on from the rolled-back board; then a consented leave of seat 1 still forfeits.
+    await playColumns(duel, [6]);
+    assert.equal((two.state as AnyState).board[41], 1);
+    const end = two.waitForMessage("matchEnd", 10_000) as Promise<{ results: AnyState[] }>;
+    await one.leave(true);
+    const outcomes = new Map((await end).results.map((row) => [row.playerId, row.outcome]));
+    assert.equal(outcomes.get(duel.players[0].player.id), "loss", "seat 1 left for good: it forfeits");
+    assert.equal(outcomes.get(duel.players[1].player.id), "win");
+  });
+
+  it("the old connection of a rejoined player does not forfeit for it; a consented leave does", async () => {
+    let duel = await matchDuel(server);
+    await playColumns(duel, [3]);
+    duel = await rejoinSeat(duel, 2);
+    // The old connection's reconnection seat was withdrawn when the new one took over: the game goes on.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const room = server.colyseus.getRoomById(duel.sessionId) as Connect4Room;
+    assert.equal(room.state.phase, "active");
+    await playColumns(duel, [3, 4]);
+    const end = duel.bySeat[0].waitForMessage("matchEnd", 10_000) as Promise<{ results: AnyState[] }>;
+    await duel.bySeat[1].leave(true);
+    const outcomes = new Map((await end).results.map((row) => [row.playerId, row.outcome]));
+    assert.equal(outcomes.get(duel.players[1].player.id), "loss");
+    assert.equal(outcomes.get(duel.players[0].player.id), "win");
+  });
+});
