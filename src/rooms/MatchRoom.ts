@@ -583,7 +583,7 @@ export abstract class MatchRoom<S extends Schema, P = unknown>
     const elapsedMs = performance.now() - started;
     this.snapshotStats.count += 1;
     this.snapshotStats.totalMs += elapsedMs;
-    this.context.metrics.snapshotDuration.observe(elapsedMs / 1000);
+    this.context.metrics.snapshotDuration.observe({ room: this.roomName }, elapsedMs / 1000);
     this.snapshotStats.bytes = bytes.length;
     return { version: this.snapshotVersion, tick: this.position, state: bytes };
   }

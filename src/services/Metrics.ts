@@ -44,7 +44,7 @@ export type LoginOutcome = "success" | "failure" | "throttled";
 export class Metrics {
   readonly registry = new Registry();
   readonly tickDuration: Histogram<"room">;
-  readonly snapshotDuration: Histogram;
+  readonly snapshotDuration: Histogram<"room">;
   readonly staleInputs: Counter;
   readonly timeToMatch: Histogram<"game" | "mode" | "region">;
   readonly logins: Counter<"method" | "outcome">;
@@ -107,7 +107,8 @@ export class Metrics {
     });
     this.snapshotDuration = new Histogram({
       name: `${METRIC_PREFIX}snapshot_duration_seconds`,
-      help: "Time a match snapshot blocks its room (serialisation; the write is asynchronous)",
+      help: "Time a match snapshot blocks its room (serialisation; the write is asynchronous), by room type (the game)",
+      labelNames: ["room"],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
       registers,
     });

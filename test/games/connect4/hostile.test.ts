@@ -15,7 +15,15 @@ import {
   playColumns,
   waitForState,
 } from "../../helpers/connect4.ts";
-import { ADMIN_PASSWORD, bootTestServer, jsonBody, postJson, sdkFor, type TestServer } from "../../helpers/server.ts";
+import {
+  ADMIN_PASSWORD,
+  bootTestServer,
+  jsonBody,
+  postJson,
+  registerPlayer,
+  sdkFor,
+  type TestServer,
+} from "../../helpers/server.ts";
 
 describe("connect4: hostile players and unlucky operators [postgres, redis]", function () {
   this.timeout(90_000);
@@ -99,5 +107,70 @@ describe("connect4: hostile players and unlucky operators [postgres, redis]", fu
     const outcomes = new Map((await end).results.map((row) => [row.playerId, row.outcome]));
     assert.equal(outcomes.get(duel.players[1].player.id), "loss");
     assert.equal(outcomes.get(duel.players[0].player.id), "win");
+  });
+
+  it("no room request gets a connect4 seat: create, joinOrCreate, join and joinById are refused 403", async () => {
+    const duel = await matchDuel(server);
+    const outsider = await registerPlayer(server);
+    for (const [how, path] of [
+      ["create", "/matchmake/create/connect4"],
+      ["joinOrCreate", "/matchmake/joinOrCreate/connect4"],
+      ["join", "/matchmake/join/connect4"],
+      ["joinById", `/matchmake/joinById/${duel.sessionId}`],
+    ] as const) {
+      for (const who of [outsider, duel.players[0]]) {
+        const res = await postJson(server, path, { mode: "duel" }, { token: who.accessToken });
+        assert.equal(res.status, 403, `${how}: ${JSON.stringify(await jsonBody(res))}`);
+      }
+    }
+  });
+
+  it("matchmaking refuses 400 a game that is no registered id (prototype names, other types, huge) or a mode it lacks", async () => {
+    const player = await registerPlayer(server);
+    const bad: unknown[] = [
+      { game: "__proto__", mode: "duel" },
+      { game: "constructor", mode: "duel" },
+      { game: "toString", mode: "duel" },
+      { game: "hasOwnProperty", mode: "duel" },
+      { game: 42, mode: "duel" },
+      { game: ["connect4"], mode: "duel" },
+      { game: { id: "connect4" }, mode: "duel" },
+      { game: null, mode: "duel" },
+      { game: "c".repeat(100_000), mode: "duel" },
+      { game: "connect4", mode: "ffa" },
+      { game: "connect4", mode: "squad" },
+      { game: "connect4", mode: "__proto__" },
+      { game: "connect4", mode: "toString" },
+      { game: "connect4" },
+    ];
+    for (const options of bad) {
+      const res = await postJson(server, "/matchmake/joinOrCreate/matchmaking", options, {
+        token: player.accessToken,
+      });
+      const body = await jsonBody(res).catch(() => undefined);
+      assert.equal(
+        res.status,
+        res.status === 413 ? 413 : 400,
+        `${JSON.stringify(options).slice(0, 80)}: ${res.status}`,
+      );
+      assert.ok(res.status === 413 || body?.error?.code === "INVALID_INPUT", JSON.stringify(body).slice(0, 200));
+    }
+  });
+
+  it("metrics tell Connect Four's matches apart: rooms, clients and snapshot time labelled connect4", async () => {
+    const duel = await matchDuel(server);
+    await playColumns(duel, [0, 1]);
+    const text = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const sample = (name: string, label: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((line) => line.startsWith(`${name}{`) && line.includes(label))
+          ?.split(" ")
+          .pop(),
+      );
+    assert.equal(sample("arena_rooms", 'type="connect4"'), 1);
+    assert.equal(sample("arena_ccu", 'room="connect4"'), 2);
+    assert.ok(sample("arena_snapshot_duration_seconds_count", 'room="connect4"') >= 3, "a snapshot after each move");
   });
 });
