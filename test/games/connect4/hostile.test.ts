@@ -13,6 +13,8 @@ import {
   nextLeave,
   pieces,
   playColumns,
+  search,
+  seatOf,
   waitForState,
 } from "../../helpers/connect4.ts";
 import {
@@ -24,6 +26,8 @@ import {
   sdkFor,
   type TestServer,
 } from "../../helpers/server.ts";
+
+const basic = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}` };
 
 describe("connect4: hostile players and unlucky operators [postgres, redis]", function () {
   this.timeout(90_000);
@@ -60,8 +64,6 @@ describe("connect4: hostile players and unlucky operators [postgres, redis]", fu
     const bySeat: [ClientRoom, ClientRoom] = seat === 1 ? [back, duel.bySeat[1]] : [duel.bySeat[0], back];
     return { ...duel, bySeat };
   }
-
-  const basic = { authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString("base64")}` };
 
   it("a rollback to a snapshot taken before a rejoin leaves the rejoined player in its seat, able to move", async () => {
     let duel = await matchDuel(server);
@@ -172,5 +174,54 @@ describe("connect4: hostile players and unlucky operators [postgres, redis]", fu
     assert.equal(sample("arena_rooms", 'type="connect4"'), 1);
     assert.equal(sample("arena_ccu", 'room="connect4"'), 2);
     assert.ok(sample("arena_snapshot_duration_seconds_count", 'room="connect4"') >= 3, "a snapshot after each move");
+  });
+});
+
+describe("connect4: rollback to before the start [postgres, redis]", function () {
+  this.timeout(90_000);
+  let server: TestServer;
+  before(async () => {
+    server = await bootTestServer({
+      database: "postgres",
+      redis: true,
+      env: { BOT_FILL_SEC: "0", TURN_TIME_SEC: "30", SNAPSHOT_INTERVAL_MS: "100" },
+    });
+  });
+  after(() => server.close());
+  afterEach(() => server.colyseus.cleanup());
+
+  it("a rollback to a snapshot taken while the room waited for its players is refused; the game goes on", async () => {
+    const players = [await registerPlayer(server), await registerPlayer(server)] as const;
+    const searching = await Promise.all(players.map((p) => search(server, p, { game: "connect4", mode: "duel" })));
+    const seats = await Promise.all(searching.map((room) => room.waitForMessage("seat", 15_000)));
+    const rooms: ClientRoom[] = [];
+    for (const [i, seat] of seats.entries()) {
+      // The second player takes a moment to load: the room snapshots its waiting phase meanwhile.
+      if (i === 1) await new Promise((resolve) => setTimeout(resolve, 400));
+      const room = await sdkFor(server, players[i]!.accessToken).consumeSeatReservation(seat as never);
+      room.onMessage("*", () => {});
+      rooms.push(room);
+    }
+    await Promise.all(rooms.map((room) => waitForState(room, (s) => s.phase === "active" && s.players.size === 2)));
+    const first = seatOf(rooms[0]!) === 1 ? 0 : 1;
+    const duel: Duel = {
+      sessionId: rooms[0]!.roomId,
+      bySeat: [rooms[first]!, rooms[1 - first]!],
+      players: [players[first]!, players[1 - first]!],
+    };
+    const record = await server.services.sessions.snapshot(duel.sessionId, 1);
+    assert.equal(JSON.parse(record!.state.toString()).payload.phase, "waiting", "snapshot 1 shows the waiting room");
+    await playColumns(duel, [0]);
+    const res = await postJson(
+      server,
+      `/admin/sessions/${duel.sessionId}/rollback`,
+      { version: 1 },
+      { headers: basic },
+    );
+    assert.notEqual(res.status, 200, "nothing can be played from a room still waiting for its players");
+    assert.match((await jsonBody(res)).error.message, /before the game started/);
+    await playColumns(duel, [1, 0]);
+    assert.equal((duel.bySeat[0].state as AnyState).phase, "active");
+    assert.equal(pieces(duel.bySeat[0].state), 3);
   });
 });
