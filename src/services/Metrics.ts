@@ -107,7 +107,7 @@ export class Metrics {
     });
     this.snapshotDuration = new Histogram({
       name: `${METRIC_PREFIX}snapshot_duration_seconds`,
-      help: "Time a match snapshot blocks its room (serialisation; the write is asynchronous)",
+      help: "Time a match snapshot blocks its room (serialisation; the write is asynchronous), by room type (the game)",
       labelNames: ["room"],
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025],
       registers,

@@ -83,7 +83,10 @@ describe("metrics [postgres, redis]", function () {
     assert.equal(sample(text, "arena_ccu", { room: "arena" }), 1);
     assert.equal(sample(text, "arena_rooms", { type: "arena" }), 1);
     assert.ok((sample(text, "arena_tick_duration_seconds_count", { room: "arena" }) ?? 0) >= 20, "ticks observed");
-    assert.ok((sample(text, "arena_snapshot_duration_seconds_count") ?? 0) >= 3, "snapshots observed");
+    assert.ok(
+      (sample(text, "arena_snapshot_duration_seconds_count", { room: "arena" }) ?? 0) >= 3,
+      "snapshots observed, labelled with the room (the game)",
+    );
     assert.ok((sample(text, "arena_ws_bytes_sent_total", { room: "arena" }) ?? 0) > 500, "patches were sent");
     assert.equal(
       sample(text, "arena_matchmaking_time_to_match_seconds_count", { game: "arena", mode: "duel", region: "eu" }),

@@ -217,9 +217,16 @@ export class Connect4Room extends MatchRoom<Connect4State, Connect4Payload> {
     return { game: rules.serialise(this.play), phase: this.phase, rng: [...this.rng], startedAt: this.startedAt };
   }
 
-  /** Restores the board by replaying its moves (rules.restore refuses a payload that is not a legal game). */
-  protected restoreGame(payload: Connect4Payload, format: number): void {
+  /**
+   * Restores the board by replaying its moves (rules.restore refuses a payload that is not a legal game). A rollback
+   * never goes back to the waiting room: its wait timeout has run, nothing would start the game again, and the match
+   * would hold its room and its players forever.
+   */
+  protected restoreGame(payload: Connect4Payload, format: number, reason: "recovery" | "rollback"): void {
     if (format !== CONNECT4_PAYLOAD_FORMAT) throw new Error(`connect4 snapshots of format ${format} are not readable`);
+    if (reason === "rollback" && payload.phase === "waiting") {
+      throw new Error("this snapshot is from before the game started; roll back to one taken since");
+    }
     const play = rules.restore(payload.game);
     this.play = play;
     this.rng = [...payload.rng];
