@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     (app, services) => {
       app.post("/loadtest/launch", express.json({ limit: "64kb" }), async (req, res) => {
         const body = req.body as LaunchBody;
-        const launched = await services.arenas.launch({
+        const launched = await services.launcher.launch({
           mode: body.mode ?? "ffa",
           region: "local",
           roster: body.roster.map((p, i) => ({ playerId: p.playerId, username: p.username, team: i, bot: false })),

@@ -97,7 +97,7 @@ export interface Services {
   resultStore: MatchResultStore;
   leaderboards: LeaderboardService;
   /** Starts matches of any registered game (the matchmaker's, recovery's and tests'). */
-  arenas: MatchLauncher;
+  launcher: MatchLauncher;
   matchmaker: Matchmaker;
   placement: RegionPlacement;
   /** This process' rooms and clients, counted exactly, with its caps (MAX_ROOMS, MAX_CCU). */
@@ -269,11 +269,11 @@ export async function createServices(config: ResolvedConfig, log: Logger, games:
     },
   );
   results.start(RESULT_DRAIN_MS);
-  const arenas = new MatchLauncher(matchSigner, games);
+  const launcher = new MatchLauncher(matchSigner, games);
   const ticketStore = redis === undefined ? new InMemoryTicketStore() : new RedisTicketStore(redis);
   const matchmaker = new Matchmaker(
     ticketStore,
-    arenas,
+    launcher,
     presence,
     stores.players,
     {
@@ -371,7 +371,7 @@ export async function createServices(config: ResolvedConfig, log: Logger, games:
     results,
     resultStore,
     leaderboards,
-    arenas,
+    launcher,
     matchmaker,
     placement,
     load,

@@ -58,7 +58,7 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
     const addresses: string[] = [];
     for (const processId of ids) {
       const player = await registerPlayer(a);
-      const launched = await a.services.arenas.launch({
+      const launched = await a.services.launcher.launch({
         mode: "duel",
         region: "us",
         placeOn: processId,

@@ -141,7 +141,7 @@ for (const outageSec of [30, 120]) {
       const byPort = new Map<string, { watched: Watched; player: Registered; sessionId: string }>();
       for (const processId of ids) {
         const player = await registerPlayer(a);
-        const launched = await a.services.arenas.launch({
+        const launched = await a.services.launcher.launch({
           mode: "duel",
           region: "us",
           placeOn: processId,

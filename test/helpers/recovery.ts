@@ -27,7 +27,7 @@ export async function announcedPeers(
 
 /** A duel of `player` against a bot, created on `processId`; returns its session id and the player's seat. */
 export async function duelOn(server: TestServer, processId: string, player: Registered, region = "us") {
-  const launched = await server.services.arenas.launch({
+  const launched = await server.services.launcher.launch({
     mode: "duel",
     region,
     placeOn: processId,

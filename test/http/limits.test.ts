@@ -133,14 +133,14 @@ describe("limits [pglite, in-process]", function () {
   });
 
   it("MAX_ROOMS: the 1st arena is created, the 2nd is refused with a clear error until the 1st closes", async () => {
-    const first = await server.services.arenas.launch({
+    const first = await server.services.launcher.launch({
       mode: "duel",
       region: "local",
       roster: duelRoster([players[0]!, players[1]!]),
     });
     assert.equal(server.services.load.matches, 1);
     const refused = await refusal(
-      server.services.arenas.launch({ mode: "duel", region: "local", roster: duelRoster([players[2]!, players[3]!]) }),
+      server.services.launcher.launch({ mode: "duel", region: "local", roster: duelRoster([players[2]!, players[3]!]) }),
     );
     assert.ok(refused instanceof RegionFullError, `a RegionFullError (${refused.message})`);
     assert.match(refused.message, /every server of region local is full/);

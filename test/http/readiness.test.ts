@@ -116,7 +116,7 @@ describe("room listings after a Redis restart", function () {
     const direct = new Redis(TEST_REDIS_URL);
     try {
       const [p1, p2] = [await registerPlayer(server), await registerPlayer(server)];
-      const { sessionId } = await server.services.arenas.launch({
+      const { sessionId } = await server.services.launcher.launch({
         mode: "duel",
         region: "local",
         roster: [p1, p2].map((p, i) => ({ playerId: p.player.id, username: p.player.username, team: i, bot: false })),

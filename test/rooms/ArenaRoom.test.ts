@@ -75,7 +75,7 @@ async function launch(server: TestServer, mode: "duel" | "ffa" | "squad", humans
       bot: true,
     })),
   ];
-  const launched = await server.services.arenas.launch({ mode, region: "local", roster, seed: 7 });
+  const launched = await server.services.launcher.launch({ mode, region: "local", roster, seed: 7 });
   const rooms = [];
   for (const p of players) {
     const room = await sdkFor(server, p.accessToken).consumeSeatReservation(launched.seats.get(p.player.id)!);

@@ -196,7 +196,7 @@ for (const setup of [
       const store = new CancelDuringPass();
       const matchmaker = new Matchmaker(
         store,
-        server.services.arenas,
+        server.services.launcher,
         server.services.presence,
         server.services.stores.players,
         {
@@ -234,7 +234,7 @@ for (const setup of [
       const ratings = new Map(players.map((p, i) => [p.player.id, i % 2 === 0 ? 1200 : 2400]));
       const matchmaker = new Matchmaker(
         new InMemoryTicketStore(),
-        server.services.arenas,
+        server.services.launcher,
         server.services.presence,
         server.services.stores.players,
         {

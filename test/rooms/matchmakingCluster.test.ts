@@ -75,7 +75,7 @@ describe("matchmaking across two processes [postgres, redis]", function () {
       ["us", PORT],
       ["local", TEST_PORT],
     ] as const) {
-      const launched = await a.services.arenas.launch({ mode: "duel", region, roster });
+      const launched = await a.services.launcher.launch({ mode: "duel", region, roster });
       const seat = launched.seats.get(p1.player.id) as { publicAddress?: string };
       assert.equal(seat.publicAddress, `127.0.0.1:${port}`, `${region} arena placement`);
     }

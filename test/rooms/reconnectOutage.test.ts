@@ -26,7 +26,7 @@ describe("reconnecting during a PostgreSQL outage [private postgres]", function 
 
   it("a dropped player reconnects with its token while the database is away", async () => {
     const player = await registerPlayer(server);
-    const launched = await server.services.arenas.launch({
+    const launched = await server.services.launcher.launch({
       mode: "duel",
       region: "local",
       roster: [

@@ -140,11 +140,11 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
       (await matchMaker.query({ name: RoomName.Arena })).filter((room) => room.processId !== ids.us).length;
     // One eu arena runs already; two more fit. Each placement waits for the previous one's published load.
     for (let created = await euArenas(); created < 3; created = await euArenas()) {
-      await eu1.services.arenas.launch({ mode: "duel", region: "eu", roster });
+      await eu1.services.launcher.launch({ mode: "duel", region: "eu", roster });
       await until("the new load published", async () => ((await euArenas()) > created ? true : undefined));
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    const refused = await eu1.services.arenas.launch({ mode: "duel", region: "eu", roster }).then(
+    const refused = await eu1.services.launcher.launch({ mode: "duel", region: "eu", roster }).then(
       () => assert.fail("a fourth eu arena was created"),
       (error: unknown) => error,
     );

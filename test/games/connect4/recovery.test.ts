@@ -78,7 +78,7 @@ const boardOf = (room: ClientRoom): number[] => [...(room.state as AnyState).boa
 /** Two players in a Connect Four duel created on `processId`; both take their seats there. */
 async function duelOn(server: TestServer, processId: string): Promise<Duel> {
   const players = (await Promise.all([registerPlayer(server), registerPlayer(server)])) as [Registered, Registered];
-  const launched = await server.services.arenas.launch({
+  const launched = await server.services.launcher.launch({
     game: "connect4",
     mode: "duel",
     region: "us",
