@@ -4,10 +4,10 @@
  */
 import assert from "node:assert/strict";
 import { Predictor } from "../../client/src/games/arena/Predictor.ts";
-import { ARENA_MAP } from "../../src/logic/maps.ts";
-import { type MovingBody, movePlayer } from "../../src/logic/simulation.ts";
-import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
-import type { Input } from "../../src/logic/types.ts";
+import { ARENA_MAP } from "../../src/games/arena/logic/maps.ts";
+import { type MovingBody, movePlayer } from "../../src/games/arena/logic/simulation.ts";
+import { DEFAULT_TUNING } from "../../src/games/arena/logic/tuning.ts";
+import type { Input } from "../../src/games/arena/logic/types.ts";
 
 const DT_MS = 1000 / 30;
 

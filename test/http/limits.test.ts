@@ -140,7 +140,11 @@ describe("limits [pglite, in-process]", function () {
     });
     assert.equal(server.services.load.matches, 1);
     const refused = await refusal(
-      server.services.launcher.launch({ mode: "duel", region: "local", roster: duelRoster([players[2]!, players[3]!]) }),
+      server.services.launcher.launch({
+        mode: "duel",
+        region: "local",
+        roster: duelRoster([players[2]!, players[3]!]),
+      }),
     );
     assert.ok(refused instanceof RegionFullError, `a RegionFullError (${refused.message})`);
     assert.match(refused.message, /every server of region local is full/);

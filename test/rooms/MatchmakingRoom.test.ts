@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
 import { arena } from "../../src/games/arena/index.ts";
 import { CloseCode } from "../../src/protocol.ts";
-import { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
+import { ArenaRoom } from "../../src/games/arena/ArenaRoom.ts";
 import { type GameDefinition, GameRegistry } from "../../src/services/games/GameDefinition.ts";
 import { Matchmaker } from "../../src/services/matchmaking/Matchmaker.ts";
 import { DEFAULT_SCHEDULE, poolKey } from "../../src/services/matchmaking/MatchmakerAlgorithm.ts";

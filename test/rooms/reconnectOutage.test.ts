@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
-import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
+import type { ArenaRoom } from "../../src/games/arena/ArenaRoom.ts";
 import { PrivatePostgres } from "../helpers/privateServers.ts";
 import { bootTestServer, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 

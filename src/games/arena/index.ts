@@ -3,7 +3,7 @@
  * its rating is the account's top-level rating (it is the default game, registered first in src/games/index.ts).
  */
 import { MatchChatMessage, InputMessage } from "../../protocol.ts";
-import { ArenaRoom } from "../../rooms/ArenaRoom.ts";
+import { ArenaRoom } from "./ArenaRoom.ts";
 import type { BoardDeclaration, GameDefinition } from "../../services/games/GameDefinition.ts";
 
 const MODES = ["duel", "ffa", "squad"] as const;

@@ -13,10 +13,10 @@
  * that rounding is kept as it is: restarting from the rounded position would trade the client's exact position
  * for one up to half a unit off, and replay that error into every pending step.
  */
-import { ARENA_MAP } from "../../../../src/logic/maps.ts";
-import { type MovingBody, movePlayer } from "../../../../src/logic/simulation.ts";
-import { DEFAULT_TUNING } from "../../../../src/logic/tuning.ts";
-import type { Input } from "../../../../src/logic/types.ts";
+import { ARENA_MAP } from "../../../../src/games/arena/logic/maps.ts";
+import { type MovingBody, movePlayer } from "../../../../src/games/arena/logic/simulation.ts";
+import { DEFAULT_TUNING } from "../../../../src/games/arena/logic/tuning.ts";
+import type { Input } from "../../../../src/games/arena/logic/types.ts";
 
 /** Corrections larger than this are a teleport (respawn, rollback, rejoin): taken at once, not smoothed. */
 const SNAP_DISTANCE = 120;

@@ -1,6 +1,6 @@
 /** Canvas 2D drawing of the arena: a camera centred on the own player, the map, players and projectiles. */
-import { ARENA_MAP } from "../../../../src/logic/maps.ts";
-import { DEFAULT_TUNING } from "../../../../src/logic/tuning.ts";
+import { ARENA_MAP } from "../../../../src/games/arena/logic/maps.ts";
+import { DEFAULT_TUNING } from "../../../../src/games/arena/logic/tuning.ts";
 
 export interface DrawnPlayer {
   id: string;

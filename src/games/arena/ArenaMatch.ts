@@ -2,7 +2,7 @@
  * The arena's game session without the room: the pure world, phase clock, bots and the copy into schema state.
  * The room owns one and calls `tick()`; everything here is driven by the fixed step, never by wall time.
  */
-import { type BotBrain, botInput, createBrain } from "../../logic/bots.ts";
+import { type BotBrain, botInput, createBrain } from "./logic/bots.ts";
 import {
   advancePhase,
   type MatchClock,
@@ -11,10 +11,10 @@ import {
   type PhaseTiming,
   placements,
   timeLeftMs,
-} from "../../logic/match.ts";
-import { addPlayer, createWorld, step } from "../../logic/simulation.ts";
-import type { GameEvent, Input, MapDef, Tuning, World } from "../../logic/types.ts";
-import { PlayerState, ProjectileState, type ArenaState } from "../../schema/ArenaState.ts";
+} from "./logic/match.ts";
+import { addPlayer, createWorld, step } from "./logic/simulation.ts";
+import type { GameEvent, Input, MapDef, Tuning, World } from "./logic/types.ts";
+import { PlayerState, ProjectileState, type ArenaState } from "./ArenaState.ts";
 import type { MatchResult } from "../../services/matches/MatchResults.ts";
 import type { MatchSpec, RosterEntry } from "../../services/matches/MatchTicket.ts";
 import type { TakenInputs } from "./InputQueue.ts";

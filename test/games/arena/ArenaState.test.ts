@@ -1,7 +1,7 @@
 /** Schema tier: the arena state survives an encode/decode round trip, and StateView filters what a client gets. */
 import assert from "node:assert/strict";
 import { Decoder, Encoder, StateView } from "@colyseus/schema";
-import { ArenaState, OWN_VIEW_TAG, PlayerState, ProjectileState } from "../../src/schema/ArenaState.ts";
+import { ArenaState, OWN_VIEW_TAG, PlayerState, ProjectileState } from "../../../src/games/arena/ArenaState.ts";
 
 function player(fields: Partial<PlayerState>): PlayerState {
   return Object.assign(new PlayerState(), fields);

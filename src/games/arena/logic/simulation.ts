@@ -6,7 +6,7 @@
  * against rewound positions) → deaths → respawns → history frame.
  */
 import { resolveCircle, segmentHitsCircle, segmentHitsObstacle } from "./geometry.ts";
-import { seedRng } from "./rng.ts";
+import { seedRng } from "../../../logic/rng.ts";
 import type { GameEvent, Input, MapDef, PlayerSim, Tuning, Vec, World } from "./types.ts";
 
 export interface NewPlayer {

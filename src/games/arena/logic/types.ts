@@ -1,5 +1,5 @@
 /** Plain data of the game world. No classes, no schema: logic reads and writes these; rooms copy them out. */
-import type { RngState } from "./rng.ts";
+import type { RngState } from "../../../logic/rng.ts";
 
 export interface Vec {
   x: number;

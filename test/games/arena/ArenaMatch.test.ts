@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { ARENA_MAP } from "../../src/logic/maps.ts";
-import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
-import { ArenaMatch } from "../../src/rooms/arena/ArenaMatch.ts";
-import type { Input } from "../../src/logic/types.ts";
-import { InputQueue, normaliseAngle, type TakenInputs } from "../../src/rooms/arena/InputQueue.ts";
-import { ArenaState } from "../../src/schema/ArenaState.ts";
+import { ARENA_MAP } from "../../../src/games/arena/logic/maps.ts";
+import { DEFAULT_TUNING } from "../../../src/games/arena/logic/tuning.ts";
+import { ArenaMatch } from "../../../src/games/arena/ArenaMatch.ts";
+import type { Input } from "../../../src/games/arena/logic/types.ts";
+import { InputQueue, normaliseAngle, type TakenInputs } from "../../../src/games/arena/InputQueue.ts";
+import { ArenaState } from "../../../src/games/arena/ArenaState.ts";
 
 const TICK = 1000 / 30;
 const timing = { waitTimeoutMs: 1000, countdownMs: 500, durationMs: 3000 };

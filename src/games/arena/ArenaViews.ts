@@ -4,7 +4,7 @@
  */
 import type { Client } from "@colyseus/core";
 import { type Schema, StateView } from "@colyseus/schema";
-import { type ArenaState, OWN_VIEW_TAG } from "../../schema/ArenaState.ts";
+import { type ArenaState, OWN_VIEW_TAG } from "./ArenaState.ts";
 import { type Positioned, SpatialGrid } from "./Interest.ts";
 
 interface ClientView {

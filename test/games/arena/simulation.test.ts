@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
-import { botInput, createBrain } from "../../src/logic/bots.ts";
-import { hasLineOfSight, isFree } from "../../src/logic/geometry.ts";
-import { ARENA_MAP } from "../../src/logic/maps.ts";
-import { advancePhase, type MatchClock, placements } from "../../src/logic/match.ts";
-import { nextUint32, seedRng } from "../../src/logic/rng.ts";
-import { addPlayer, createWorld, step } from "../../src/logic/simulation.ts";
-import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
-import type { Input, MapDef, World } from "../../src/logic/types.ts";
+import { botInput, createBrain } from "../../../src/games/arena/logic/bots.ts";
+import { hasLineOfSight, isFree } from "../../../src/games/arena/logic/geometry.ts";
+import { ARENA_MAP } from "../../../src/games/arena/logic/maps.ts";
+import { advancePhase, type MatchClock, placements } from "../../../src/games/arena/logic/match.ts";
+import { nextUint32, seedRng } from "../../../src/logic/rng.ts";
+import { addPlayer, createWorld, step } from "../../../src/games/arena/logic/simulation.ts";
+import { DEFAULT_TUNING } from "../../../src/games/arena/logic/tuning.ts";
+import type { Input, MapDef, World } from "../../../src/games/arena/logic/types.ts";
 
 const DT = 1000 / 30;
 const T = DEFAULT_TUNING;

@@ -5,16 +5,16 @@
  * and ends the match.
  */
 import type { Client } from "@colyseus/core";
-import { ARENA_MAP } from "../logic/maps.ts";
-import { DEFAULT_TUNING } from "../logic/tuning.ts";
-import { ClientMessage, InputMessage } from "../protocol.ts";
-import { ArenaState } from "../schema/ArenaState.ts";
-import type { MatchSpec, RosterEntry } from "../services/matches/MatchTicket.ts";
-import { ArenaMatch, type MatchSnapshot } from "./arena/ArenaMatch.ts";
-import { ArenaViews, type InterestStats } from "./arena/ArenaViews.ts";
-import { InputQueue } from "./arena/InputQueue.ts";
-import type { PlayerAuth } from "./BaseRoom.ts";
-import { MatchRoom } from "./MatchRoom.ts";
+import { ARENA_MAP } from "./logic/maps.ts";
+import { DEFAULT_TUNING } from "./logic/tuning.ts";
+import { ClientMessage, InputMessage } from "../../protocol.ts";
+import { ArenaState } from "./ArenaState.ts";
+import type { MatchSpec, RosterEntry } from "../../services/matches/MatchTicket.ts";
+import { ArenaMatch, type MatchSnapshot } from "./ArenaMatch.ts";
+import { ArenaViews, type InterestStats } from "./ArenaViews.ts";
+import { InputQueue } from "./InputQueue.ts";
+import type { PlayerAuth } from "../../rooms/BaseRoom.ts";
+import { MatchRoom } from "../../rooms/MatchRoom.ts";
 
 /** Radius within which other players and projectiles are visible, u. */
 export const VIEW_RADIUS = 900;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
-import { DEFAULT_TUNING } from "../../src/logic/tuning.ts";
-import { CloseCode, RoomErrorCode } from "../../src/protocol.ts";
-import type { ArenaRoom } from "../../src/rooms/ArenaRoom.ts";
-import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
-import { nextLeave } from "../helpers/peer.ts";
+import { DEFAULT_TUNING } from "../../../src/games/arena/logic/tuning.ts";
+import { CloseCode, RoomErrorCode } from "../../../src/protocol.ts";
+import type { ArenaRoom } from "../../../src/games/arena/ArenaRoom.ts";
+import type { MatchResult } from "../../../src/services/matches/MatchResults.ts";
+import { nextLeave } from "../../helpers/peer.ts";
 import {
   ADMIN_PASSWORD,
   bootTestServer,
@@ -14,7 +14,7 @@ import {
   registerPlayer,
   sdkFor,
   type TestServer,
-} from "../helpers/server.ts";
+} from "../../helpers/server.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the client decodes state reflectively; tests read it as plain data.
 type AnyState = any;

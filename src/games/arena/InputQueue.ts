@@ -11,7 +11,7 @@
  * client gets at most `2 × slack + 1` steps more than ticks — a faster sender only fills its buffer, whose oldest
  * inputs are dropped as stale past `maxWaiting`.
  */
-import type { Input } from "../../logic/types.ts";
+import type { Input } from "./logic/types.ts";
 
 export interface InputQueueLimits {
   /** Inputs held per client (a burst after a network stall). */

@@ -3,7 +3,7 @@
  * sideways, steer around what they bump into, and fire only with a clear line of sight. Randomness from the world.
  */
 import { hasLineOfSight, isFree } from "./geometry.ts";
-import { nextFloat, nextRange } from "./rng.ts";
+import { nextFloat, nextRange } from "../../../logic/rng.ts";
 import { playerIds } from "./simulation.ts";
 import type { Input, MapDef, Tuning, World } from "./types.ts";
 
