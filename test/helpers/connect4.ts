@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
 import { type Registered, registerPlayer, sdkFor, type TestServer } from "./server.ts";
+import { type AnyState, waitForState } from "./state.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: the client sees the synchronised state untyped.
-export type AnyState = any;
+export { type AnyState, waitForState };
 
 export interface Duel {
   sessionId: string;
@@ -15,38 +15,6 @@ export interface Duel {
   bySeat: [ClientRoom, ClientRoom];
   /** The players by seat. */
   players: [Registered, Registered];
-}
-
-/** Resolves with the state once `predicate` holds (at most `timeoutMs`). */
-export function waitForState(
-  room: ClientRoom,
-  predicate: (state: AnyState) => boolean,
-  timeoutMs = 8_000,
-): Promise<AnyState> {
-  const holds = (state: AnyState) => {
-    try {
-      return state !== undefined && predicate(state);
-    } catch {
-      return false; // not synchronised that far yet
-    }
-  };
-  return new Promise((resolve, reject) => {
-    if (holds(room.state)) {
-      resolve(room.state);
-      return;
-    }
-    const onChange = (state: AnyState) => {
-      if (!holds(state)) return;
-      clearTimeout(timer);
-      room.onStateChange.remove(onChange);
-      resolve(state);
-    };
-    const timer = setTimeout(() => {
-      room.onStateChange.remove(onChange);
-      reject(new Error(`state condition not met within ${timeoutMs} ms (phase ${room.state?.phase})`));
-    }, timeoutMs);
-    room.onStateChange(onChange);
-  });
 }
 
 /** The close code of the room's next leave. */

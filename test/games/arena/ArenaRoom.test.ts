@@ -15,38 +15,7 @@ import {
   sdkFor,
   type TestServer,
 } from "../../helpers/server.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: the client decodes state reflectively; tests read it as plain data.
-type AnyState = any;
-
-/** Resolves once `predicate(state)` holds after a patch; rejects after `timeoutMs`. */
-function waitForState(room: ClientRoom, check: (state: AnyState) => boolean, timeoutMs = 8000): Promise<AnyState> {
-  // Before the first patch the decoded state has no collections yet: treat that as "not yet".
-  const predicate = (state: AnyState) => {
-    try {
-      return check(state) === true;
-    } catch {
-      return false;
-    }
-  };
-  return new Promise((resolve, reject) => {
-    if (predicate(room.state)) {
-      resolve(room.state);
-      return;
-    }
-    const onChange = (state: AnyState) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      room.onStateChange.remove(onChange);
-      resolve(state);
-    };
-    const timer = setTimeout(() => {
-      room.onStateChange.remove(onChange);
-      reject(new Error(`state condition not met within ${timeoutMs} ms`));
-    }, timeoutMs);
-    room.onStateChange(onChange);
-  });
-}
+import { type AnyState, waitForState } from "../../helpers/state.ts";
 
 function me(room: ClientRoom): AnyState {
   return room.state.players.get(room.sessionId);

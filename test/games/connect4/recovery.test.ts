@@ -27,9 +27,7 @@ import {
   TEST_PORT,
   type TestServer,
 } from "../../helpers/server.ts";
-
-// biome-ignore lint/suspicious/noExplicitAny: the client sees the synchronised state untyped.
-type AnyState = any;
+import { type AnyState, waitForState } from "../../helpers/state.ts";
 
 /** A game in progress: the players and their clients, both by seat ([seat 1, seat 2]). */
 interface Duel {
@@ -46,28 +44,6 @@ async function join(seat: unknown): Promise<ClientRoom> {
   room.onMessage("*", () => {});
   room.reconnection.enabled = false;
   return room;
-}
-
-/** Resolves with the client's state once `predicate` holds (checked from the first full state on). */
-function waitForState(room: ClientRoom, holds: (state: AnyState) => boolean, timeoutMs = 10_000): Promise<AnyState> {
-  const predicate = (state: AnyState) => state?.players !== undefined && holds(state);
-  return new Promise((resolve, reject) => {
-    if (predicate(room.state)) {
-      resolve(room.state);
-      return;
-    }
-    const onChange = (state: AnyState) => {
-      if (!predicate(state)) return;
-      clearTimeout(timer);
-      room.onStateChange.remove(onChange);
-      resolve(state);
-    };
-    const timer = setTimeout(() => {
-      room.onStateChange.remove(onChange);
-      reject(new Error(`state condition not met within ${timeoutMs} ms (phase ${room.state?.phase})`));
-    }, timeoutMs);
-    room.onStateChange(onChange);
-  });
 }
 
 const pieces = (state: AnyState): number => state.board.filter((cell: number) => cell !== 0).length;
