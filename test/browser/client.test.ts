@@ -15,6 +15,7 @@ import type { WebSocket } from "ws";
 import { buildClient } from "../../scripts/buildClient.ts";
 import { CloseCode } from "../../src/protocol.ts";
 import { listening, type Running, start, stop } from "../helpers/childServer.ts";
+import { pageDebug, waitForPage } from "../helpers/page.ts";
 import { freePort } from "../helpers/privateServers.ts";
 import { ADMIN_PASSWORD, bootTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -57,30 +58,21 @@ interface Player {
   errors: string[];
 }
 
-async function arena(page: Page): Promise<ArenaDebug> {
-  return (await page.evaluate("window.__arena")) as ArenaDebug;
+function arena(page: Page): Promise<ArenaDebug> {
+  return pageDebug<ArenaDebug>(page);
 }
 
 async function waitForScreen(page: Page, screen: string, timeoutMs = 15_000): Promise<void> {
   await waitForArena(page, (state) => state.screen === screen, `screen ${screen}`, timeoutMs);
 }
 
-/** Polls `window.__arena` until `predicate` holds (the page's CSP forbids eval, so Playwright's string predicates). */
-async function waitForArena(
+function waitForArena(
   page: Page,
   predicate: (state: ArenaDebug) => boolean,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs?: number,
 ): Promise<ArenaDebug> {
-  const deadline = Date.now() + timeoutMs;
-  let state = await arena(page);
-  while (!predicate(state)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; the page shows ${JSON.stringify(state)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    state = await arena(page);
-  }
-  return state;
+  return waitForPage(page, predicate, what, timeoutMs);
 }
 
 /** Holds the keys that move `page`'s own player toward (x, y) until it is within `within` u or time runs out. */

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildClient } from "../../scripts/buildClient.ts";
+import { pageDebug, waitForPage } from "../helpers/page.ts";
 import { bootTestServer, type TestServer } from "../helpers/server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -59,26 +60,17 @@ interface Guest {
   errors: string[];
 }
 
-async function pageState(page: Page): Promise<PageState> {
-  return (await page.evaluate("window.__arena")) as PageState;
+function pageState(page: Page): Promise<PageState> {
+  return pageDebug<PageState>(page);
 }
 
-/** Polls `window.__arena` until `predicate` holds (the page's CSP forbids eval, so no function predicates). */
-async function waitFor(
+function waitFor(
   page: Page,
   predicate: (state: PageState) => boolean,
   what: string,
-  timeoutMs = 15_000,
+  timeoutMs?: number,
 ): Promise<PageState> {
-  const deadline = Date.now() + timeoutMs;
-  let state = await pageState(page);
-  while (!predicate(state)) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; the page shows ${JSON.stringify(state)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    state = await pageState(page);
-  }
-  return state;
+  return waitForPage(page, predicate, what, timeoutMs);
 }
 
 /** The own Connect Four match once both seats are taken and the game runs. */
