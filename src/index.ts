@@ -9,7 +9,7 @@ import { defineArena } from "../arena.config.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { resolveDevSecrets } from "./devSecrets.ts";
 import { GAMES } from "./games/index.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, prettyLogs } from "./logger.ts";
 import { createServices } from "./services/createServices.ts";
 import { withTimeout } from "./services/db/Database.ts";
 
@@ -23,14 +23,19 @@ function fail(message: string): never {
 
 async function main(): Promise<void> {
   let secrets: ReturnType<typeof resolveDevSecrets>;
+  let adminPasswordFrom = "ADMIN_PASSWORD";
   try {
-    secrets = resolveDevSecrets(loadConfig());
+    const loaded = loadConfig();
+    secrets = resolveDevSecrets(loaded);
+    if (loaded.adminPassword === undefined && secrets.secretsFile !== undefined) {
+      adminPasswordFrom = `${secrets.secretsFile} (user admin)`;
+    }
   } catch (error) {
     if (error instanceof ConfigError) fail(`Invalid configuration: ${error.message}`);
     throw error;
   }
   const config = secrets.config;
-  const log = createLogger(config.logLevel, { region: config.region });
+  const log = createLogger(config.logLevel, { region: config.region }, { pretty: prettyLogs(config.nodeEnv) });
   if (secrets.generatedAdminPassword !== undefined) {
     log.warn(
       { adminUser: "admin", adminPassword: secrets.generatedAdminPassword, storedIn: secrets.secretsFile },
@@ -80,8 +85,13 @@ async function main(): Promise<void> {
     log.warn({ simulatedLatencyMs: config.simulatedLatencyMs }, "simulating network latency on every WebSocket");
   }
   await server.listen(config.port);
+  // Where to go next, on the start line: the game, the monitor, and where its password is.
+  const origin = `http://${config.publicAddress ?? `localhost:${config.port}`}`;
   log.info(
     {
+      game: `${origin}/`,
+      monitor: `${origin}/colyseus`,
+      adminPassword: adminPasswordFrom,
       port: config.port,
       database: services.db.kind,
       dataDir: services.db.kind === "pglite" ? config.dataDir : undefined,
@@ -90,7 +100,7 @@ async function main(): Promise<void> {
       nodeEnv: config.nodeEnv,
       hashingConcurrency: services.hasher.concurrency,
     },
-    `listening on :${config.port}`,
+    `listening on :${config.port}: play at ${origin}/, monitor at ${origin}/colyseus (admin password: ${adminPasswordFrom})`,
   );
   if (typeof process.send === "function") process.send("ready");
 }
