@@ -15,14 +15,14 @@ export const METRIC_PREFIX = "arena_";
  * Process CPU, RSS, heap, GC and event-loop delay (nodejs_eventloop_lag_*) are facts of the process, however many
  * Metrics it builds (a test process boots many servers): prom-client's collectors, which can never be stopped (an
  * event-loop monitor and a GC observer each), are set up once per process and shared. The delay histogram's
- * resolution is 1 ms: an idle loop reads ~1 ms, and a coarser resolution would be added to every reading.
+ * resolution is 1 ms: an idle loop reads ~1 ms, and a coarser resolution would be added to every reading. The
+ * shared registry has no labels of its own: each Metrics labels it with its region when it renders.
  */
 let processMetrics: Registry | undefined;
 
-function processRegistry(region: string): Registry {
+function processRegistry(): Registry {
   if (processMetrics === undefined) {
     processMetrics = new Registry();
-    processMetrics.setDefaultLabels({ region });
     collectDefaultMetrics({ register: processMetrics, eventLoopMonitoringPrecision: 1 });
   }
   return processMetrics;
@@ -56,14 +56,20 @@ export class Metrics {
   private readonly bytesSent: Counter<"room">;
   private readonly clientSendRate: Histogram<"room">;
   private sources: MetricSources | undefined;
-  private readonly process: Registry;
+  private readonly process = processRegistry();
+  /** Added to every sample at render time; a metric's own label of the same name wins (see the constructor). */
+  private readonly defaultLabels: { region: string };
   /** Bytes already counted per live socket, so each scrape adds only what was written since the last one. */
   private readonly liveSockets = new Map<Socket, { room: string; counted: number; since: number }>();
 
+  /**
+   * `region` is this process' region, carried by every sample (dashboards sum players, rooms and errors by region).
+   * Two matchmaking metrics declare `region` themselves, as the region of the pool matched: any process may hold a
+   * pool's lease, so the process' region would say nothing about where players waited.
+   */
   constructor(labels: { region: string; processId?: () => string | undefined }) {
     const registers = [this.registry];
-    this.registry.setDefaultLabels({ region: labels.region });
-    this.process = processRegistry(labels.region);
+    this.defaultLabels = { region: labels.region };
 
     const self = this;
     new Gauge({
@@ -212,9 +218,14 @@ export class Metrics {
     });
   }
 
-  /** The text exposition of every metric. */
+  /**
+   * The text exposition of every metric, each sample labelled with the process' region. The labels are set on the
+   * merged registry, the one rendered: prom-client applies a registry's default labels only to what that registry
+   * renders, and a merge starts without any.
+   */
   async render(): Promise<{ contentType: string; body: string }> {
     const merged = Registry.merge([this.process, this.registry]);
+    merged.setDefaultLabels(this.defaultLabels);
     return { contentType: this.registry.contentType, body: await merged.metrics() };
   }
 
