@@ -2,12 +2,15 @@
  * Login benchmark: throughput and latency of POST /auth/login through the real HTTP stack (argon2id at OWASP's
  * parameters, bounded hashing concurrency), the event-loop delay while the burst runs (what a game room on the same
  * process would feel), and unknown-user logins for comparison (no timing oracle). Loopback only; bounded in count.
+ * Writes bench/local/auth.json (bench/results/auth.json with --update).
  *
  *   npm run bench:auth                       # PGlite, in-process
+ *   npm run bench:auth -- --update           # replace the committed bench/results/auth.json
  *   DATABASE_URL=... REDIS_URL=... npm run bench:auth
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { burst, startBenchServer, summarise, writeResults } from "./benchServer.ts";
+import { resultsDirFromArgv } from "./lib/ResultsDir.ts";
 
 const PLAYERS = Number(process.env.BENCH_PLAYERS ?? 20);
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 200);
@@ -23,6 +26,7 @@ function post(url: string, body: unknown, ip: string): Promise<Response> {
 }
 
 async function main(): Promise<void> {
+  const dir = resultsDirFromArgv(process.argv.slice(2));
   const server = await startBenchServer();
   try {
     const login = `${server.url}/auth/login`;
@@ -67,7 +71,7 @@ async function main(): Promise<void> {
         maxMs: Math.round(loop.max / 1e4) / 100,
       },
     };
-    const file = writeResults("auth", figures);
+    const file = writeResults(dir, "auth", figures);
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${file}\n`);
   } finally {
     await server.close();

@@ -68,9 +68,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Writes a benchmark's figures to bench/results/<name>.json and returns the path. */
-export function writeResults(name: string, figures: Record<string, unknown>): string {
-  const dir = path.join(import.meta.dirname, "..", "bench", "results");
+/**
+ * Writes a benchmark's figures to `<dir>/<name>.json` and returns the path; `dir` comes from
+ * {@link resultsDirFromArgv} (bench/local/, or bench/results/ with `--update`).
+ */
+export function writeResults(dir: string, name: string, figures: Record<string, unknown>): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.json`);
   const record = {

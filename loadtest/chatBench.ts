@@ -1,15 +1,18 @@
 /**
  * Chat fan-out benchmark: 1,000 members (BENCH_MEMBERS) in the `global` channel, spread over shards of 200; 100
  * senders post one message each at once; prints the deliveries per second and the time until every member had
- * every message. Server and clients share this process (loopback only).
+ * every message. Server and clients share this process (loopback only). Writes bench/local/chat-<presence>.json
+ * (bench/results/ with --update).
  */
 import { ColyseusSDK, type Room } from "@colyseus/sdk";
 import { startBenchServer, writeResults } from "./benchServer.ts";
+import { resultsDirFromArgv } from "./lib/ResultsDir.ts";
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 1000);
 const SENDERS = Number(process.env.BENCH_SENDERS ?? 100);
 
 async function main(): Promise<void> {
+  const dir = resultsDirFromArgv(process.argv.slice(2));
   process.env.ROOM_JOINS_PER_MIN = "1000000";
   const server = await startBenchServer(2593);
   try {
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
       deliveriesPerSecond: Math.round(received / (elapsedMs / 1000)),
       messagesPerSecondToAllMembers: Math.round((received / MEMBERS / elapsedMs) * 1000 * 10) / 10,
     };
-    const file = writeResults(`chat-${server.services.redis === undefined ? "memory" : "redis"}`, figures);
+    const file = writeResults(dir, `chat-${server.services.redis === undefined ? "memory" : "redis"}`, figures);
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\nwritten to ${file}\n`);
     await Promise.all(rooms.map((room) => room.leave()));
   } finally {

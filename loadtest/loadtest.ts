@@ -1,7 +1,9 @@
 /**
  * The load-test driver: `npm run loadtest -- <scenario> [flags]`. Runs one scenario (loadtest/scenarios.ts),
- * prints a summary table, writes the figures to a JSON file (bench/results/<scenario>.json unless --out) and exits
- * non-zero when a threshold given with --max/--min was missed. Loopback only; every run stops by itself.
+ * prints a summary table, writes the figures to a JSON file (bench/local/<scenario>.json, gitignored; the committed
+ * bench/results/ with --update; or --out) and exits non-zero when a threshold given with --max/--min was missed.
+ * A player count that does not fill whole matches is rounded down, and the first line says so. Loopback only; every
+ * run stops by itself.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -9,6 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { leaderboard } from "./leaderboard.ts";
 import type { WindowFigures } from "./lib/Measure.ts";
+import { resultsDir } from "./lib/ResultsDir.ts";
 import { allPassed, describe, evaluate, parseThreshold, type Threshold } from "./lib/Thresholds.ts";
 import {
   bots,
@@ -20,7 +23,9 @@ import {
   ramp,
   reconnectStorm,
   rooms,
+  SEATS,
   steady,
+  wholeMatches,
 } from "./scenarios.ts";
 
 const SCENARIOS = [
@@ -33,14 +38,14 @@ const SCENARIOS = [
   "leaderboard",
   "bots",
 ] as const;
-type Scenario = (typeof SCENARIOS)[number];
+export type Scenario = (typeof SCENARIOS)[number];
 
 export type { Figures };
 
-export const RESULTS_DIR = path.resolve(import.meta.dirname, "..", "bench", "results");
-
 const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
   --players N          bots (steady, rooms, churn, reconnect-storm, bots)      default 500
+                       matchmade scenarios and rooms run whole matches: a count that is not a multiple of the
+                       match size is rounded down (the first line says so); below one match is refused
   --duration S         measured seconds                                          default 20
   --warmup S           seconds between all joined and the window                default 3
   --processes N        real server processes (src/index.ts), bots spread over them   default 1
@@ -57,7 +62,8 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
   --max metric=V / --min metric=V   thresholds (repeatable); metrics: ${Object.keys(
     flatten({ actionLatencyMs: {}, rttMs: {}, timeToMatchMs: {}, reconnectMs: {} } as unknown as WindowFigures),
   ).join(", ")}
-  --out FILE           results file                                              default bench/results/<scenario>.json
+  --out FILE           results file                                    default bench/local/<scenario>.json (gitignored)
+  --update             write to the committed bench/results/<scenario>.json instead (the figures the docs quote)
   --base-port N        first server port                                         default 2700
   --url URL            a running server (repeatable or comma-separated): nothing is started, the bots connect
                        there and CPU, RSS and event-loop delay come from its GET /metrics (steady, ramp, churn,
@@ -67,7 +73,16 @@ const USAGE = `usage: npm run loadtest -- <${SCENARIOS.join("|")}> [flags]
                        postgres://postgres@127.0.0.1:5432/postgres); pglite: embedded (one process only); or a URL
   --quiet / --verbose`;
 
-export function parseOptions(argv: string[]): { scenario: Scenario; options: RunOptions; out: string } {
+/**
+ * Parses the driver's flags. `notice` is set when the player count was rounded down to whole matches
+ * ({@link fitWholeMatches}): the caller prints it before anything else.
+ */
+export function parseOptions(argv: string[]): {
+  scenario: Scenario;
+  options: RunOptions;
+  out: string;
+  notice: string | undefined;
+} {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -93,6 +108,7 @@ export function parseOptions(argv: string[]): { scenario: Scenario; options: Run
       max: { type: "string", multiple: true, default: [] },
       min: { type: "string", multiple: true, default: [] },
       out: { type: "string" },
+      update: { type: "boolean", default: false },
       "base-port": { type: "string", default: "2700" },
       url: { type: "string", multiple: true, default: [] },
       redis: { type: "string", default: "redis://127.0.0.1:6379/13" },
@@ -142,7 +158,70 @@ export function parseOptions(argv: string[]): { scenario: Scenario; options: Run
     quiet: values.quiet,
     verbose: values.verbose,
   };
-  return { scenario, options, out: values.out ?? path.join(RESULTS_DIR, `${scenario}.json`) };
+  const fitted = fitWholeMatches(scenario, options);
+  return {
+    scenario,
+    options: fitted.options,
+    out: values.out ?? path.join(resultsDir(values.update), `${scenario}.json`),
+    notice: fitted.notice,
+  };
+}
+
+/**
+ * Whole matches only. A player who cannot fill a match searches for ever: the run used to wait a minute in silence
+ * for them and then measure fewer players than asked. For each scenario that forms matches (matchmade ones by the
+ * mode's seats, on each process when they share no Redis; `rooms` by `--room-size`; `ramp` by its step;
+ * `matchmaking-flood` by its searches), a count below one
+ * match is refused with the smallest valid one, and any other is rounded down to whole matches with a notice naming
+ * the two nearest valid counts.
+ */
+export function fitWholeMatches(scenario: Scenario, o: RunOptions): { options: RunOptions; notice?: string } {
+  // Without a shared Redis each started process matches only its own bots (dealt round-robin), so each needs
+  // whole matches.
+  const apart = o.urls.length === 0 && o.redisUrl === undefined && o.processes > 1 ? o.processes : 1;
+  const seats = SEATS[o.mode] * apart;
+  const matches =
+    apart === 1
+      ? `${seats}-player ${o.mode} matches`
+      : `${SEATS[o.mode]}-player ${o.mode} matches on each of ${apart} processes (no shared Redis)`;
+  const check = (flag: string, count: number, size: number, unit: string) => {
+    const fitted = wholeMatches(count, size);
+    if (fitted === 0) {
+      throw new UsageError(`${flag} ${count} is fewer than one of the ${unit}: use ${size} or a multiple of ${size}`);
+    }
+    const notice =
+      fitted === count
+        ? undefined
+        : `note: ${flag} ${count} does not fill whole ${unit}: running ${fitted} ` +
+          `(the nearest whole counts are ${fitted} and ${fitted + size})`;
+    return { fitted, notice };
+  };
+  switch (scenario) {
+    case "steady":
+    case "churn":
+    case "reconnect-storm": {
+      const { fitted, notice } = check("--players", o.players, seats, matches);
+      return { options: { ...o, players: fitted }, notice };
+    }
+    case "rooms": {
+      const { fitted, notice } = check("--players", o.players, o.roomSize, `${o.roomSize}-player rooms`);
+      return { options: { ...o, players: fitted }, notice };
+    }
+    case "ramp": {
+      const { fitted, notice } = check("--ramp-step", o.rampStep, seats, matches);
+      return { options: { ...o, rampStep: fitted }, notice };
+    }
+    case "matchmaking-flood": {
+      const searches = Math.round(o.ticketsPerSec * o.durationSec);
+      const flag = `--tickets-per-sec ${o.ticketsPerSec} × --duration ${o.durationSec} =`;
+      // The scenario sends floodSearches(o): the same rounding.
+      const { notice } = check(flag, searches, seats, `${matches} (searches)`);
+      return { options: o, notice };
+    }
+    case "leaderboard":
+    case "bots":
+      return { options: o };
+  }
 }
 
 export class UsageError extends Error {}
@@ -253,7 +332,8 @@ export function writeFigures(file: string, figures: Figures): void {
 }
 
 async function main(): Promise<void> {
-  const { scenario, options, out } = parseOptions(process.argv.slice(2));
+  const { scenario, options, out, notice } = parseOptions(process.argv.slice(2));
+  if (notice !== undefined) process.stdout.write(`${notice}\n`);
   const figures = await runScenario(scenario, options);
   const windows = windowsOf(figures);
   if (windows.length > 0) process.stdout.write(`\n${summaryTable(windows)}\n`);
@@ -271,7 +351,7 @@ async function main(): Promise<void> {
   const judged = scenario === "ramp" ? undefined : windows[0];
   const results = judged === undefined ? [] : evaluate(options.thresholds, { ...flatten(judged), ...extras(figures) });
   for (const result of results) process.stdout.write(`threshold: ${describe(result)}\n`);
-  writeFigures(out, { ...figures, thresholds: results });
+  writeFigures(out, { ...figures, ...(notice === undefined ? {} : { notice }), thresholds: results });
   process.stdout.write(`written to ${path.relative(process.cwd(), out)}\n`);
   process.exit(allPassed(results) ? 0 : 1);
 }

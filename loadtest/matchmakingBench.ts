@@ -1,5 +1,5 @@
 /**
- * Matchmaking benchmark. Prints and writes bench/results/matchmaking.json:
+ * Matchmaking benchmark. Prints and writes bench/local/matchmaking.json (bench/results/ with --update):
  *  1. ticket ingest per second into Redis (RedisTicketStore.add, 64 in flight);
  *  2. one matching pass over 100,000 queued arena tickets (8 regions × 3 modes, ratings ~ N(1500, 300)): reading the
  *     pools from Redis, forming matches (the pure algorithm), and claiming them;
@@ -20,6 +20,7 @@ import {
 } from "../src/services/matchmaking/MatchmakerAlgorithm.ts";
 import { RedisTicketStore } from "../src/services/matchmaking/TicketStore.ts";
 import { percentile, writeResults } from "./benchServer.ts";
+import { resultsDirFromArgv } from "./lib/ResultsDir.ts";
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/7";
 const TICKETS = Number(process.env.BENCH_TICKETS ?? 100_000);
@@ -164,11 +165,12 @@ function simulate() {
 }
 
 async function main(): Promise<void> {
+  const dir = resultsDirFromArgv(process.argv.slice(2));
   const redis = await redisFigures();
   process.stdout.write(`${JSON.stringify(redis, null, 2)}\n`);
   const simulation = simulate();
   process.stdout.write(`${JSON.stringify(simulation, null, 2)}\n`);
-  const file = writeResults("matchmaking", {
+  const file = writeResults(dir, "matchmaking", {
     redis,
     simulation,
     schedule: DEFAULT_SCHEDULE,

@@ -56,7 +56,18 @@ export interface RunOptions {
 
 export type Figures = Record<string, unknown>;
 
-const SEATS: Record<RunOptions["mode"], number> = { duel: 2, ffa: 4, squad: 4 };
+/** Players per match of each matchmade mode: counts that are not a multiple leave players searching for ever. */
+export const SEATS: Record<RunOptions["mode"], number> = { duel: 2, ffa: 4, squad: 4 };
+
+/** The largest count of whole matches of `size` players in `count` (the driver's CLI says when it rounded). */
+export function wholeMatches(count: number, size: number): number {
+  return Math.floor(count / size) * size;
+}
+
+/** The searches matchmaking-flood sends: its rate over its duration, in whole matches (none left waiting). */
+export function floodSearches(o: Pick<RunOptions, "ticketsPerSec" | "durationSec" | "mode">): number {
+  return wholeMatches(Math.round(o.ticketsPerSec * o.durationSec), SEATS[o.mode]);
+}
 const JOIN_CONCURRENCY = 64;
 
 function log(options: RunOptions, line: string): void {
@@ -307,7 +318,7 @@ export async function rooms(o: RunOptions): Promise<Figures> {
   const fleet = newFleet(o);
   try {
     const size = o.roomSize;
-    const count = Math.max(size, Math.floor(o.players / size) * size);
+    const count = Math.max(size, wholeMatches(o.players, size));
     const bots = fleet.add(count);
     log(o, `launching ${count / size} arena(s) of ${size} players on the bench host…`);
     await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, host.httpUrl));
@@ -380,7 +391,7 @@ export async function ramp(o: RunOptions): Promise<Figures> {
   try {
     let sustained = 0;
     // Whole matches only: an odd player out would wait for ever.
-    const step = Math.ceil(o.rampStep / SEATS[o.mode]) * SEATS[o.mode];
+    const step = Math.max(SEATS[o.mode], wholeMatches(o.rampStep, SEATS[o.mode]));
     for (let target = step; target <= o.rampMax; target += step) {
       const added = fleet.add(target - fleet.bots.length);
       await fillMatchmade(fleet, added, servers.servers, o);
@@ -485,7 +496,7 @@ export async function matchmakingFlood(o: RunOptions): Promise<Figures> {
   const servers = await cluster(o);
   const fleet = newFleet(o);
   try {
-    const total = Math.round(o.ticketsPerSec * o.durationSec);
+    const total = floodSearches(o);
     const bots = fleet.add(total);
     log(o, `logging in ${total} guests…`);
     await pool(bots, JOIN_CONCURRENCY, (bot) => fleet.login(bot, serverOf(bot, servers.servers).httpUrl));
