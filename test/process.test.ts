@@ -6,22 +6,24 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { listening, PORT, start, stop } from "./helpers/childServer.ts";
+import { listening, processPort, start, stop } from "./helpers/childServer.ts";
 import { MIGRATIONS } from "../src/services/db/migrations.ts";
 import { createScratchPostgres } from "./helpers/databases.ts";
-import { freePort } from "./helpers/privateServers.ts";
+import { freePort } from "./helpers/ports.ts";
 import { jsonBody, TEST_REDIS_URL } from "./helpers/server.ts";
 
 describe("the server process", function () {
   this.timeout(90_000);
   let dataDir: string;
-  beforeEach(() => {
+  let port: number;
+  beforeEach(async () => {
+    port = await processPort();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "arena-process-"));
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   it("starts on embedded defaults, keeps its database and secrets across a restart, exits 0 on SIGTERM", async () => {
-    const env = { DATA_DIR: dataDir, PORT: String(PORT) };
+    const env = { DATA_DIR: dataDir, PORT: String(port) };
     const first = start(env);
     const started = Date.now();
     const line = await listening(first);
@@ -38,10 +40,10 @@ describe("the server process", function () {
         (log) => log.msg === "generated a development admin password (shown once; set ADMIN_PASSWORD to choose one)",
       ),
     );
-    const ready = await fetch(`http://127.0.0.1:${PORT}/readyz`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     assert.equal(ready.status, 200);
     assert.equal((await jsonBody(ready)).database.kind, "pglite");
-    assert.equal((await fetch(`http://127.0.0.1:${PORT}/healthz`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     const migrated = first.logs.find((log) => log.msg === "database ready");
     assert.deepEqual(
       migrated?.applied,
@@ -65,14 +67,14 @@ describe("the server process", function () {
     try {
       const running = start({
         DATA_DIR: dataDir,
-        PORT: String(PORT),
+        PORT: String(port),
         DATABASE_URL: scratch.url,
         REDIS_URL: TEST_REDIS_URL,
       });
       const line = await listening(running);
       assert.equal(line.database, "postgres");
       assert.equal(line.redis, "redis");
-      const body = await jsonBody(await fetch(`http://127.0.0.1:${PORT}/readyz`));
+      const body = await jsonBody(await fetch(`http://127.0.0.1:${port}/readyz`));
       assert.equal(body.database.kind, "postgres");
       assert.equal(body.redis.configured, true);
       assert.equal(body.redis.ok, true);
@@ -102,7 +104,7 @@ describe("the server process", function () {
   it("refuses an unreachable DATABASE_URL with one line, non-zero", async () => {
     const running = start({
       DATA_DIR: dataDir,
-      PORT: String(PORT),
+      PORT: String(port),
       DATABASE_URL: "postgres://postgres@127.0.0.1:1/none",
     });
     const { code, stderr } = await running.exited;
@@ -114,7 +116,7 @@ describe("the server process", function () {
   it("refuses an unreachable REDIS_URL naming REDIS_URL (not the database), non-zero", async () => {
     const running = start({
       DATA_DIR: dataDir,
-      PORT: String(PORT),
+      PORT: String(port),
       REDIS_URL: `redis://127.0.0.1:${await freePort()}/0`,
     });
     const { code, stderr } = await running.exited;

@@ -16,7 +16,7 @@ import { buildClient } from "../../scripts/buildClient.ts";
 import { CloseCode } from "../../src/protocol.ts";
 import { listening, type Running, start, stop } from "../helpers/childServer.ts";
 import { pageDebug, waitForPage } from "../helpers/page.ts";
-import { freePort } from "../helpers/privateServers.ts";
+import { freePort } from "../helpers/ports.ts";
 import { ADMIN_PASSWORD, bootTestServer, type TestServer } from "../helpers/server.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

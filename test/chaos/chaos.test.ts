@@ -7,16 +7,9 @@
 import assert from "node:assert/strict";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
-import { freePort } from "../helpers/privateServers.ts";
+import { freePort } from "../helpers/ports.ts";
 import { announcedPeers, rejoinWhenRunning } from "../helpers/recovery.ts";
-import {
-  bootTestServer,
-  jsonBody,
-  type Registered,
-  registerPlayer,
-  TEST_PORT,
-  type TestServer,
-} from "../helpers/server.ts";
+import { bootTestServer, jsonBody, type Registered, registerPlayer, type TestServer } from "../helpers/server.ts";
 
 const ENV = { REGION: "us", REGIONS: "us", BOT_FILL_SEC: "0", MATCH_DURATION_SEC: "15", SNAPSHOT_INTERVAL_MS: "300" };
 
@@ -40,7 +33,8 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { ...ENV, PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env: ENV,
     });
     for (const port of [await freePort(), await freePort()])
       peers.push(await startPeer(a, { ...ENV, PUBLIC_ADDRESS: `127.0.0.1:${port}` }, port));
@@ -69,7 +63,7 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
       });
       const seat = launched.seats.get(player.player.id)!;
       addresses.push((seat as { publicAddress?: string }).publicAddress ?? "");
-      const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat);
+      const room = await new ColyseusSDK(`ws://${a.address}`).consumeSeatReservation(seat);
       room.onMessage("*", () => {});
       room.reconnection.enabled = false;
       players.push(player);
@@ -100,9 +94,7 @@ describe("chaos: three processes, one killed mid-match [postgres, redis]", funct
 
     const answer = await rejoinWhenRunning(a, sessions[victimIndex]!, players[victimIndex]!);
     assert.equal(answer.status, 200);
-    const back = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(
-      (await jsonBody(answer)).seat,
-    );
+    const back = await new ColyseusSDK(`ws://${a.address}`).consumeSeatReservation((await jsonBody(answer)).seat);
     back.onMessage("*", () => {});
     process.stdout.write(
       `      (player back ${Date.now() - killedAt} ms after kill -9, 2 s of which were spent watching the other match)\n`,

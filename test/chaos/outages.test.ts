@@ -10,8 +10,9 @@ import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { type Peer, startPeer } from "../helpers/peer.ts";
-import { freePort, PrivatePostgres, PrivateRedis } from "../helpers/privateServers.ts";
-import { bootTestServer, type Registered, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
+import { freePort } from "../helpers/ports.ts";
+import { PrivatePostgres, PrivateRedis } from "../helpers/privateServers.ts";
+import { bootTestServer, type Registered, registerPlayer, type TestServer } from "../helpers/server.ts";
 
 const ENV = { REGION: "us", REGIONS: "us", BOT_FILL_SEC: "0", SNAPSHOT_INTERVAL_MS: "500" };
 /** The match that ends during the outage. */
@@ -95,7 +96,8 @@ for (const outageSec of [30, 120]) {
         database: "postgres",
         redis: true,
         databaseUrl: () => pg.url,
-        env: { ...ENV, REDIS_URL: redis.url, MATCH_DURATION_SEC: "30", PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+        publicAddress: true,
+        env: { ...ENV, REDIS_URL: redis.url, MATCH_DURATION_SEC: "30" },
       });
       for (const seconds of [SHORT_MATCH_SEC, longMatchSec]) {
         const port = await freePort();
@@ -151,7 +153,7 @@ for (const outageSec of [30, 120]) {
           ],
         });
         const seat = launched.seats.get(player.player.id)!;
-        const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat);
+        const room = await new ColyseusSDK(`ws://${a.address}`).consumeSeatReservation(seat);
         const address = (seat as { publicAddress?: string }).publicAddress ?? "";
         byPort.set(address.split(":")[1] ?? "", { watched: new Watched(room), player, sessionId: launched.sessionId });
       }

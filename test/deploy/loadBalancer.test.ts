@@ -10,12 +10,10 @@ import http from "node:http";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { type Cluster, startCluster } from "../../deploy/cluster.ts";
 import { RoomName } from "../../src/protocol.ts";
-import { PORT } from "../helpers/childServer.ts";
+import { processPort } from "../helpers/childServer.ts";
 import { createScratchPostgres, type ScratchPostgres } from "../helpers/databases.ts";
+import { testPort } from "../helpers/ports.ts";
 import { ADMIN_PASSWORD, flushTestRedis, TEST_REDIS_URL } from "../helpers/server.ts";
-
-const NGINX_PORT = Number(process.env.TEST_NGINX_PORT ?? 2580);
-const LB = `127.0.0.1:${NGINX_PORT}`;
 
 function nginxInstalled(): boolean {
   try {
@@ -31,18 +29,26 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
   let cluster: Cluster | undefined;
   let database: ScratchPostgres;
   const logs: string[] = [];
+  /** The ports of nginx and of the two processes, free ones unless TEST_NGINX_PORT / TEST_PROCESS_PORT pin them. */
+  let nginxPort: number;
+  let backendPorts: [number, number];
+  /** nginx's address: all the clients ever talk to. */
+  let lb: string;
 
   before(async function () {
     // .ci/run installs nginx; elsewhere the suite says why it did not run this.
     if (!nginxInstalled()) this.skip();
     database = await createScratchPostgres();
     await flushTestRedis();
+    nginxPort = await testPort("TEST_NGINX_PORT");
+    backendPorts = [await processPort(0), await processPort(1)];
+    lb = `127.0.0.1:${nginxPort}`;
     cluster = await startCluster({
       host: "127.0.0.1",
-      nginxPort: NGINX_PORT,
+      nginxPort,
       backends: [
-        { name: "p1", port: PORT, region: "local" },
-        { name: "p2", port: PORT + 1, region: "local" },
+        { name: "p1", port: backendPorts[0], region: "local" },
+        { name: "p2", port: backendPorts[1], region: "local" },
       ],
       env: {
         DATABASE_URL: database.url,
@@ -55,7 +61,7 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
       output: (line) => logs.push(line),
     });
     for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`http://${LB}/healthz`).then(
+      const ok = await fetch(`http://${lb}/healthz`).then(
         (res) => res.ok,
         () => false,
       );
@@ -72,12 +78,12 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
   it("balances HTTP over both processes and refuses bodies over 16 KiB at the edge", async () => {
     const upstreams = new Set<string>();
     for (let i = 0; i < 8; i++) {
-      const res = await fetch(`http://${LB}/healthz`);
+      const res = await fetch(`http://${lb}/healthz`);
       assert.equal(res.status, 200);
       upstreams.add(res.headers.get("x-arena-upstream") ?? "");
     }
-    assert.deepEqual([...upstreams].sort(), [`127.0.0.1:${PORT}`, `127.0.0.1:${PORT + 1}`]);
-    const big = await fetch(`http://${LB}/auth/login`, {
+    assert.deepEqual([...upstreams].sort(), backendPorts.map((port) => `127.0.0.1:${port}`).sort());
+    const big = await fetch(`http://${lb}/auth/login`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ pad: "x".repeat(17 * 1024) }),
@@ -97,7 +103,7 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
         const req = http.request(
           {
             host: "127.0.0.1",
-            port: NGINX_PORT,
+            port: nginxPort,
             method: "POST",
             path: "/auth/register",
             localAddress: "127.0.0.2",
@@ -124,7 +130,7 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
   it("two guests log in, are matched and play in one arena, all through nginx", async () => {
     const tokens: string[] = [];
     for (const deviceId of ["lb-test-device-0001", "lb-test-device-0002"]) {
-      const res = await fetch(`http://${LB}/auth/guest`, {
+      const res = await fetch(`http://${lb}/auth/guest`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ deviceId }),
@@ -134,7 +140,7 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
     }
     const searches: ClientRoom[] = [];
     for (const token of tokens) {
-      const sdk = new ColyseusSDK(`ws://${LB}`);
+      const sdk = new ColyseusSDK(`ws://${lb}`);
       sdk.auth.token = token;
       const room = await sdk.joinOrCreate(RoomName.Matchmaking, { mode: "duel" });
       room.onMessage("*", () => {});
@@ -143,9 +149,9 @@ describe("deployment: two processes behind nginx [postgres, redis]", function ()
     const seats = await Promise.all(searches.map((room) => room.waitForMessage("seat", 20_000)));
     await Promise.all(searches.map((room) => room.leave()));
     for (const seat of seats) {
-      assert.match((seat as { publicAddress: string }).publicAddress, new RegExp(`^${LB}/p[12]$`));
+      assert.match((seat as { publicAddress: string }).publicAddress, new RegExp(`^${lb}/p[12]$`));
     }
-    const arenas = await Promise.all(seats.map((seat) => new ColyseusSDK(`ws://${LB}`).consumeSeatReservation(seat)));
+    const arenas = await Promise.all(seats.map((seat) => new ColyseusSDK(`ws://${lb}`).consumeSeatReservation(seat)));
     for (const arena of arenas) arena.onMessage("*", () => {});
     assert.equal(arenas[0]!.roomId, arenas[1]!.roomId);
     // Each client receives the match state through nginx, its own player in it (others only when near).

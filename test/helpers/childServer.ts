@@ -3,8 +3,14 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 
+import { testPort } from "./ports.ts";
+
 const ROOT = path.resolve(import.meta.dirname, "../..");
-export const PORT = Number(process.env.TEST_PROCESS_PORT ?? 2569);
+
+/** A port for a child server: free from the OS, or TEST_PROCESS_PORT + `offset` when that is set. */
+export function processPort(offset = 0): Promise<number> {
+  return testPort("TEST_PROCESS_PORT", offset);
+}
 
 export interface Running {
   child: ChildProcess;

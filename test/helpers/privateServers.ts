@@ -8,19 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-
-/** A TCP port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from "./ports.ts";
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, withinMs = 20_000): Promise<void> {
   const deadline = Date.now() + withinMs;

@@ -18,9 +18,10 @@ import { createServices, type Services } from "../../src/services/createServices
 import { createScratchPostgres } from "./databases.ts";
 import type { Logger } from "../../src/logger.ts";
 import { testLogger } from "./logger.ts";
+import { testPort } from "./ports.ts";
 
+/** The one Redis database the suites use (and flush): pick another per checkout to run suites side by side. */
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/9";
-export const TEST_PORT = Number(process.env.TEST_PORT ?? 2568);
 export const ADMIN_PASSWORD = "test-admin-password";
 
 export interface BootOptions {
@@ -34,12 +35,18 @@ export interface BootOptions {
   logger?: Logger;
   /** The games served (default: the registered ones); a test game's room goes in `extraRooms` under its id. */
   games?: GameRegistry;
+  /** Announce the server's own address as PUBLIC_ADDRESS (its port is only known at boot), as a cluster member does. */
+  publicAddress?: boolean;
 }
 
 export interface TestServer {
   colyseus: ColyseusTestServer;
   services: Services;
   config: ResolvedConfig;
+  /** The port it listens on: free from the OS (or TEST_PORT), never assumed by a test. */
+  port: number;
+  /** `127.0.0.1:<port>`, what PUBLIC_ADDRESS names when `publicAddress` is set. */
+  address: string;
   baseUrl: string;
   close(): Promise<void>;
 }
@@ -57,6 +64,8 @@ export async function flushTestRedis(): Promise<void> {
 export async function bootTestServer(options: BootOptions): Promise<TestServer> {
   const scratch = options.database === "postgres" ? await createScratchPostgres() : undefined;
   if (options.redis) await flushTestRedis();
+  const port = await testPort("TEST_PORT");
+  const address = `127.0.0.1:${port}`;
   const env: Record<string, string> = {
     NODE_ENV: "test",
     JWT_SECRET: "test-jwt-secret-that-is-at-least-32-bytes-long",
@@ -67,6 +76,7 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
     TRUSTED_PROXIES: "127.0.0.1,::1",
     ...(scratch === undefined ? {} : { DATABASE_URL: options.databaseUrl?.(scratch.url) ?? scratch.url }),
     ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...(options.publicAddress === true ? { PUBLIC_ADDRESS: address } : {}),
     ...options.env,
   };
   const config = loadConfig(env) as ResolvedConfig;
@@ -78,12 +88,14 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
   );
   // The definition is @colyseus/tools' ConfigOptions minus its phantom type fields ("~rooms", "~routes").
   const definition = defineArena(services, options.extraRooms) as unknown as Parameters<typeof boot>[0];
-  const colyseus = await boot(definition, TEST_PORT);
+  const colyseus = await boot(definition, port);
   return {
     colyseus,
     services,
     config,
-    baseUrl: `http://127.0.0.1:${TEST_PORT}`,
+    port,
+    address,
+    baseUrl: `http://${address}`,
     async close() {
       try {
         await colyseus.shutdown();

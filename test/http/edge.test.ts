@@ -15,23 +15,25 @@ import {
   postJson,
   registerPlayer,
   sdkFor,
-  TEST_PORT,
   type TestServer,
 } from "../helpers/server.ts";
 
 /** A raw HTTP request from a chosen loopback address (127.0.0.0/8 all reach the server on Linux). */
-function rawRequest(options: {
-  from?: string;
-  method?: string;
-  path: string;
-  headers?: Record<string, string>;
-  body?: string;
-}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+function rawRequest(
+  server: TestServer,
+  options: {
+    from?: string;
+    method?: string;
+    path: string;
+    headers?: Record<string, string>;
+    body?: string;
+  },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: "127.0.0.1",
-        port: TEST_PORT,
+        port: server.port,
         method: options.method ?? "POST",
         path: options.path,
         headers: options.headers,
@@ -52,11 +54,12 @@ function rawRequest(options: {
 }
 
 function matchmake(
+  server: TestServer,
   room: string,
   body: unknown,
   options: { from?: string; token?: string; headers?: Record<string, string> } = {},
 ) {
-  return rawRequest({
+  return rawRequest(server, {
     ...(options.from === undefined ? {} : { from: options.from }),
     path: `/matchmake/joinOrCreate/${room}`,
     headers: {
@@ -85,6 +88,7 @@ describe("per-IP limits without TRUSTED_PROXIES [pglite, in-process]", function 
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) {
       const res = await matchmake(
+        server,
         RoomName.Chat,
         { channel: "global" },
         {
@@ -96,16 +100,17 @@ describe("per-IP limits without TRUSTED_PROXIES [pglite, in-process]", function 
     }
     assert.deepEqual(statuses.slice(0, 5), [401, 401, 401, 401, 401], "anonymous: refused by onAuth, counted");
     assert.deepEqual(statuses.slice(5), [429, 429, 429], `the 6th request on is throttled: ${statuses}`);
-    const throttled = await matchmake(RoomName.Chat, { channel: "global" }, { from: "127.0.0.4" });
+    const throttled = await matchmake(server, RoomName.Chat, { channel: "global" }, { from: "127.0.0.4" });
     assert.equal(JSON.parse(throttled.body).error.code, "RATE_LIMITED");
     assert.match(String(throttled.headers["retry-after"]), /^\d+$/);
   });
 
   it("room requests: anonymous clients without forwarding headers do not lock out a player elsewhere", async () => {
-    for (let i = 0; i < 6; i++) await matchmake(RoomName.Chat, { channel: "global" }, { from: "127.0.0.5" });
-    assert.equal((await matchmake(RoomName.Chat, { channel: "global" }, { from: "127.0.0.5" })).status, 429);
+    for (let i = 0; i < 6; i++) await matchmake(server, RoomName.Chat, { channel: "global" }, { from: "127.0.0.5" });
+    assert.equal((await matchmake(server, RoomName.Chat, { channel: "global" }, { from: "127.0.0.5" })).status, 429);
     const player = await registerPlayer(server);
     const seat = await matchmake(
+      server,
       RoomName.Chat,
       { channel: "global" },
       { from: "127.0.0.6", token: player.accessToken },
@@ -115,7 +120,7 @@ describe("per-IP limits without TRUSTED_PROXIES [pglite, in-process]", function 
 
   it("reconnection requests (no onAuth) have a per-IP budget of their own: 10 × ROOM_JOINS_PER_MIN", async () => {
     const reconnect = () =>
-      rawRequest({
+      rawRequest(server, {
         from: "127.0.0.7",
         path: "/matchmake/reconnect/no-such-room",
         headers: { "content-type": "application/json" },
@@ -166,6 +171,7 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await matchmake(
+        server,
         RoomName.Chat,
         { channel: "global" },
         { headers: { "x-forwarded-for": `10.0.${i}.1, 198.51.100.77`, "x-real-ip": `10.9.9.${i}` } },
@@ -174,6 +180,7 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     }
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
     const other = await matchmake(
+      server,
       RoomName.Chat,
       { channel: "global" },
       { headers: { "x-forwarded-for": "198.51.100.78" } },
@@ -186,6 +193,7 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     for (let i = 0; i < 5; i++) {
       const hop = ["2001:db8:1:2::", "2001:db8:1:2:0:0:0:", "2001:0db8:0001:0002:ffff::", "2001:db8:1:2:"][i % 4];
       const res = await matchmake(
+        server,
         RoomName.Chat,
         { channel: "global" },
         { headers: { "x-forwarded-for": `${hop}${i % 4 === 3 ? "a:b:c:" : ""}${(i + 1).toString(16)}` } },
@@ -194,6 +202,7 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     }
     assert.deepEqual(statuses, [401, 401, 401, 429, 429]);
     const neighbour = await matchmake(
+      server,
       RoomName.Chat,
       { channel: "global" },
       { headers: { "x-forwarded-for": "2001:db8:1:3::1" } },
@@ -205,6 +214,7 @@ describe("per-IP limits behind a trusted proxy [pglite, in-process]", function (
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) {
       const res = await matchmake(
+        server,
         RoomName.Chat,
         { channel: "global" },
         { from: "127.0.0.7", headers: { "x-forwarded-for": `198.51.100.${100 + i}` } },
@@ -247,26 +257,26 @@ describe("the /matchmake contract [pglite, in-process]", function () {
 
   it("a bad mode or region is 400 at the HTTP step, naming the field", async () => {
     const badMode = await refusedWith(
-      await matchmake(RoomName.Matchmaking, { mode: "battle" }, { token }),
+      await matchmake(server, RoomName.Matchmaking, { mode: "battle" }, { token }),
       400,
       "INVALID_INPUT",
       "mode",
     );
     assert.match(badMode.error.message, /duel, ffa, squad/, "the default game's modes are listed");
     await refusedWith(
-      await matchmake(RoomName.Matchmaking, { mode: "duel", region: "mars" }, { token }),
+      await matchmake(server, RoomName.Matchmaking, { mode: "duel", region: "mars" }, { token }),
       400,
       "INVALID_INPUT",
       "region",
     );
     await refusedWith(
-      await matchmake(RoomName.Chat, { channel: "nowhere" }, { token }),
+      await matchmake(server, RoomName.Chat, { channel: "nowhere" }, { token }),
       400,
       "INVALID_INPUT",
       "channel",
     );
     await refusedWith(
-      await matchmake(RoomName.Chat, { channel: "region:mars" }, { token }),
+      await matchmake(server, RoomName.Chat, { channel: "region:mars" }, { token }),
       400,
       "INVALID_INPUT",
       "channel",
@@ -275,14 +285,14 @@ describe("the /matchmake contract [pglite, in-process]", function () {
 
   it("an unknown game, or a mode the game does not have, is 400 at the HTTP step naming the option", async () => {
     const game = await refusedWith(
-      await matchmake(RoomName.Matchmaking, { game: "chess", mode: "duel" }, { token }),
+      await matchmake(server, RoomName.Matchmaking, { game: "chess", mode: "duel" }, { token }),
       400,
       "INVALID_INPUT",
       "game",
     );
     assert.match(game.error.message, /arena/, "the registered games are listed");
     const mode = await refusedWith(
-      await matchmake(RoomName.Matchmaking, { game: "arena", mode: "trios" }, { token }),
+      await matchmake(server, RoomName.Matchmaking, { game: "arena", mode: "trios" }, { token }),
       400,
       "INVALID_INPUT",
       "mode",
@@ -293,13 +303,18 @@ describe("the /matchmake contract [pglite, in-process]", function () {
       { game: "", mode: "duel" },
       { game: "x".repeat(40), mode: "duel" },
     ]) {
-      await refusedWith(await matchmake(RoomName.Matchmaking, options, { token }), 400, "INVALID_INPUT", "game");
+      await refusedWith(
+        await matchmake(server, RoomName.Matchmaking, options, { token }),
+        400,
+        "INVALID_INPUT",
+        "game",
+      );
     }
   });
 
   it("a null, array, scalar or malformed body is 400 naming the body", async () => {
     for (const body of ["null", "[]", "42", '"duel"', "{not json"]) {
-      const res = await rawRequest({
+      const res = await rawRequest(server, {
         path: `/matchmake/joinOrCreate/${RoomName.Matchmaking}`,
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body,
@@ -311,7 +326,7 @@ describe("the /matchmake contract [pglite, in-process]", function () {
   it("join options nested too deeply or holding a NUL are 400 naming the option, never a matchmaking fault", async () => {
     const deep = `{"channel":"global","extra":${"[".repeat(5000)}${"]".repeat(5000)}}`;
     for (const room of [RoomName.Chat, RoomName.Matchmaking]) {
-      const res = await rawRequest({
+      const res = await rawRequest(server, {
         path: `/matchmake/joinOrCreate/${room}`,
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: deep,
@@ -319,7 +334,7 @@ describe("the /matchmake contract [pglite, in-process]", function () {
       await refusedWith(res, 400, "INVALID_INPUT", "extra");
     }
     await refusedWith(
-      await matchmake(RoomName.Chat, { channel: "global", note: "a\u0000b" }, { token }),
+      await matchmake(server, RoomName.Chat, { channel: "global", note: "a\u0000b" }, { token }),
       400,
       "INVALID_INPUT",
       "note",
@@ -327,7 +342,7 @@ describe("the /matchmake contract [pglite, in-process]", function () {
   });
 
   it("Colyseus' own refusals keep their status in the project's shape; any origin is reflected without a list", async () => {
-    const none = await rawRequest({
+    const none = await rawRequest(server, {
       path: `/matchmake/join/${RoomName.Chat}`,
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ channel: "region:eu" }),
@@ -335,7 +350,7 @@ describe("the /matchmake contract [pglite, in-process]", function () {
     assert.equal(none.status, 521, none.body);
     assert.equal(JSON.parse(none.body).error.code, "NOT_FOUND");
     assert.match(JSON.parse(none.body).message, /no rooms found/);
-    const preflight = await rawRequest({
+    const preflight = await rawRequest(server, {
       method: "OPTIONS",
       path: `/matchmake/joinOrCreate/${RoomName.Chat}`,
       headers: { origin: "https://anywhere.example", "access-control-request-method": "POST" },
@@ -377,7 +392,7 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       const block = Buffer.alloc(64 * 1024, 0x61);
       const req = http.request({
         host: "127.0.0.1",
-        port: TEST_PORT,
+        port: server.port,
         method: "POST",
         path: `/matchmake/joinOrCreate/${RoomName.Matchmaking}`,
         headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": String(bytes) }) },
@@ -417,9 +432,9 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       `/matchmake/joinOrCreate/${RoomName.Chat}#fragment`,
       `/matchmake/joinOrCreate/./${RoomName.Chat}`,
       `/./matchmake/joinOrCreate/${RoomName.Chat}`,
-      `http://127.0.0.1:${TEST_PORT}/matchmake/joinOrCreate/${RoomName.Chat}`,
+      `${server.baseUrl}/matchmake/joinOrCreate/${RoomName.Chat}`,
     ]) {
-      const res = await rawRequest({
+      const res = await rawRequest(server, {
         path,
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body,
@@ -437,7 +452,12 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       ["POST", `/matchmake/joinOrCreate/${RoomName.Chat}/`],
       ["PUT", `/matchmake/joinOrCreate/${RoomName.Chat}`],
     ] as const) {
-      const res = await rawRequest({ method, path, headers: { "content-type": "application/json" }, body: "{}" });
+      const res = await rawRequest(server, {
+        method,
+        path,
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       assert.equal(res.status, 404, `${method} ${path}: ${res.body}`);
       assert.equal(JSON.parse(res.body).error.code, "NOT_FOUND", `${method} ${path}`);
       assert.equal(res.headers["access-control-allow-origin"], undefined, `${method} ${path}: no wildcard origin`);
@@ -448,6 +468,7 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
   it("16 KiB is read; a 50 MB body (8 at once) and a 30 MB chunked one are 413 without RSS growth or a stall", async () => {
     const [a, b] = [await registerPlayer(server), await registerPlayer(server)];
     const atLimit = await matchmake(
+      server,
       RoomName.Matchmaking,
       { mode: "duel", pad: "x".repeat(16 * 1024 - 30) },
       {
@@ -455,7 +476,7 @@ describe("matchmaking bodies are limited before buffering [pglite, in-process]",
       },
     );
     assert.equal(atLimit.status, 200, `a body of ${16 * 1024 - 5} bytes is served: ${atLimit.body}`);
-    const over = await rawRequest({
+    const over = await rawRequest(server, {
       path: `/matchmake/joinOrCreate/${RoomName.Matchmaking}`,
       headers: { "content-type": "application/json", authorization: `Bearer ${a.accessToken}` },
       body: JSON.stringify({ mode: "duel", pad: "x".repeat(16 * 1024) }),
@@ -530,7 +551,7 @@ describe("CORS with ALLOWED_ORIGINS [pglite, in-process]", function () {
   it("no response reflects a foreign Origin, for any method or route", async () => {
     for (const path of paths) {
       for (const method of ["GET", "POST", "OPTIONS"]) {
-        const res = await rawRequest({
+        const res = await rawRequest(server, {
           method,
           path,
           headers: { origin: bad, "content-type": "application/json", "access-control-request-method": "POST" },
@@ -547,7 +568,7 @@ describe("CORS with ALLOWED_ORIGINS [pglite, in-process]", function () {
 
   it("a listed origin's preflight is answered with its origin and a short max-age", async () => {
     for (const path of paths) {
-      const res = await rawRequest({
+      const res = await rawRequest(server, {
         method: "OPTIONS",
         path,
         headers: { origin: good, "access-control-request-method": "POST" },

@@ -14,7 +14,6 @@ import {
   type Registered,
   registerPlayer,
   sdkFor,
-  TEST_PORT,
   type TestServer,
 } from "../helpers/server.ts";
 import { FaultyRoom } from "../rooms/FaultyRoom.ts";
@@ -93,7 +92,7 @@ describe("quiet refusals [pglite, in-process]", function () {
     capture.clear();
     const http = server.colyseus.server.transport.server as import("node:http").Server;
     const received = once(http, "request");
-    const socket = net.connect(TEST_PORT, "127.0.0.1");
+    const socket = net.connect(server.port, "127.0.0.1");
     await once(socket, "connect");
     socket.write(
       "POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n" +

@@ -8,6 +8,9 @@ import { Redis } from "ioredis";
 import { TcpProxy } from "../helpers/tcpProxy.ts";
 import { bootTestServer, jsonBody, registerPlayer, TEST_REDIS_URL, type TestServer } from "../helpers/server.ts";
 
+/** TEST_REDIS_URL's server, which the proxies stand in front of. */
+const redisServer = new URL(TEST_REDIS_URL);
+
 /** The suite's own Redis database (TEST_REDIS_URL), reached through the proxy on `port`. */
 function redisViaProxy(port: number): string {
   const url = new URL(TEST_REDIS_URL);
@@ -77,7 +80,7 @@ describe("readiness through dependency outages", function () {
   });
 
   it("Redis down → 503 within 2 s naming Redis; back → 200", async () => {
-    const proxy = new TcpProxy("127.0.0.1", 6379);
+    const proxy = new TcpProxy(redisServer.hostname, Number(redisServer.port || 6379));
     await proxy.start();
     const server = await bootTestServer({
       database: "pglite",
@@ -106,7 +109,7 @@ describe("room listings after a Redis restart", function () {
   this.timeout(60_000);
 
   it("are re-published within 5 s when Redis comes back empty", async () => {
-    const proxy = new TcpProxy("127.0.0.1", 6379);
+    const proxy = new TcpProxy(redisServer.hostname, Number(redisServer.port || 6379));
     await proxy.start();
     const server = await bootTestServer({
       database: "pglite",

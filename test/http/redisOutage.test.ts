@@ -10,7 +10,8 @@ import path from "node:path";
 import { RoomName } from "../../src/protocol.ts";
 import { listening, type Running, start, stop } from "../helpers/childServer.ts";
 import { createScratchPostgres, type ScratchPostgres } from "../helpers/databases.ts";
-import { freePort, PrivateRedis } from "../helpers/privateServers.ts";
+import { freePort } from "../helpers/ports.ts";
+import { PrivateRedis } from "../helpers/privateServers.ts";
 import { ADMIN_PASSWORD } from "../helpers/server.ts";
 
 const JWT_SECRET = "redis-outage-test-secret-of-at-least-32-bytes";

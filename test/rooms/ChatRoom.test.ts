@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { CHAT_LIMITS, MAX_BLOCKS_PER_PLAYER } from "../../src/services/chat/ChatService.ts";
-import { PORT } from "../helpers/childServer.ts";
+import { processPort } from "../helpers/childServer.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
 import {
   ADMIN_PASSWORD,
@@ -11,7 +11,6 @@ import {
   type Registered,
   registerPlayer,
   sdkFor,
-  TEST_PORT,
   type TestServer,
 } from "../helpers/server.ts";
 
@@ -225,9 +224,11 @@ describe("chat across two processes sharing Redis, sharded [postgres, redis]", f
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { CHAT_SHARD_SIZE: "2", PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env: { CHAT_SHARD_SIZE: "2" },
     });
-    b = await startPeer(a, { CHAT_SHARD_SIZE: "2", PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    const port = await processPort();
+    b = await startPeer(a, { CHAT_SHARD_SIZE: "2", PUBLIC_ADDRESS: `127.0.0.1:${port}` }, port);
   });
   after(async () => {
     await b.stop();
@@ -238,7 +239,7 @@ describe("chat across two processes sharing Redis, sharded [postgres, redis]", f
     const players = await Promise.all(Array.from({ length: 6 }, () => registerPlayer(a)));
     const rooms: ClientRoom[] = [];
     for (const [i, p] of players.entries()) {
-      const sdk = new ColyseusSDK(`ws://127.0.0.1:${i % 2 === 0 ? TEST_PORT : PORT}`);
+      const sdk = new ColyseusSDK(`ws://127.0.0.1:${i % 2 === 0 ? a.port : b.port}`);
       sdk.auth.token = p.accessToken;
       rooms.push(await sdk.joinOrCreate("chat", { channel: "global" }));
     }

@@ -4,27 +4,29 @@
  */
 import assert from "node:assert/strict";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
-import { PORT } from "../helpers/childServer.ts";
+import { processPort } from "../helpers/childServer.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
-import { bootTestServer, registerPlayer, sdkFor, TEST_PORT, type TestServer } from "../helpers/server.ts";
+import { bootTestServer, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 
 describe("matchmaking across two processes [postgres, redis]", function () {
   this.timeout(90_000);
   let a: TestServer;
   let b: Peer;
+  let peerPort: number;
 
   before(async () => {
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}`, BOT_FILL_SEC: "0", REGION: "local", REGIONS: "local,us" },
+      publicAddress: true,
+      env: { BOT_FILL_SEC: "0", REGION: "local", REGIONS: "local,us" },
     });
-    b = await startPeer(a, {
-      PUBLIC_ADDRESS: `127.0.0.1:${PORT}`,
-      BOT_FILL_SEC: "0",
-      REGION: "us",
-      REGIONS: "local,us",
-    });
+    peerPort = await processPort();
+    b = await startPeer(
+      a,
+      { PUBLIC_ADDRESS: `127.0.0.1:${peerPort}`, BOT_FILL_SEC: "0", REGION: "us", REGIONS: "local,us" },
+      peerPort,
+    );
   });
   after(async () => {
     await b.stop();
@@ -36,7 +38,7 @@ describe("matchmaking across two processes [postgres, redis]", function () {
     const searches: ClientRoom[] = [];
     const seated: Array<ReturnType<ClientRoom["waitForMessage"]>> = [];
     for (const [i, p] of players.entries()) {
-      const sdk = i % 2 === 0 ? sdkFor(a, p.accessToken) : new ColyseusSDK(`ws://127.0.0.1:${PORT}`);
+      const sdk = i % 2 === 0 ? sdkFor(a, p.accessToken) : new ColyseusSDK(`ws://127.0.0.1:${peerPort}`);
       sdk.auth.token = p.accessToken;
       const room = await sdk.joinOrCreate("matchmaking", { mode: "duel" });
       room.onMessage("*", () => {});
@@ -49,7 +51,7 @@ describe("matchmaking across two processes [postgres, redis]", function () {
 
     // Each player joins with a fresh SDK: the seat says which process holds the arena.
     const arenas = await Promise.all(
-      seats.map((seat) => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat)),
+      seats.map((seat) => new ColyseusSDK(`ws://${a.address}`).consumeSeatReservation(seat)),
     );
     const byRoom = new Map<string, number>();
     for (const arena of arenas) {
@@ -72,8 +74,8 @@ describe("matchmaking across two processes [postgres, redis]", function () {
       bot: false,
     }));
     for (const [region, port] of [
-      ["us", PORT],
-      ["local", TEST_PORT],
+      ["us", peerPort],
+      ["local", a.port],
     ] as const) {
       const launched = await a.services.launcher.launch({ mode: "duel", region, roster });
       const seat = launched.seats.get(p1.player.id) as { publicAddress?: string };

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
-import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import type { ColyseusSDK, Room as ClientRoom } from "@colyseus/sdk";
 import { Redis } from "ioredis";
-import { PORT } from "../helpers/childServer.ts";
+import { processPort } from "../helpers/childServer.ts";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
 import { announcedPeers, duelOn, rejoinWhenRunning, snapshotsTaken } from "../helpers/recovery.ts";
 import { RECOVERY_PASS_MS } from "../../src/services/createServices.ts";
@@ -16,15 +16,16 @@ import {
   jsonBody,
   postJson,
   registerPlayer,
-  TEST_PORT,
+  sdkFor,
   TEST_REDIS_URL,
   type TestServer,
 } from "../helpers/server.ts";
 
-const sdk = () => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`);
-
-async function join(seat: Parameters<ColyseusSDK["consumeSeatReservation"]>[0]): Promise<ClientRoom> {
-  const room = await sdk().consumeSeatReservation(seat);
+async function join(
+  server: TestServer,
+  seat: Parameters<ColyseusSDK["consumeSeatReservation"]>[0],
+): Promise<ClientRoom> {
+  const room = await sdkFor(server).consumeSeatReservation(seat);
   room.onMessage("*", () => {});
   room.reconnection.enabled = false;
   return room;
@@ -39,18 +40,21 @@ describe("crash recovery [postgres, redis]", function () {
   this.timeout(90_000);
   let a: TestServer;
   let b: Peer;
+  let peerPort: number;
   const env = { REGION: "us", REGIONS: "us", BOT_FILL_SEC: "0", MATCH_DURATION_SEC: "12", SNAPSHOT_INTERVAL_MS: "300" };
   const restartPeer = async () => {
     await b?.stop();
-    b = await startPeer(a, { ...env, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    b = await startPeer(a, { ...env, PUBLIC_ADDRESS: `127.0.0.1:${peerPort}` }, peerPort);
     return (await announcedPeers(1))[0]!;
   };
 
   before(async () => {
+    peerPort = await processPort();
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { ...env, PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env,
     });
   });
   after(async () => {
@@ -62,8 +66,12 @@ describe("crash recovery [postgres, redis]", function () {
     const peerId = await restartPeer();
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId, player);
-    assert.equal((seat as { publicAddress?: string }).publicAddress, `127.0.0.1:${PORT}`, "the match runs on the peer");
-    const room = await join(seat);
+    assert.equal(
+      (seat as { publicAddress?: string }).publicAddress,
+      `127.0.0.1:${peerPort}`,
+      "the match runs on the peer",
+    );
+    const room = await join(a, seat);
     let lastTick = 0;
     room.onStateChange((state) => {
       lastTick = (state as { tick: number }).tick;
@@ -80,7 +88,7 @@ describe("crash recovery [postgres, redis]", function () {
 
     const answer = await rejoinWhenRunning(a, sessionId, player);
     assert.equal(answer.status, 200);
-    const back = await join((await jsonBody(answer)).seat);
+    const back = await join(a, (await jsonBody(answer)).seat);
     const backAt = Date.now();
     const session = await jsonBody(await fetch(`${a.baseUrl}/sessions/${sessionId}`));
     assert.equal(session.serverId, matchMaker.processId, "the surviving process holds the match");
@@ -109,7 +117,7 @@ describe("crash recovery [postgres, redis]", function () {
     const peerId = await restartPeer();
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId, player);
-    const room = await join(seat);
+    const room = await join(a, seat);
     await snapshotsTaken(a, sessionId, 2);
     b.running.child.kill("SIGSTOP");
     // Wait until the surviving process has claimed the match (epoch 1), then let the stalled one run again.
@@ -133,7 +141,7 @@ describe("crash recovery [postgres, redis]", function () {
 
     const answer = await rejoinWhenRunning(a, sessionId, player);
     assert.equal(answer.status, 200);
-    const back = await join((await jsonBody(answer)).seat);
+    const back = await join(a, (await jsonBody(answer)).seat);
     const end = await back.waitForMessage("matchEnd", 30_000);
     assert.equal(end.sessionId, sessionId);
     // Give the resumed process time to try (and fail) to write anything.
@@ -145,7 +153,7 @@ describe("crash recovery [postgres, redis]", function () {
     const peerId = await restartPeer();
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId, player);
-    const room = await join(seat);
+    const room = await join(a, seat);
     let lastTick = 0;
     room.onStateChange((state) => {
       lastTick = (state as { tick: number }).tick;
@@ -194,7 +202,7 @@ describe("crash recovery [postgres, redis]", function () {
       assert.ok(restored.state.tick >= last.tick, "restored from the final snapshot, not an older one");
       const answer = await rejoinWhenRunning(a, sessionId, player);
       assert.equal(answer.status, 200);
-      const back = await join((await jsonBody(answer)).seat);
+      const back = await join(a, (await jsonBody(answer)).seat);
       const backAt = Date.now();
       const rejoinedTick = await new Promise<number>((resolve) =>
         back.onStateChange.once((state) => resolve((state as { tick: number }).tick)),
@@ -217,7 +225,7 @@ describe("crash recovery [postgres, redis]", function () {
     const peerId = await restartPeer();
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId, player);
-    const room = await join(seat);
+    const room = await join(a, seat);
     const end = await room.waitForMessage("matchEnd", 30_000);
     assert.equal(end.sessionId, sessionId);
     // Within the linger after matchEnd (the room would close its clients with 4105 two seconds later).
@@ -247,6 +255,7 @@ describe("a lone process of its region restores its matches at the next start [p
   this.timeout(90_000);
   let a: TestServer;
   let b: Peer;
+  let peerPort: number;
   const peerEnv = {
     REGION: "us",
     REGIONS: "us,local",
@@ -256,13 +265,15 @@ describe("a lone process of its region restores its matches at the next start [p
   };
 
   before(async () => {
+    peerPort = await processPort();
     // The test process serves another region, so only the peer itself may take its matches back.
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { REGION: "local", REGIONS: "local,us", PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env: { REGION: "local", REGIONS: "local,us" },
     });
-    b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${peerPort}` }, peerPort);
   });
   after(async () => {
     await b.stop();
@@ -273,7 +284,7 @@ describe("a lone process of its region restores its matches at the next start [p
     const [peerId] = await announcedPeers(1, (region) => region === "us");
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId!, player);
-    const room = await join(seat);
+    const room = await join(a, seat);
     await snapshotsTaken(a, sessionId, 2);
     const left = nextLeave(room);
     b.running.child.kill("SIGTERM");
@@ -284,12 +295,12 @@ describe("a lone process of its region restores its matches at the next start [p
     assert.equal(meanwhile.status, 503, "nobody runs it meanwhile");
 
     const restartedAt = Date.now();
-    b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${peerPort}` }, peerPort);
     const answer = await rejoinWhenRunning(a, sessionId, player);
     assert.equal(answer.status, 200);
     const again = (await jsonBody(answer)).seat;
-    assert.equal(again.publicAddress, `127.0.0.1:${PORT}`, "restored on the restarted process");
-    const back = await join(again);
+    assert.equal(again.publicAddress, `127.0.0.1:${peerPort}`, "restored on the restarted process");
+    const back = await join(a, again);
     process.stdout.write(`      (player back ${Date.now() - restartedAt} ms after the restart began)\n`);
     const end = await back.waitForMessage("matchEnd", 30_000);
     assert.equal(end.sessionId, sessionId);

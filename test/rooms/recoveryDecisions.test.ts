@@ -15,9 +15,9 @@ import { SqlGameSessionStore } from "../../src/services/stores/GameSessionStore.
 import { SqlPlayerStore } from "../../src/services/stores/PlayerStore.ts";
 import { testLogger } from "../helpers/logger.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
-import { freePort } from "../helpers/privateServers.ts";
+import { freePort } from "../helpers/ports.ts";
 import { announcedPeers, duelOn } from "../helpers/recovery.ts";
-import { bootTestServer, leaveQuietly, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
+import { bootTestServer, leaveQuietly, registerPlayer, type TestServer } from "../helpers/server.ts";
 import { TcpProxy } from "../helpers/tcpProxy.ts";
 
 const ENV = { REGION: "us", REGIONS: "us,zz", BOT_FILL_SEC: "0", MATCH_DURATION_SEC: "60" };
@@ -34,7 +34,8 @@ describe("recovery decisions [postgres, redis]", function () {
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { ...ENV, PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env: ENV,
     });
     // The test runs the passes itself, with its own clock.
     a.services.recovery.stop();
@@ -72,7 +73,7 @@ describe("recovery decisions [postgres, redis]", function () {
     for (const processId of [peerId!, matchMaker.processId]) {
       const player = await registerPlayer(a);
       const duel = await duelOn(a, processId, player);
-      const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(duel.seat);
+      const room = await new ColyseusSDK(`ws://${a.address}`).consumeSeatReservation(duel.seat);
       room.onMessage("*", () => {});
       room.reconnection.enabled = false;
       rooms.push(room);

@@ -8,18 +8,10 @@ import { matchMaker } from "@colyseus/core";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { RoomErrorCode, RoomName } from "../../src/protocol.ts";
 import { RegionFullError } from "../../src/services/matches/RegionPlacement.ts";
-import { PORT } from "../helpers/childServer.ts";
+import { processPort } from "../helpers/childServer.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
-import {
-  bootTestServer,
-  leaveQuietly,
-  type Registered,
-  registerPlayer,
-  TEST_PORT,
-  type TestServer,
-} from "../helpers/server.ts";
+import { bootTestServer, leaveQuietly, type Registered, registerPlayer, type TestServer } from "../helpers/server.ts";
 
-const PORT_US = PORT + 1;
 const address = (port: number) => `127.0.0.1:${port}`;
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, withinMs = 15_000): Promise<T> {
@@ -45,11 +37,13 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
     eu1 = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { ...shared, REGION: "eu", MAX_ROOMS: "2", PUBLIC_ADDRESS: address(TEST_PORT) },
+      publicAddress: true,
+      env: { ...shared, REGION: "eu", MAX_ROOMS: "2" },
     });
+    const [eu2Port, usPort] = [await processPort(0), await processPort(1)];
     [eu2, us] = await Promise.all([
-      startPeer(eu1, { ...shared, REGION: "eu", MAX_ROOMS: "1", PUBLIC_ADDRESS: address(PORT) }, PORT),
-      startPeer(eu1, { ...shared, REGION: "us", MAX_ROOMS: "2", PUBLIC_ADDRESS: address(PORT_US) }, PORT_US),
+      startPeer(eu1, { ...shared, REGION: "eu", MAX_ROOMS: "1", PUBLIC_ADDRESS: address(eu2Port) }, eu2Port),
+      startPeer(eu1, { ...shared, REGION: "us", MAX_ROOMS: "2", PUBLIC_ADDRESS: address(usPort) }, usPort),
     ]);
     const processes = await until("three processes announced", async () => {
       const seen = await eu1.services.placement.processes();
@@ -91,10 +85,10 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
   it("players entering through different processes are matched together, in their region's processes", async () => {
     const [a, b, c, d] = await Promise.all(Array.from({ length: 4 }, () => registerPlayer(eu1)));
     const searches = [
-      await search(TEST_PORT, a!, "eu"),
-      await search(PORT, b!, "eu"),
-      await search(TEST_PORT, c!, "us"),
-      await search(PORT_US, d!, "us"),
+      await search(eu1.port, a!, "eu"),
+      await search(eu2.port, b!, "eu"),
+      await search(eu1.port, c!, "us"),
+      await search(us.port, d!, "us"),
     ];
     const seats = await Promise.all(
       searches.map((searched) =>
@@ -112,17 +106,17 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
       throw error;
     });
     const arenas = await Promise.all(
-      seats.map((seat) => new ColyseusSDK(`ws://${address(TEST_PORT)}`).consumeSeatReservation(seat)),
+      seats.map((seat) => new ColyseusSDK(`ws://${address(eu1.port)}`).consumeSeatReservation(seat)),
     );
     open.push(...arenas);
     for (const arena of arenas) arena.onMessage("*", () => {});
     assert.equal(arenas[0]!.roomId, arenas[1]!.roomId, "the eu players entered through eu1 and eu2 and share a duel");
     assert.equal(arenas[2]!.roomId, arenas[3]!.roomId, "the us players entered through eu1 and us and share a duel");
     assert.ok(
-      [address(TEST_PORT), address(PORT)].includes((seats[0] as { publicAddress: string }).publicAddress),
+      [address(eu1.port), address(eu2.port)].includes((seats[0] as { publicAddress: string }).publicAddress),
       "eu arena on an eu process",
     );
-    assert.equal((seats[2] as { publicAddress: string }).publicAddress, address(PORT_US), "us arena on the us process");
+    assert.equal((seats[2] as { publicAddress: string }).publicAddress, address(us.port), "us arena on the us process");
     const listings = await matchMaker.query({ name: RoomName.Arena });
     assert.equal(listings.length, 2);
     assert.equal(listings.find((room) => room.roomId === arenas[2]!.roomId)!.processId, ids.us);
@@ -176,7 +170,7 @@ describe("scale-out: three processes, two regions [postgres, redis]", function (
     });
     // A us match now has nowhere to go: the players are told, and nobody gets a seat on the dead process.
     const [p, q] = await Promise.all([registerPlayer(eu1), registerPlayer(eu1)]);
-    const searches = [await search(TEST_PORT, p!, "us"), await search(PORT, q!, "us")];
+    const searches = [await search(eu1.port, p!, "us"), await search(eu2.port, q!, "us")];
     const errors = await Promise.all(
       searches.map((searched) => received<{ code: string; message: string }>(searched, "error", 10_000)),
     );

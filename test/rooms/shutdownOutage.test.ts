@@ -8,15 +8,19 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import type { ColyseusSDK, Room as ClientRoom } from "@colyseus/sdk";
 import { RECOVERY_PASS_MS } from "../../src/services/createServices.ts";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
-import { freePort, PrivatePostgres } from "../helpers/privateServers.ts";
+import { freePort } from "../helpers/ports.ts";
+import { PrivatePostgres } from "../helpers/privateServers.ts";
 import { announcedPeers, duelOn, rejoinWhenRunning, snapshotsTaken } from "../helpers/recovery.ts";
-import { bootTestServer, jsonBody, registerPlayer, TEST_PORT, type TestServer } from "../helpers/server.ts";
+import { bootTestServer, jsonBody, registerPlayer, sdkFor, type TestServer } from "../helpers/server.ts";
 
-async function join(seat: Parameters<ColyseusSDK["consumeSeatReservation"]>[0]): Promise<ClientRoom> {
-  const room = await new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`).consumeSeatReservation(seat);
+async function join(
+  server: TestServer,
+  seat: Parameters<ColyseusSDK["consumeSeatReservation"]>[0],
+): Promise<ClientRoom> {
+  const room = await sdkFor(server).consumeSeatReservation(seat);
   room.onMessage("*", () => {});
   room.reconnection.enabled = false;
   return room;
@@ -35,7 +39,8 @@ describe("SIGTERM while PostgreSQL is down [private postgres, redis]", function 
       database: "postgres",
       redis: true,
       databaseUrl: () => pg.url,
-      env: { ...env, PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env,
     });
   });
   after(async () => {
@@ -52,7 +57,7 @@ describe("SIGTERM while PostgreSQL is down [private postgres, redis]", function 
     const [peerId] = await announcedPeers(1);
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId!, player);
-    const room = await join(seat);
+    const room = await join(a, seat);
     await snapshotsTaken(a, sessionId, 2);
     const stored = (await a.services.sessions.snapshot(sessionId))!;
 
@@ -94,7 +99,7 @@ describe("SIGTERM while PostgreSQL is down [private postgres, redis]", function 
     const answer = await rejoinWhenRunning(a, sessionId, player);
     assert.equal(answer.status, 200);
     const backAt = Date.now();
-    const back = await join((await jsonBody(answer)).seat);
+    const back = await join(a, (await jsonBody(answer)).seat);
     const tick = await new Promise<number>((resolve) =>
       back.onStateChange.once((state) => resolve((state as { tick: number }).tick)),
     );
@@ -115,7 +120,7 @@ describe("SIGTERM while PostgreSQL is down [private postgres, redis]", function 
     const [peerId] = await announcedPeers(1);
     const player = await registerPlayer(a);
     const { sessionId, seat } = await duelOn(a, peerId!, player);
-    const room = await join(seat);
+    const room = await join(a, seat);
     await snapshotsTaken(a, sessionId, 2);
 
     const stalled = postgresProcesses(pg);

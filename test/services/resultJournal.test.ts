@@ -7,7 +7,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
 import { FileResultJournal, RedisResultJournal, type ResultJournal } from "../../src/services/results/ResultJournal.ts";
-import { freePort } from "../helpers/privateServers.ts";
+import { freePort } from "../helpers/ports.ts";
 import { TEST_REDIS_URL } from "../helpers/server.ts";
 
 function result(sessionId: string): MatchResult {

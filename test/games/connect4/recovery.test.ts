@@ -9,14 +9,14 @@
  */
 import assert from "node:assert/strict";
 import { matchMaker } from "@colyseus/core";
-import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
+import type { Room as ClientRoom } from "@colyseus/sdk";
 import type { Connect4Payload } from "../../../src/games/connect4/Connect4Room.ts";
 import { CloseCode } from "../../../src/protocol.ts";
 import type { SnapshotEnvelope } from "../../../src/rooms/MatchRoom.ts";
 import { RECOVERY_PASS_MS } from "../../../src/services/createServices.ts";
 import type { MatchResult } from "../../../src/services/matches/MatchResults.ts";
 import { SESSION_LEASE_MS } from "../../../src/services/sessions/SessionService.ts";
-import { PORT } from "../../helpers/childServer.ts";
+import { processPort } from "../../helpers/childServer.ts";
 import { nextLeave, type Peer, startPeer } from "../../helpers/peer.ts";
 import { announcedPeers, rejoinWhenRunning } from "../../helpers/recovery.ts";
 import {
@@ -24,7 +24,7 @@ import {
   jsonBody,
   type Registered,
   registerPlayer,
-  TEST_PORT,
+  sdkFor,
   type TestServer,
 } from "../../helpers/server.ts";
 import { type AnyState, waitForState } from "../../helpers/state.ts";
@@ -36,11 +36,9 @@ interface Duel {
   rooms: [ClientRoom, ClientRoom];
 }
 
-const sdk = () => new ColyseusSDK(`ws://127.0.0.1:${TEST_PORT}`);
-
 /** Takes a seat (on whichever process its publicAddress names); the SDK's own reconnection is off. */
-async function join(seat: unknown): Promise<ClientRoom> {
-  const room = await sdk().consumeSeatReservation(seat as never);
+async function join(server: TestServer, seat: unknown): Promise<ClientRoom> {
+  const room = await sdkFor(server).consumeSeatReservation(seat as never);
   room.onMessage("*", () => {});
   room.reconnection.enabled = false;
   return room;
@@ -51,8 +49,8 @@ const seatOf = (room: ClientRoom): number => (room.state as AnyState).players.ge
 /** The board as the client shows it, bottom row last (cell 35 is column 0 of the bottom row). */
 const boardOf = (room: ClientRoom): number[] => [...(room.state as AnyState).board];
 
-/** Two players in a Connect Four duel created on `processId`; both take their seats there. */
-async function duelOn(server: TestServer, processId: string): Promise<Duel> {
+/** Two players in a Connect Four duel created on `processId` (the peer at `peerAddress`); both take their seats there. */
+async function duelOn(server: TestServer, processId: string, peerAddress: string): Promise<Duel> {
   const players = (await Promise.all([registerPlayer(server), registerPlayer(server)])) as [Registered, Registered];
   const launched = await server.services.launcher.launch({
     game: "connect4",
@@ -63,9 +61,9 @@ async function duelOn(server: TestServer, processId: string): Promise<Duel> {
   });
   const seats = players.map((p) => launched.seats.get(p.player.id)!);
   for (const seat of seats) {
-    assert.equal((seat as { publicAddress?: string }).publicAddress, `127.0.0.1:${PORT}`, "the match runs on the peer");
+    assert.equal((seat as { publicAddress?: string }).publicAddress, peerAddress, "the match runs on the peer");
   }
-  const rooms = await Promise.all(seats.map(join));
+  const rooms = await Promise.all(seats.map((seat) => join(server, seat)));
   assert.equal(rooms[0]!.name, "connect4");
   await Promise.all(rooms.map((room) => waitForState(room, (s) => s.phase === "active" && s.players.size === 2)));
   const first = seatOf(rooms[0]!) === 1 ? 0 : 1;
@@ -122,8 +120,8 @@ async function bothRejoin(server: TestServer, duel: Duel): Promise<Duel> {
     assert.equal(answer.status, 200, `${player.player.username} gets a seat back`);
     const { seat } = await jsonBody(answer);
     assert.equal(seat.name, "connect4", "the seat leads into the game's room");
-    assert.equal(seat.publicAddress, `127.0.0.1:${TEST_PORT}`, "the surviving process hosts the match");
-    rooms.push(await join(seat));
+    assert.equal(seat.publicAddress, server.address, "the surviving process hosts the match");
+    rooms.push(await join(server, seat));
   }
   const back = { ...duel, rooms };
   for (const [i, room] of rooms.entries()) {
@@ -194,6 +192,7 @@ describe("connect4 crash recovery [postgres, redis, real processes]", function (
   this.timeout(120_000);
   let a: TestServer;
   let b: Peer | undefined;
+  let peerPort: number;
   const env = {
     REGION: "us",
     REGIONS: "us",
@@ -203,15 +202,17 @@ describe("connect4 crash recovery [postgres, redis, real processes]", function (
   };
   const restartPeer = async () => {
     await b?.stop();
-    b = await startPeer(a, { ...env, PUBLIC_ADDRESS: `127.0.0.1:${PORT}` });
+    b = await startPeer(a, { ...env, PUBLIC_ADDRESS: `127.0.0.1:${peerPort}` }, peerPort);
     return (await announcedPeers(1))[0]!;
   };
 
   before(async () => {
+    peerPort = await processPort();
     a = await bootTestServer({
       database: "postgres",
       redis: true,
-      env: { ...env, PUBLIC_ADDRESS: `127.0.0.1:${TEST_PORT}` },
+      publicAddress: true,
+      env,
     });
   });
   after(async () => {
@@ -221,7 +222,7 @@ describe("connect4 crash recovery [postgres, redis, real processes]", function (
 
   it("kill -9 mid-game: another process restores the board (same cells, same turn), both players rejoin and play on to a win, one result", async () => {
     const peerId = await restartPeer();
-    const duel = await duelOn(a, peerId);
+    const duel = await duelOn(a, peerId, `127.0.0.1:${peerPort}`);
     // Seat 1: column 0 three times; seat 2: column 1 twice. Seat 2 to move.
     await playColumns(duel, [0, 1, 0, 1, 0]);
     const boardAtKill = boardOf(duel.rooms[0]);
@@ -259,7 +260,7 @@ describe("connect4 crash recovery [postgres, redis, real processes]", function (
 
   it("SIGTERM mid-game: clients closed with 4001, a final snapshot after the signal holding the last move, the lease released, claimed at once, both back on the same board, one result", async () => {
     const peerId = await restartPeer();
-    const duel = await duelOn(a, peerId);
+    const duel = await duelOn(a, peerId, `127.0.0.1:${peerPort}`);
     // Seat 1: 0, 0, then 6 (the move made just before the signal); seat 2: 1, 1. Seat 2 to move.
     await playColumns(duel, [0, 1, 0, 1, 6]);
     const boardAtSignal = boardOf(duel.rooms[0]);
