@@ -31,8 +31,8 @@ describe("the server process", function () {
     assert.equal(line.database, "pglite");
     assert.equal(line.redis, "in-process");
     // The start line says where the game and the monitor are, and where the monitor's password is.
-    assert.equal(line.game, `http://localhost:${PORT}/`);
-    assert.equal(line.monitor, `http://localhost:${PORT}/colyseus`);
+    assert.equal(line.game, `http://localhost:${port}/`);
+    assert.equal(line.monitor, `http://localhost:${port}/colyseus`);
     assert.equal(line.adminPassword, `${path.join(dataDir, "secrets.json")} (user admin)`);
     assert.ok(startupMs < 30_000);
     assert.ok(
