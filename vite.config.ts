@@ -1,12 +1,14 @@
 /**
  * Vite builds the browser client (client/) into dist/client, which the server serves at `/`
  * (src/http/clientRoutes.ts). `npm start` builds it first when it is missing or older than its sources
- * (scripts/buildClient.ts). The client imports src/protocol.ts and the pure movement step from src/logic/.
+ * (scripts/buildClient.ts). The client imports src/protocol.ts and the games' pure code (src/games/, src/logic/).
  */
 import path from "node:path";
 import { defineConfig } from "vite";
 
 const root = import.meta.dirname;
+/** The game server `npm start` runs: on PORT (its default 2567). */
+const gameServer = `http://127.0.0.1:${process.env.PORT ?? 2567}`;
 
 export default defineConfig({
   root: path.join(root, "client"),
@@ -20,9 +22,11 @@ export default defineConfig({
     chunkSizeWarningLimit: 1024,
   },
   server: {
-    // `npx vite` for client work with hot reload; the game server runs separately on :2567.
+    // `npx vite` for client work with hot reload, next to `npm start`: the game's HTTP routes and its room WebSockets
+    // (`/<processId>/<roomId>?sessionId=…`, or `?reconnectionToken=…`) go to the game server on its PORT.
     proxy: {
-      "^/(auth|players|leaderboards|sessions|matchmake|games)": "http://127.0.0.1:2567",
+      "^/(auth|players|leaderboards|sessions|matchmake|games)": gameServer,
+      "^/[\\w-]+/[\\w-]+\\?(sessionId|reconnectionToken)=": { target: gameServer, ws: true },
     },
   },
 });
