@@ -68,11 +68,14 @@ describe("connect4: hostile players and unlucky operators [postgres, redis]", fu
   it("a rollback to a snapshot taken before a rejoin leaves the rejoined player in its seat, able to move", async () => {
     let duel = await matchDuel(server);
     await playColumns(duel, [0, 1]);
+    // The snapshot with two moves (writes land a moment after each move; the very first may race the session row).
     let version = 0;
-    for (let v = 1; v <= 20; v++) {
-      const record = await server.services.sessions.snapshot(duel.sessionId, v);
-      if (record === undefined) break;
-      if (JSON.parse(record.state.toString()).payload.game.moves.length === 2) version = v;
+    for (const deadline = Date.now() + 5_000; version === 0 && Date.now() < deadline; ) {
+      for (let v = 1; v <= 20; v++) {
+        const record = await server.services.sessions.snapshot(duel.sessionId, v);
+        if (record !== undefined && JSON.parse(record.state.toString()).payload.game.moves.length === 2) version = v;
+      }
+      if (version === 0) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(version > 0, "a snapshot with two moves was stored");
     duel = await rejoinSeat(duel, 1);
