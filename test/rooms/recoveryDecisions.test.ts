@@ -9,7 +9,7 @@ import { matchMaker } from "@colyseus/core";
 import { ColyseusSDK, type Room as ClientRoom } from "@colyseus/sdk";
 import { PgDatabase } from "../../src/services/db/PgDatabase.ts";
 import type { MatchResult } from "../../src/services/matches/MatchResults.ts";
-import { RecoveryService } from "../../src/services/sessions/RecoveryService.ts";
+import { type RecoveryOptions, RecoveryService } from "../../src/services/sessions/RecoveryService.ts";
 import { SESSION_LEASE_MS, SessionService } from "../../src/services/sessions/SessionService.ts";
 import { SqlGameSessionStore } from "../../src/services/stores/GameSessionStore.ts";
 import { SqlPlayerStore } from "../../src/services/stores/PlayerStore.ts";
@@ -54,6 +54,22 @@ describe("recovery decisions [postgres, redis]", function () {
       )
     )[0];
 
+  /** A recovery service of this suite's region (NOBODY) over `a`'s stores; `overrides` replace what a case changes. */
+  const recoveryWith = (overrides: Partial<RecoveryOptions>) =>
+    new RecoveryService({
+      sessions: a.services.stores.sessions,
+      players: a.services.stores.players,
+      signer: a.services.matchSigner,
+      defaultGame: "arena",
+      isGame: (gameId) => a.services.games.get(gameId) !== undefined,
+      region: NOBODY,
+      log: testLogger,
+      isAlive: (processId) => a.services.placement.isAlive(processId),
+      journaledSessions: async () => new Set(),
+      endPending: () => false,
+      ...overrides,
+    });
+
   const orphanRow = (id: string, serverId: string, playerIds: string[] = []) =>
     a.services.stores.sessions.create({
       id,
@@ -93,15 +109,7 @@ describe("recovery decisions [postgres, redis]", function () {
   });
 
   it("a gone owner's match is claimed; a match whose result is journaled is ended, never restored", async () => {
-    const service = new RecoveryService({
-      sessions: a.services.stores.sessions,
-      players: a.services.stores.players,
-      signer: a.services.matchSigner,
-      defaultGame: "arena",
-      isGame: (gameId) => a.services.games.get(gameId) !== undefined,
-      region: NOBODY,
-      log: testLogger,
-      isAlive: (processId) => a.services.placement.isAlive(processId),
+    const service = recoveryWith({
       journaledSessions: () => a.services.results.journaledSessions(),
       endPending: (sessionId) => a.services.sessions.endPending(sessionId),
     });
@@ -149,17 +157,9 @@ describe("recovery decisions [postgres, redis]", function () {
     url.port = String(proxy.port);
     const db = new PgDatabase({ connectionString: url.toString(), connectTimeoutMs: 500 }, testLogger);
     try {
-      const service = new RecoveryService({
+      const service = recoveryWith({
         sessions: new SqlGameSessionStore(db),
         players: new SqlPlayerStore(db),
-        signer: a.services.matchSigner,
-        defaultGame: "arena",
-        isGame: (gameId) => a.services.games.get(gameId) !== undefined,
-        region: NOBODY,
-        log: testLogger,
-        isAlive: (processId) => a.services.placement.isAlive(processId),
-        journaledSessions: async () => new Set(),
-        endPending: () => false,
       });
       const id = `lapsed-${Date.now()}`;
       await orphanRow(id, "a-process-that-died");
@@ -196,16 +196,7 @@ describe("recovery decisions [postgres, redis]", function () {
       await assert.rejects(sessions.process(), "still away");
       assert.equal((await row(id))?.status, "waiting");
       // This process' own recovery pass (its database reachable) does not take the ended match for an orphan.
-      const recovery = new RecoveryService({
-        sessions: a.services.stores.sessions,
-        players: a.services.stores.players,
-        signer: a.services.matchSigner,
-        defaultGame: "arena",
-        isGame: (gameId) => a.services.games.get(gameId) !== undefined,
-        region: NOBODY,
-        log: testLogger,
-        isAlive: (processId) => a.services.placement.isAlive(processId),
-        journaledSessions: async () => new Set(),
+      const recovery = recoveryWith({
         endPending: (sessionId) => sessions.endPending(sessionId),
       });
       await recovery.process(new Date());
@@ -221,18 +212,7 @@ describe("recovery decisions [postgres, redis]", function () {
     }
   });
   it("a match that cannot be restored (its game is not registered, or its room refuses the snapshot) is ended, not claimed at every pass", async () => {
-    const service = new RecoveryService({
-      sessions: a.services.stores.sessions,
-      players: a.services.stores.players,
-      signer: a.services.matchSigner,
-      defaultGame: "arena",
-      isGame: (gameId) => a.services.games.get(gameId) !== undefined,
-      region: NOBODY,
-      log: testLogger,
-      isAlive: (processId) => a.services.placement.isAlive(processId),
-      journaledSessions: async () => new Set(),
-      endPending: () => false,
-    });
+    const service = recoveryWith({});
     const player = await registerPlayer(a);
     const spec = { sessionId: "", game: "", mode: "duel", region: NOBODY, seed: 1, roster: [] };
     const cases = [
