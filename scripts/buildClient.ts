@@ -11,7 +11,15 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const stamp = path.join(root, "dist/client/index.html");
-const sources = ["client", "src/protocol.ts", "sdk/src", "src/logic", "src/games", "vite.config.ts", "package-lock.json"];
+const sources = [
+  "client",
+  "src/protocol.ts",
+  "sdk/src",
+  "src/logic",
+  "src/games",
+  "vite.config.ts",
+  "package-lock.json",
+];
 
 function newestMtimeMs(entry: string): number {
   if (!existsSync(entry)) return 0;

@@ -7,7 +7,7 @@ import { backoffMs } from "./backoff.ts";
 import { LobbyChat } from "./chat.ts";
 import { ApiError, asApiError } from "./errors.ts";
 import { Emitter } from "./events.ts";
-import { MatchHandle, type MatchContext, SearchHandle } from "./match.ts";
+import { firstState, MatchHandle, type MatchContext, SearchHandle } from "./match.ts";
 import type { GameProtocol, UntypedProtocol } from "./protocol.ts";
 import { MemoryStorage, type TokenStorage } from "./storage.ts";
 import type {
@@ -245,6 +245,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   async rejoin<P extends GameProtocol = UntypedProtocol>(sessionId: string): Promise<MatchHandle<P>> {
     const context = this.context();
     const room = await context.rejoinRoom(sessionId, undefined, () => undefined);
+    await firstState(room);
     return new MatchHandle<P>(context, room);
   }
 
@@ -289,7 +290,8 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
       headers.authorization = `Bearer ${token}`;
     }
     const query = Object.entries(options.query ?? {}).filter(([, value]) => value !== undefined);
-    const search = query.length === 0 ? "" : `?${new URLSearchParams(query.map(([k, v]) => [k, String(v)]))}`;
+    const search =
+      query.length === 0 ? "" : `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)]))}`;
     let res: Response;
     try {
       res = await this.fetchFn(`${this.baseUrl}${path}${search}`, {

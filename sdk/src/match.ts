@@ -79,7 +79,8 @@ export class SearchHandle<P extends GameProtocol> extends Emitter<SearchEvents> 
       });
       room.onLeave((code, reason) => {
         if (this.cancelled) reject(new SearchCancelledError());
-        else if (!this.seated) reject(new RoomClosedError(code, `the search closed (${code}${reason ? `: ${reason}` : ""})`));
+        else if (!this.seated)
+          reject(new RoomClosedError(code, `the search closed (${code}${reason ? `: ${reason}` : ""})`));
       });
     });
     void room.leave().catch(() => undefined);
@@ -89,8 +90,20 @@ export class SearchHandle<P extends GameProtocol> extends Emitter<SearchEvents> 
     } catch (error) {
       throw asApiError(error);
     }
+    await firstState(matchRoom);
     return new MatchHandle<P>(this.context, matchRoom);
   }
+}
+
+/** Waits for a joined room's first state (it follows the join), at most `withinMs`. */
+export function firstState(room: Room, withinMs = 10_000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, withinMs);
+    room.onStateChange.once(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** How a match handle finished. */
@@ -192,7 +205,10 @@ export class MatchHandle<P extends GameProtocol> extends Emitter<MatchEvents<P>>
   }
 
   /** Listens to a server message (the game's, or `chat`, `matchEnd`, `error`), on every room the match runs in. */
-  onMessage<K extends keyof ServerMessages<P> & string>(type: K, handler: (payload: ServerMessages<P>[K]) => void): () => void {
+  onMessage<K extends keyof ServerMessages<P> & string>(
+    type: K,
+    handler: (payload: ServerMessages<P>[K]) => void,
+  ): () => void {
     let set = this.handlers.get(type);
     if (set === undefined) {
       set = new Set();
@@ -213,6 +229,19 @@ export class MatchHandle<P extends GameProtocol> extends Emitter<MatchEvents<P>>
     if (this.finished) return;
     this.leaving = true;
     await this.current.leave(true).catch(() => undefined);
+    this.finish({ kind: "left" });
+    this.emit("left", {});
+  }
+
+  /**
+   * Closes the connection without leaving the match, as a closed tab or a suspended app does: the server holds the
+   * seat for RECONNECT_WINDOW_SEC, and `arena.rejoin(match.id)` (in this process or another) takes it back. This
+   * handle is done (`left`) and does not rejoin.
+   */
+  async drop(): Promise<void> {
+    if (this.finished) return;
+    this.leaving = true;
+    await this.current.leave(false).catch(() => undefined);
     this.finish({ kind: "left" });
     this.emit("left", {});
   }
@@ -304,9 +333,15 @@ export class MatchHandle<P extends GameProtocol> extends Emitter<MatchEvents<P>>
       void next.leave().catch(() => undefined);
       return;
     }
+    await firstState(next);
+    if (this.leaving || this.finished) {
+      void next.leave().catch(() => undefined);
+      return;
+    }
     this.current = next as Room<unknown, P["state"]>;
     this.attach(this.current);
     this.emit("rejoined", { room: this.current });
+    // The listeners see the new room's state at once (its first patch came before they were attached to it).
     for (const listener of [...this.stateListeners]) listener(this.current.state);
   }
 

@@ -47,7 +47,8 @@ export class LocalStorage implements TokenStorage {
     store?: WebStorageLike,
   ) {
     const found = store ?? (globalThis as { localStorage?: WebStorageLike }).localStorage;
-    if (found === undefined) throw new Error("LocalStorage: no localStorage here; pass a Web Storage or use MemoryStorage");
+    if (found === undefined)
+      throw new Error("LocalStorage: no localStorage here; pass a Web Storage or use MemoryStorage");
     this.store = found;
   }
 
