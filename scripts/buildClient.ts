@@ -1,6 +1,6 @@
 /**
  * Builds the browser client into dist/client when it is missing or older than its sources (client/, the protocol
- * module and src/logic/ it imports, vite.config.ts, package-lock.json). `npm start` runs it first (prestart), so
+ * module with the SDK's wire module (sdk/src) and src/logic/ it imports, vite.config.ts, package-lock.json). `npm start` runs it first (prestart), so
  * `npm install && npm start` serves a current client; `--force` always builds.
  *
  * Vite is a development dependency: on an install without it (`npm ci --omit=dev`) an existing build is served
@@ -11,7 +11,15 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
 const stamp = path.join(root, "dist/client/index.html");
-const sources = ["client", "src/protocol.ts", "src/logic", "src/games", "vite.config.ts", "package-lock.json"];
+const sources = [
+  "client",
+  "src/protocol.ts",
+  "sdk/src",
+  "src/logic",
+  "src/games",
+  "vite.config.ts",
+  "package-lock.json",
+];
 
 function newestMtimeMs(entry: string): number {
   if (!existsSync(entry)) return 0;

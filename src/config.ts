@@ -51,6 +51,8 @@ export interface Config {
   simulatedLatencyMs: number;
   /** Refresh tokens are deleted this long after they expired or were revoked. */
   refreshTokenRetentionDays: number;
+  /** Lifetime of access tokens in seconds (`expiresIn`); clients refresh before it runs out. */
+  accessTokenTtlSec: number;
   /** Chat messages beyond a channel's lobby history are deleted after this long (the moderation window). */
   chatRetentionDays: number;
   /** Snapshots of an ended match, except its last, are deleted this long after it ended. */
@@ -229,6 +231,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     allowedOrigins: origins(env, "ALLOWED_ORIGINS"),
     simulatedLatencyMs: simulatedLatency(env, production),
     refreshTokenRetentionDays: integer(env, "REFRESH_TOKEN_RETENTION_DAYS", 7, 1, 3650),
+    accessTokenTtlSec: integer(env, "ACCESS_TOKEN_TTL_SEC", 600, 2, 86_400),
     chatRetentionDays: integer(env, "CHAT_RETENTION_DAYS", 30, 1, 3650),
     snapshotRetentionHours: integer(env, "SNAPSHOT_RETENTION_HOURS", 24, 1, 24 * 3650),
     trustedProxies: trustedProxies(env, "TRUSTED_PROXIES"),

@@ -1,81 +1,28 @@
 /**
  * The protocol module: room names, message names, their schemas, error codes and close codes. Rooms, tests,
- * load-test bots and the browser client import it; it imports nothing of the server but zod.
+ * load-test bots and the browser client import it; it imports nothing of the server but zod, and the SDK's
+ * dependency-free wire module (sdk/src/wire.ts) whose constants it re-exports.
  *
  * The public contract is ../shared/API.md; docs/API.md documents what this module holds. Renaming anything here
  * breaks clients.
  */
 import { z } from "zod";
 
-/** Room names registered with the matchmaker. */
-export const RoomName = {
-  Matchmaking: "matchmaking",
-  Arena: "arena",
-  Chat: "chat",
-} as const;
-export type RoomName = (typeof RoomName)[keyof typeof RoomName];
-
-/** Error codes of HTTP bodies (`{error:{code,message}}`) and of room `error` messages. */
-export const ErrorCode = {
-  InvalidInput: "INVALID_INPUT",
-  Unauthorized: "UNAUTHORIZED",
-  Forbidden: "FORBIDDEN",
-  NotFound: "NOT_FOUND",
-  Conflict: "CONFLICT",
-  PayloadTooLarge: "PAYLOAD_TOO_LARGE",
-  RateLimited: "RATE_LIMITED",
-  Internal: "INTERNAL",
-  Unavailable: "UNAVAILABLE",
-  /** Every process is at MAX_CCU (HTTP matchmaking answers 503 with this in the message). */
-  ServerFull: "SERVER_FULL",
-  /** The request's Origin is not in ALLOWED_ORIGINS. */
-  OriginNotAllowed: "ORIGIN_NOT_ALLOWED",
-  /** The player already holds MAX_CONNECTIONS_PER_PLAYER room connections (429; the message starts with the code). */
-  TooManyConnections: "TOO_MANY_CONNECTIONS",
-} as const;
-export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
-
-/** Codes of the room `error` message `{code, message}` (sent to the one client whose message was refused). */
-export const RoomErrorCode = {
-  InvalidMessage: "INVALID_MESSAGE",
-  Flood: "FLOOD",
-  Spam: "SPAM",
-  Muted: "MUTED",
-  Internal: "INTERNAL",
-  /** Redis or the database did not answer (an outage): the message was not handled; send it again later. */
-  Unavailable: "UNAVAILABLE",
-  /** A match was formed but no server of its region has room (MAX_ROOMS/MAX_CCU); the search goes on. */
-  RegionFull: "REGION_FULL",
-} as const;
-export type RoomErrorCode = (typeof RoomErrorCode)[keyof typeof RoomErrorCode];
+import { FrameworkClientMessage, FrameworkRoom, type RoomErrorCode } from "../sdk/src/wire.ts";
 
 /**
- * WebSocket close codes the server uses. 4000-4010 are Colyseus' own and keep their meaning; 41xx are this
- * project's. Clients branch on them: 4001 and 4010 mean "reconnect" (for a match: `POST /sessions/:id/rejoin`).
+ * The wire constants (close codes, error codes, server message names) live in the SDK's dependency-free wire module
+ * (sdk/src/wire.ts), which this module re-exports: the server and every client read the one definition.
  */
-export const CloseCode = {
-  /** The client left on purpose (Colyseus CONSENTED). */
-  NormalLeave: 4000,
-  /** The process is shutting down; reconnect, the match continues elsewhere (Colyseus SERVER_SHUTDOWN). */
-  ServerShutdown: 4001,
-  /** An unexpected server error closed this connection (Colyseus WITH_ERROR). */
-  ServerError: 4002,
-  /** Reconnect now: same meaning as ServerShutdown, sent when the client should retry at once (Colyseus). */
-  MayTryReconnect: 4010,
-  /** Kicked: too many messages per second. */
-  KickedFlood: 4101,
-  /** Kicked: repeated invalid messages or inputs (strikes exhausted). */
-  KickedInvalidInput: 4102,
-  /** The access token expired or was revoked (logout); refresh and join again. */
-  TokenRevoked: 4103,
-  /** The player is banned; do not reconnect. */
-  Banned: 4104,
-  /** The match is over; the `matchEnd` message carried the results. */
-  MatchEnded: 4105,
-  /** Too few players took their seats: the match is off; search again (the waiting time so far is kept). */
-  MatchCancelled: 4106,
+export { CloseCode, ErrorCode, RoomErrorCode, ServerMessage } from "../sdk/src/wire.ts";
+
+/** Room names registered with the matchmaker (the framework's two, and the default game's). */
+export const RoomName = {
+  Matchmaking: FrameworkRoom.Matchmaking,
+  Arena: "arena",
+  Chat: FrameworkRoom.Chat,
 } as const;
-export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+export type RoomName = (typeof RoomName)[keyof typeof RoomName];
 
 export const RegionName = z
   .string()
@@ -182,8 +129,8 @@ export const ChatText = z
 /** Client → server message names and payload schemas. */
 export const ClientMessage = {
   Input: "input",
-  Chat: "chat",
-  Message: "message",
+  Chat: FrameworkClientMessage.Chat,
+  Message: FrameworkClientMessage.Message,
 } as const;
 
 export const finiteNumber = z.number().refine(Number.isFinite, "must be a finite number");
@@ -208,17 +155,6 @@ export type ArenaChatMessage = MatchChatMessage;
 /** `chat` room message. */
 export const LobbyChatMessage = z.object({ text: ChatText });
 export type LobbyChatMessage = z.infer<typeof LobbyChatMessage>;
-
-/** Server → client message names. */
-export const ServerMessage = {
-  Status: "status",
-  Seat: "seat",
-  Chat: "chat",
-  MatchEnd: "matchEnd",
-  History: "history",
-  Message: "message",
-  Error: "error",
-} as const;
 
 /** Payload of the room `error` message. */
 export interface RoomErrorPayload {

@@ -237,7 +237,7 @@ export async function createServices(config: ResolvedConfig, log: Logger, games:
   const auth = new AuthService({
     players: stores.players,
     refreshTokens: stores.refreshTokens,
-    tokens: new TokenService(config.jwtSecret),
+    tokens: new TokenService(config.jwtSecret, Date.now, config.accessTokenTtlSec),
     hasher,
     throttle: new LoginThrottle(redis),
     connections,

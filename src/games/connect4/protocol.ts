@@ -3,6 +3,7 @@
  * import this module with the framework's src/protocol.ts.
  */
 import { z } from "zod";
+import type { Connect4State } from "./Connect4State.ts";
 import { COLUMNS } from "./rules.ts";
 
 export const Connect4Message = { Move: "move" } as const;
@@ -22,3 +23,15 @@ export const Connect4ErrorCode = {
   NotYourTurn: "NOT_YOUR_TURN",
   ColumnFull: "COLUMN_FULL",
 } as const;
+
+/**
+ * Connect Four's protocol for the typed SDK (`arena.findMatch<Connect4Protocol>({game: "connect4", mode: "duel"})`):
+ * the state clients see, what they send, and the columns its `matchEnd` rows add. Type-only: importing it pulls
+ * nothing of the server into a client bundle.
+ */
+export type Connect4Protocol = {
+  state: Connect4State;
+  client: { [Connect4Message.Move]: MoveMessage };
+  server: Record<never, never>;
+  result: { seat: number; moves: number };
+};

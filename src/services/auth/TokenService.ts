@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { newId } from "../ids.ts";
 
+/** The default lifetime of access tokens (ACCESS_TOKEN_TTL_SEC). */
 export const ACCESS_TOKEN_TTL_SEC = 10 * 60;
 export const REFRESH_TOKEN_TTL_SEC = 30 * 24 * 60 * 60;
 export const TOKEN_ISSUER = "arena-backend";
@@ -37,6 +38,8 @@ export class TokenService {
   constructor(
     secret: string,
     private readonly now: () => number = Date.now,
+    /** The lifetime of access tokens (ACCESS_TOKEN_TTL_SEC). */
+    private readonly accessTtlSec: number = ACCESS_TOKEN_TTL_SEC,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
@@ -49,10 +52,10 @@ export class TokenService {
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
       .setIssuedAt(issuedAt)
-      .setExpirationTime(issuedAt + ACCESS_TOKEN_TTL_SEC)
+      .setExpirationTime(issuedAt + this.accessTtlSec)
       .setJti(newId())
       .sign(this.key);
-    return { token, expiresIn: ACCESS_TOKEN_TTL_SEC };
+    return { token, expiresIn: this.accessTtlSec };
   }
 
   /** @throws TokenError */
