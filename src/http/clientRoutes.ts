@@ -6,10 +6,24 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import express, { type Router } from "express";
+import { z } from "zod";
 import { ErrorCode } from "../protocol.ts";
+import { defineRoute, mount, routeGroup } from "./routeSpec.ts";
 
 /** Where Vite writes the client (vite.config.ts). */
 export const CLIENT_DIST_DIR = path.resolve(import.meta.dirname, "../../dist/client");
+
+export const clientApi = routeGroup("/", "client", "The browser client.", {
+  clientPage: defineRoute({
+    method: "get",
+    path: "/",
+    summary: "The browser client",
+    description: "Its build files (content-hashed) are served under /assets/.",
+    auth: "none",
+    answers: { 200: { description: "The client's page.", schema: z.string(), contentType: "text/html" } },
+    errors: { 503: "the client is not built (`npm run build:client`)" },
+  }),
+});
 
 export function clientRoutes(dir = CLIENT_DIST_DIR): Router {
   const router = express.Router();
@@ -17,7 +31,7 @@ export function clientRoutes(dir = CLIENT_DIST_DIR): Router {
     "/assets",
     express.static(path.join(dir, "assets"), { immutable: true, maxAge: "365d", index: false, fallthrough: true }),
   );
-  router.get("/", (_req, res) => {
+  mount(router, clientApi.routes.clientPage, (_req, res) => {
     const index = path.join(dir, "index.html");
     if (!existsSync(index)) {
       res.status(503).json({

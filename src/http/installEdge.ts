@@ -13,12 +13,15 @@
  */
 import type http from "node:http";
 import { type AuthContext, ErrorCode as ColyseusErrorCode, matchMaker, ServerError } from "@colyseus/core";
+import { z } from "zod";
 import { AppError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { ErrorCode } from "../protocol.ts";
+import { MatchmakeRefusal, SeatReservation } from "./answerSchemas.ts";
 import { clientAddress, type TrustedProxies } from "./clientAddress.ts";
 import { guardBody } from "./inputGuard.ts";
 import { originAllowed } from "./originPolicy.ts";
+import { defineRoute, routeGroup } from "./routeSpec.ts";
 
 /** Largest matchmaking request body; the same as every other HTTP body. */
 export const MATCHMAKE_BODY_LIMIT_BYTES = 16 * 1024;
@@ -27,6 +30,42 @@ const PREFLIGHT_MAX_AGE_SEC = 600;
 const MATCHMAKE_PATH = /^\/matchmake\/(\w+)\/([^/?#]+)$/;
 const METHODS = ["joinOrCreate", "create", "join", "joinById", "reconnect"] as const;
 type MatchmakeMethod = (typeof METHODS)[number];
+
+/** The one route the edge serves itself (not express): described with the others in GET /openapi.json. */
+export const edgeApi = routeGroup("/", "matchmaking", "Room requests of the Colyseus SDK.", {
+  matchmake: defineRoute({
+    method: "post",
+    path: "/matchmake/:method/:roomName",
+    summary: "Ask for a seat in a room",
+    description:
+      "What the Colyseus SDK sends for `joinOrCreate`, `create`, `join`, `joinById` and `reconnect`; the answer is " +
+      "consumed by its `consumeSeatReservation`. Room joins carry the access token; `reconnect` carries the " +
+      "reconnection token in the body instead. Colyseus' own refusals keep their statuses (520–526, e.g. 521 " +
+      '`NOT_FOUND` "no rooms found").',
+    auth: "bearer",
+    params: z.object({
+      method: z.enum(METHODS).meta({ description: "The SDK call." }),
+      roomName: z
+        .string()
+        .meta({ description: "A room name (`matchmaking`, `chat`), or a room id for joinById/reconnect." }),
+    }),
+    body: z.record(z.string(), z.unknown()).meta({
+      description:
+        "The room's join options: `matchmaking` {game?, mode, region?}, `chat` {channel}; " +
+        "`reconnect` {reconnectionToken}. Each room validates its own (docs/API.md, Rooms).",
+    }),
+    answers: { 200: { description: "A seat reservation.", schema: SeatReservation } },
+    errors: {
+      400: "the body is not a JSON object, or a join option is refused (`error.field` names it)",
+      403: "the player is banned, a client may not create or join this room, or the Origin is not allowed",
+      404: "unknown matchmaking method",
+      409: "the player already searches",
+      429: "too many room requests from this address, or the player holds MAX_CONNECTIONS_PER_PLAYER connections",
+      503: "the server is shutting down, or it is at MAX_CCU (`SERVER_FULL`)",
+    },
+    errorSchema: MatchmakeRefusal,
+  }),
+});
 
 export interface EdgeOptions {
   trustedProxies: TrustedProxies;

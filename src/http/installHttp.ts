@@ -6,18 +6,21 @@ import { monitor } from "@colyseus/monitor";
 import express, { type Application } from "express";
 import helmet from "helmet";
 import type { Services } from "../services/createServices.ts";
-import { ErrorCode } from "../protocol.ts";
 import { adminBasicAuth, refuseCrossSite } from "./adminAuth.ts";
-import { adminRoutes } from "./adminRoutes.ts";
-import { authRoutes } from "./authRoutes.ts";
+import { adminApi, adminRoutes } from "./adminRoutes.ts";
+import { API_GROUPS } from "./apiGroups.ts";
+import { referenceRoutes } from "./apiReference.ts";
+import { authApi, authRoutes } from "./authRoutes.ts";
 import { clientRoutes } from "./clientRoutes.ts";
 import { errorHandler, notFound } from "./errorHandling.ts";
 import { inputGuard } from "./inputGuard.ts";
-import { leaderboardRoutes } from "./leaderboardRoutes.ts";
-import { loginMetrics, metricsRoute } from "./metricsRoutes.ts";
+import { leaderboardApi, leaderboardRoutes } from "./leaderboardRoutes.ts";
+import { loginMetrics } from "./metricsRoutes.ts";
 import { clientAddress, TrustedProxies } from "./clientAddress.ts";
-import { playerRoutes } from "./playerRoutes.ts";
-import { sessionRoutes } from "./sessionRoutes.ts";
+import { buildOpenApi, packageVersion } from "./openApi.ts";
+import { operationalRoutes } from "./operationalRoutes.ts";
+import { playerApi, playerRoutes } from "./playerRoutes.ts";
+import { sessionApi, sessionRoutes } from "./sessionRoutes.ts";
 import { PlayerViews } from "./views.ts";
 
 export const BODY_LIMIT = "16kb";
@@ -46,50 +49,27 @@ export function installHttp(app: Application, services: Services): void {
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(inputGuard(app));
 
-  app.get("/metrics", metricsRoute(services.metrics));
-
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok", uptimeSec: Math.round(process.uptime()) });
-  });
-
-  app.get("/readyz", async (_req, res) => {
-    const readiness = await services.health.readiness();
-    if (readiness.ready) {
-      res.json({ status: "ready", database: readiness.database, redis: readiness.redis });
-      return;
-    }
-    const down = [
-      readiness.database.ok ? undefined : "database",
-      readiness.redis.configured && !readiness.redis.ok ? "redis" : undefined,
-    ].filter((name) => name !== undefined);
-    res.status(503).json({
-      error: { code: ErrorCode.Unavailable, message: `not ready: ${down.join(" and ")} unreachable` },
-      status: "unavailable",
-      database: readiness.database,
-      redis: readiness.redis,
-    });
-  });
+  // GET /healthz, /readyz, /metrics, /games.
+  app.use(operationalRoutes(services));
 
   const views = new PlayerViews(services.stores.ratings, services.games);
-  app.use("/auth", loginMetrics(services.metrics), authRoutes(services.auth, views));
+  app.use(authApi.prefix, loginMetrics(services.metrics), authRoutes(services.auth, views));
   app.use(
-    "/players",
+    playerApi.prefix,
     playerRoutes(services.auth, services.stores.players, services.config.regions, services.chat, views),
   );
-  app.use("/leaderboards", leaderboardRoutes(services.leaderboards));
-  // The registered games, their modes and seat layout: what a client may search for.
-  const games = { games: services.games.summaries() };
-  app.get("/games", (_req, res) => {
-    res.json(games);
-  });
-  app.use("/sessions", sessionRoutes(services.sessions, services.auth));
+  app.use(leaderboardApi.prefix, leaderboardRoutes(services.leaderboards));
+  app.use(sessionApi.prefix, sessionRoutes(services.sessions, services.auth));
   app.use(["/admin", "/colyseus"], refuseCrossSite());
   app.use(
-    "/admin",
+    adminApi.prefix,
     adminRoutes(services.config.adminPassword, services.auth, services.stores.players, services.sessions),
   );
 
   app.use("/colyseus", adminBasicAuth(services.config.adminPassword, services.auth), monitor());
+
+  // GET /openapi.json, described from the same declarations the routes above were mounted from, and its page.
+  app.use(referenceRoutes(buildOpenApi(API_GROUPS, { version: packageVersion() })));
 
   app.use(clientRoutes());
 

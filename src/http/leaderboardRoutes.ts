@@ -3,17 +3,69 @@ import { z } from "zod";
 import { AppError } from "../errors.ts";
 import { ErrorCode } from "../protocol.ts";
 import type { LeaderboardService } from "../services/leaderboards/LeaderboardService.ts";
-import { parse } from "./validate.ts";
+import { BoardList, BoardPage, EntryList, Rank } from "./answerSchemas.ts";
+import { defineRoute, mount, routeGroup } from "./routeSpec.ts";
+import { parseQuery } from "./validate.ts";
 
 const Page = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(50).meta({ description: "Entries per page." }),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0).meta({ description: "Entries to skip." }),
 });
-const Around = z.object({ limit: z.coerce.number().int().min(1).max(100).default(11) });
+const Around = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(11)
+    .meta({ description: "Entries, the player's in the middle." }),
+});
+const board = z.string().meta({ description: "A board id from GET /leaderboards (`rating`, `rating:<game>`, ...)." });
+const UNAVAILABLE = "PostgreSQL or Redis is not answering";
+
+export const leaderboardApi = routeGroup("/leaderboards", "leaderboards", "Leaderboards (docs/LEADERBOARDS.md).", {
+  listBoards: defineRoute({
+    method: "get",
+    path: "/",
+    summary: "Every leaderboard",
+    auth: "none",
+    answers: { 200: { description: "The boards.", schema: BoardList } },
+  }),
+  topOfBoard: defineRoute({
+    method: "get",
+    path: "/:board",
+    summary: "A page of a leaderboard",
+    auth: "none",
+    params: z.object({ board }),
+    query: Page,
+    answers: { 200: { description: "The entries of the page and the board's size.", schema: BoardPage } },
+    errors: { 404: "no such board", 503: UNAVAILABLE },
+  }),
+  aroundPlayer: defineRoute({
+    method: "get",
+    path: "/:board/around/:playerId",
+    summary: "The entries around a player",
+    auth: "none",
+    params: z.object({ board, playerId: z.string().meta({ description: "The player's id." }) }),
+    query: Around,
+    answers: { 200: { description: "Entries centred on the player.", schema: EntryList } },
+    errors: { 404: "no such board, or the player has no entry on it", 503: UNAVAILABLE },
+  }),
+  rankOfPlayer: defineRoute({
+    method: "get",
+    path: "/:board/players/:playerId",
+    summary: "A player's rank and score",
+    auth: "none",
+    params: z.object({ board, playerId: z.string().meta({ description: "The player's id." }) }),
+    answers: { 200: { description: "The player's place.", schema: Rank } },
+    errors: { 404: "no such board, or the player has no entry on it", 503: UNAVAILABLE },
+  }),
+});
 
 /** GET /leaderboards, /leaderboards/:board, /leaderboards/:board/around/:playerId, /leaderboards/:board/players/:playerId. */
 export function leaderboardRoutes(leaderboards: LeaderboardService): Router {
   const router = Router();
+  const { listBoards, topOfBoard, aroundPlayer, rankOfPlayer } = leaderboardApi.routes;
 
   const boardOf = (id: string) => {
     const board = leaderboards.get(id);
@@ -21,7 +73,7 @@ export function leaderboardRoutes(leaderboards: LeaderboardService): Router {
     return board;
   };
 
-  router.get("/", (_req, res) => {
+  mount(router, listBoards, (_req, res) => {
     res.json({
       boards: leaderboards.list().map((b) => ({
         id: b.id,
@@ -35,21 +87,21 @@ export function leaderboardRoutes(leaderboards: LeaderboardService): Router {
     });
   });
 
-  router.get("/:board", async (req, res) => {
+  mount(router, topOfBoard, async (req, res) => {
     const board = boardOf(req.params.board);
-    const { limit, offset } = parse(Page, req.query);
+    const { limit, offset } = parseQuery(topOfBoard, req);
     res.json(await leaderboards.top(board, offset, limit));
   });
 
-  router.get("/:board/around/:playerId", async (req, res) => {
+  mount(router, aroundPlayer, async (req, res) => {
     const board = boardOf(req.params.board);
-    const { limit } = parse(Around, req.query);
+    const { limit } = parseQuery(aroundPlayer, req);
     const entries = await leaderboards.around(board, req.params.playerId, limit);
     if (entries === undefined) throw new AppError(ErrorCode.NotFound, "player has no entry on this board");
     res.json({ entries });
   });
 
-  router.get("/:board/players/:playerId", async (req, res) => {
+  mount(router, rankOfPlayer, async (req, res) => {
     const board = boardOf(req.params.board);
     const entry = await leaderboards.rankOf(board, req.params.playerId);
     if (entry === undefined) throw new AppError(ErrorCode.NotFound, "player has no entry on this board");

@@ -14,3 +14,13 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown): z.output<
       : issue?.message;
   throw new AppError(ErrorCode.InvalidInput, `${field}: ${message ?? "invalid"}`, { field });
 }
+
+/** Parses the request body with the body schema its route declares (routeSpec.ts), or raises a 400. */
+export function parseBody<S extends { body: z.ZodType }>(spec: S, req: { body?: unknown }): z.output<S["body"]> {
+  return parse<S["body"]>(spec.body, req.body);
+}
+
+/** Parses the query with the query schema its route declares (routeSpec.ts), or raises a 400. */
+export function parseQuery<S extends { query: z.ZodType }>(spec: S, req: { query: unknown }): z.output<S["query"]> {
+  return parse<S["query"]>(spec.query, req.query);
+}
