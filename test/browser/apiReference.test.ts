@@ -41,7 +41,7 @@ describe("API reference page in Chromium", function () {
     const operation = page.locator(".opblock", { hasText: "/auth/register" });
     await operation.first().waitFor({ timeout: 10_000 });
     assert.ok((await page.locator(".opblock").count()) >= 25, "every operation is listed");
-    assert.match((await page.locator(".info .title").innerText()) ?? "", /Game server HTTP API/);
+    assert.match((await page.locator(".info .title").textContent()) ?? "", /Game server HTTP API/);
     assert.deepEqual(foreign, [], "the page loads nothing from elsewhere");
     assert.deepEqual(problems, [], "no script error and no Content-Security-Policy violation");
     await page.close();
