@@ -191,6 +191,14 @@ describe("browser client UX (headless Chromium)", function () {
     await waitForArena(p.page, (state) => state.screen === "lobby", "the lobby");
   }
 
+  /** The duel's pages in the lobby, whatever the cases before left them at (or when run alone with --grep). */
+  async function duelists(): Promise<void> {
+    phone ??= await openPage(PHONE);
+    desk ??= await openPage({ viewport: { width: 1320, height: 820 } });
+    for (const p of [phone, desk])
+      if ((await arena(p.page).catch(() => undefined))?.screen !== "lobby") await asGuest(p);
+  }
+
   it("links an SVG favicon that the server serves, and /favicon.ico leads to it", async () => {
     const html = await (await fetch(`${server.baseUrl}/`)).text();
     const href = /<link rel="icon" href="([^"]+)" type="image\/svg\+xml"/.exec(html)?.[1];
@@ -260,7 +268,7 @@ describe("browser client UX (headless Chromium)", function () {
   });
 
   it("on a phone-sized screen the login, lobby and leaderboard fit the width with tappable buttons", async () => {
-    phone = await openPage(PHONE);
+    phone ??= await openPage(PHONE);
     const failed: string[] = [];
     phone.page.on("response", (res) => {
       if (res.status() >= 400) failed.push(`${res.status()} ${res.url()}`);
@@ -272,6 +280,14 @@ describe("browser client UX (headless Chromium)", function () {
     await waitForArena(phone.page, (state) => state.screen === "lobby", "the lobby");
     assert.ok(await phone.page.isVisible("#link-form"));
     await assertFitsPhone(phone.page, "lobby");
+    // The phone player saves its progress under the longest name there is (20 characters): the end screen and the
+    // leaderboard below show it.
+    const longName = `phone_${Date.now().toString(36)}${"x".repeat(20)}`.slice(0, 20);
+    await phone.page.fill("#link-username", longName);
+    await phone.page.fill("#link-password", "correct-horse-battery-staple-8");
+    await phone.page.tap("#link-submit");
+    await waitForArena(phone.page, (state) => state.player?.username === longName, "the phone's account");
+    await assertFitsPhone(phone.page, "lobby-account");
     await phone.page.tap("#nav-leaderboard");
     await waitForArena(phone.page, (state) => state.screen === "leaderboard", "the leaderboard");
     await assertFitsPhone(phone.page, "leaderboard");
@@ -281,15 +297,15 @@ describe("browser client UX (headless Chromium)", function () {
   });
 
   it("holding the mouse to fire and dragging over the canvas and the HUD selects no text; the chat input still does", async () => {
-    desk = await openPage({ viewport: { width: 1320, height: 820 } });
-    await asGuest(desk);
+    await duelists();
     await Promise.all([desk.page.click("#find"), phone.page.tap("#find")]);
     for (const p of [desk, phone]) {
       await waitForArena(p.page, (state) => state.match?.phase === "active", "the duel's active phase", 15_000);
     }
     const box = (await desk.page.locator("#canvas").boundingBox())!;
     // Aim up and left (toward the map's corner: the opponent spawns in the other one) and fire while dragging over
-    // the canvas, out of it across the help text below and the chat beside it.
+    // the canvas, out of it across the help text below and the chat beside it. (Chromium starts no selection from a
+    // press on a canvas by itself; the client turns the press's default off anyway, for browsers that do.)
     await desk.page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.3);
     await desk.page.mouse.down();
     await desk.page.mouse.move(box.x + 10, box.y + box.height + 30, { steps: 8 });
@@ -301,7 +317,11 @@ describe("browser client UX (headless Chromium)", function () {
     await desk.page.mouse.dblclick(box.x + box.width * 0.4, box.y + box.height * 0.3);
     assert.equal(await selection(desk.page), "", "after a double click on the canvas");
 
-    // A drag from the HUD's text, as when the mouse lands just above the canvas.
+    // Rapid clicks that land just off the canvas, on the help line below it (aiming down), select nothing.
+    const help = (await desk.page.locator("#view-arena .help").boundingBox())!;
+    await desk.page.mouse.click(help.x + 20, help.y + help.height / 2, { clickCount: 3 });
+    assert.equal(await selection(desk.page), "", "after a triple click on the help line");
+    // Nor does a press on the HUD's text (aiming up) dragged across the canvas.
     const hud = (await desk.page.locator("#hud-phase").boundingBox())!;
     await desk.page.mouse.move(hud.x + 1, hud.y + hud.height / 2);
     await desk.page.mouse.down();
