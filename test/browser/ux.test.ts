@@ -1,6 +1,6 @@
 /**
  * The browser client's fit and finish, in headless Chromium against the real server on PGlite (one server, one
- * browser, pages reused: about 40 s): the favicon, turning a guest into an account from the lobby, a phone-sized
+ * browser, pages reused: about 50 s): the favicon, turning a guest into an account from the lobby, a phone-sized
  * layout (menus, leaderboard, end screen), no text selection while firing, and opponents off the view shown as
  * markers on its edge. The last three cases share one duel between a desktop page and a phone page, in order.
  */
