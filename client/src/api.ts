@@ -1,5 +1,5 @@
 /**
- * The HTTP side of the contract (../shared/API.md): guest, login, register, refresh, the player, the games,
+ * The HTTP side of the contract (../shared/API.md): guest, login, register, link, refresh, the player, the games,
  * leaderboards and rejoin. Tokens live in localStorage so a reload keeps the login; the access token is refreshed before it expires
  * and once more when a call answers 401.
  */
@@ -101,6 +101,15 @@ export class Api {
 
   async register(username: string, password: string): Promise<Player> {
     return this.signIn(await this.call<AuthAnswer>("POST", "/auth/register", { username, password }, false));
+  }
+
+  /**
+   * Turns the logged-in guest into an account (POST /auth/link): same id, rating and history, and from now on a
+   * login with `username` and `password`. The tokens stay valid. Throws ApiError 400 (a weak password, a bad or
+   * reserved name) or 409 (the name is taken, or the player already has a password).
+   */
+  link(username: string, password: string): Promise<Player> {
+    return this.call<Player>("POST", "/auth/link", { username, password });
   }
 
   /** Continues a stored login (after a reload); undefined when there is none or it was revoked. */

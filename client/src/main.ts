@@ -105,6 +105,8 @@ function showPlayer(me: Player): void {
   player = me;
   debug.player = me;
   $("#whoami").textContent = `${me.username}${me.guest ? " (guest)" : ""} · rating ${Math.round(me.rating)}`;
+  // A guest is offered to keep its progress as an account (POST /auth/link).
+  $("#link-form").hidden = !me.guest;
   showGameRating();
 }
 
@@ -152,6 +154,31 @@ $("#register").addEventListener("click", () => {
   const password = $<HTMLInputElement>("#password").value;
   api.register(username, password).then(signedIn, (error) => notify(`registration failed: ${errorText(error)}`));
 });
+$("#link-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const error = $("#link-error");
+  const submit = $<HTMLButtonElement>("#link-submit");
+  const username = $<HTMLInputElement>("#link-username").value.trim();
+  const password = $<HTMLInputElement>("#link-password").value;
+  error.textContent = "";
+  submit.disabled = true;
+  api
+    .link(username, password)
+    .then(
+      (me) => {
+        $<HTMLInputElement>("#link-password").value = "";
+        showPlayer(me);
+        notify(`account created: log in as ${me.username} from now on`);
+      },
+      (failure) => {
+        // 400 (weak password, bad or reserved name) and 409 (name taken) say what to change, next to the form.
+        error.textContent = errorText(failure);
+      },
+    )
+    .finally(() => {
+      submit.disabled = false;
+    });
+});
 $("#nav-logout").addEventListener("click", () => {
   void (async () => {
     await leaveSearch();
@@ -165,6 +192,9 @@ $("#nav-logout").addEventListener("click", () => {
     debug.lobbyChatConnected = false;
     debug.player = null;
     $("#whoami").textContent = "";
+    $("#link-error").textContent = "";
+    $<HTMLInputElement>("#link-username").value = "";
+    $<HTMLInputElement>("#link-password").value = "";
     show("login");
   })();
 });

@@ -1,6 +1,7 @@
 /**
  * Serves the built browser client (dist/client, made by `npm run build:client`; `npm start` builds it when it is
- * missing or stale) at `/`. Hashed assets are cached for a year; index.html is always revalidated. Without a
+ * missing or stale) at `/`. Hashed assets are cached for a year; index.html is always revalidated. The icon is
+ * `/favicon.svg` (client/public/), and `/favicon.ico`, which browsers ask for by themselves, redirects to it. Without a
  * build, `/` answers 503 naming the command that makes one, and every other path falls through to the API.
  */
 import { existsSync } from "node:fs";
@@ -23,6 +24,23 @@ export const clientApi = routeGroup("/", "client", "The browser client.", {
     answers: { 200: { description: "The client's page.", schema: z.string(), contentType: "text/html" } },
     errors: { 503: "the client is not built (`npm run build:client`)" },
   }),
+  favicon: defineRoute({
+    method: "get",
+    path: "/favicon.svg",
+    summary: "The client's icon",
+    auth: "none",
+    answers: { 200: { description: "The icon (cached a day).", schema: z.string(), contentType: "image/svg+xml" } },
+    errors: { 404: "the client is not built" },
+  }),
+  faviconIco: defineRoute({
+    method: "get",
+    path: "/favicon.ico",
+    summary: "Where browsers look for an icon by themselves",
+    auth: "none",
+    answers: {
+      301: { description: "Redirects to /favicon.svg.", schema: z.string(), contentType: "text/plain" },
+    },
+  }),
 });
 
 export function clientRoutes(dir = CLIENT_DIST_DIR): Router {
@@ -31,6 +49,19 @@ export function clientRoutes(dir = CLIENT_DIST_DIR): Router {
     "/assets",
     express.static(path.join(dir, "assets"), { immutable: true, maxAge: "365d", index: false, fallthrough: true }),
   );
+  mount(router, clientApi.routes.favicon, (_req, res, next) => {
+    const icon = path.join(dir, "favicon.svg");
+    if (!existsSync(icon)) {
+      next();
+      return;
+    }
+    res.setHeader("Cache-Control", "public, max-age=86400");
+    res.type("image/svg+xml").sendFile(icon);
+  });
+  // Browsers ask for /favicon.ico on their own (a page without a `<link rel="icon">`, a JSON answer opened directly).
+  mount(router, clientApi.routes.faviconIco, (_req, res) => {
+    res.redirect(301, "/favicon.svg");
+  });
   mount(router, clientApi.routes.clientPage, (_req, res) => {
     const index = path.join(dir, "index.html");
     if (!existsSync(index)) {

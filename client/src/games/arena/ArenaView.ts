@@ -8,7 +8,7 @@ import { ClientMessage, CloseCode, ServerMessage } from "../../../../src/protoco
 import { Interpolator } from "./Interpolator.ts";
 import type { ChatLine, GameDebug, GameView, MatchEvents, MatchResultRow } from "../GameView.ts";
 import { Predictor } from "./Predictor.ts";
-import { type DrawnPlayer, draw } from "./render.ts";
+import { type DrawnLabel, type DrawnPlayer, draw, type EdgeIndicator } from "./render.ts";
 
 /**
  * The server's tick rate until its state says (`tickRateHz`, from TICK_RATE_HZ): prediction and inputs must step at
@@ -86,6 +86,12 @@ export interface MatchDebug extends GameDebug {
   lastAck: number;
   pending: number;
   others: Array<{ id: string; username: string; bot: boolean; x: number; y: number; serverX: number; serverY: number }>;
+  /** The canvas' size in its own pixels, which `labels` and `indicators` are in (the camera is at its centre). */
+  view: { width: number; height: number };
+  /** The names drawn on the last frame (own included), moved inside the view when they would be cut off. */
+  labels: DrawnLabel[];
+  /** The players in the state but off the view on the last frame: arrows on the view's edge pointing at them. */
+  indicators: EdgeIndicator[];
 }
 
 /** The arena's view: the canvas, the HUD and the netcode of the own player. */
@@ -131,6 +137,9 @@ export class ArenaView implements GameView {
       lastAck: 0,
       pending: 0,
       others: [],
+      view: { width: canvas.width, height: canvas.height },
+      labels: [],
+      indicators: [],
       connection: "ok",
     };
     room.onStateChange((state) => this.onPatch(state as Partial<ArenaStateView>));
@@ -157,7 +166,10 @@ export class ArenaView implements GameView {
     this.listen(window, "keyup", (e) => this.onKey(e as KeyboardEvent, false));
     this.listen(window, "blur", () => this.keys.clear());
     this.listen(canvas, "mousemove", (e) => this.onMouse(e as MouseEvent));
-    this.listen(canvas, "mousedown", () => {
+    this.listen(canvas, "mousedown", (e) => {
+      // No text selection starts from the canvas (holding the button fires, dragging aims; a double click's second
+      // mousedown would select a word): the default action is off, and the focus is set here instead.
+      e.preventDefault();
       this.firing = true;
       canvas.focus();
     });
@@ -338,7 +350,7 @@ export class ArenaView implements GameView {
           : own !== undefined && !own.alive
             ? "respawning…"
             : undefined;
-    draw(ctx, { camera: self, players, projectiles, banner }, this.ownTeam);
+    const drawn = draw(ctx, { camera: self, players, projectiles, banner }, this.ownTeam);
 
     this.hud.phase.textContent = state.phase;
     this.hud.hp.textContent = `hp ${own?.hp ?? 0}`;
@@ -368,6 +380,9 @@ export class ArenaView implements GameView {
       lastAck: this.predictor.lastAck,
       pending: this.predictor.pendingCount,
       others,
+      view: { width: drawn.width, height: drawn.height },
+      labels: drawn.labels,
+      indicators: drawn.indicators,
     });
   }
 }

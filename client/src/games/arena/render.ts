@@ -1,6 +1,10 @@
-/** Canvas 2D drawing of the arena: a camera centred on the own player, the map, players and projectiles. */
+/**
+ * Canvas 2D drawing of the arena: a camera centred on the own player, the map, players and projectiles; names in
+ * screen space, kept inside the view; players the state has but the view cannot show, as markers on its edge.
+ */
 import { ARENA_MAP } from "../../../../src/games/arena/logic/maps.ts";
 import { DEFAULT_TUNING } from "../../../../src/games/arena/logic/tuning.ts";
+import { clampLabel, edgeMarker, onView, toScreen } from "./edge.ts";
 
 export interface DrawnPlayer {
   id: string;
@@ -25,10 +29,53 @@ export interface Scene {
 /** Screen pixels per world unit. */
 export const ZOOM = 0.6;
 
+/** A name as drawn (canvas pixels: the text's centre and baseline); `clamped` when moved inside the view. */
+export interface DrawnLabel {
+  id: string;
+  username: string;
+  x: number;
+  y: number;
+  clamped: boolean;
+}
+
+/**
+ * A player off the view, drawn as an arrow on its edge (canvas pixels: the arrow's tip `x`, `y`; `angle`, radians
+ * with y downward, from the view's centre toward the player) with its name at `labelX`, `labelY`.
+ */
+export interface EdgeIndicator {
+  id: string;
+  username: string;
+  x: number;
+  y: number;
+  angle: number;
+  labelX: number;
+  labelY: number;
+}
+
+/** What a frame drew that the canvas' pixels do not tell a test: where names and edge markers went. */
+export interface Drawn {
+  width: number;
+  height: number;
+  labels: DrawnLabel[];
+  indicators: EdgeIndicator[];
+}
+
+/**
+ * How far inside the border an edge marker's tip sits (pixels; enough for the arrow's sides in a corner), and the
+ * margin names keep from the border.
+ */
+export const EDGE_INSET = 10;
+const LABEL_PAD = 3;
+const LABEL_FONT_PX = 13;
+/** The arrow's length and half-width (pixels). */
+const ARROW_LENGTH = 16;
+const ARROW_HALF_WIDTH = 8;
+
 const TEAM_COLOURS = ["#ff5555", "#ff9e64", "#bd93f9", "#f1fa8c", "#ffb86b", "#a3be8c", "#ff79c6", "#6272a4"];
 
-export function draw(ctx: CanvasRenderingContext2D, scene: Scene, ownTeam: number): void {
+export function draw(ctx: CanvasRenderingContext2D, scene: Scene, ownTeam: number): Drawn {
   const { width, height } = ctx.canvas;
+  const drawn: Drawn = { width, height, labels: [], indicators: [] };
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.fillStyle = "#0d0f14";
   ctx.fillRect(0, 0, width, height);
@@ -66,24 +113,70 @@ export function draw(ctx: CanvasRenderingContext2D, scene: Scene, ownTeam: numbe
   }
 
   const r = DEFAULT_TUNING.playerRadius;
-  ctx.font = "20px system-ui, sans-serif";
-  ctx.textAlign = "center";
+  const colourOf = (p: DrawnPlayer): string =>
+    p.self ? "#8be9fd" : p.team === ownTeam ? "#50fa7b" : (TEAM_COLOURS[p.team % 8] ?? "#ff5555");
   for (const p of scene.players) {
-    ctx.globalAlpha = p.alive ? (p.connected ? 1 : 0.5) : 0.2;
-    const colour = p.self ? "#8be9fd" : p.team === ownTeam ? "#50fa7b" : (TEAM_COLOURS[p.team % 8] ?? "#ff5555");
-    ctx.fillStyle = colour;
+    ctx.globalAlpha = alphaOf(p);
+    ctx.fillStyle = colourOf(p);
     ctx.beginPath();
     ctx.arc(p.x, p.y, r, 0, Math.PI * 2);
     ctx.fill();
     ctx.strokeStyle = "#f8f8f2";
     ctx.lineWidth = 3;
     line(ctx, p.x, p.y, p.x + Math.cos(p.angle) * (r + 10), p.y + Math.sin(p.angle) * (r + 10));
-    ctx.fillStyle = "#f8f8f2";
-    ctx.fillText(p.username, p.x, p.y - r - 12);
     ctx.fillStyle = "#333";
     ctx.fillRect(p.x - r, p.y - r - 8, 2 * r, 4);
     ctx.fillStyle = "#50fa7b";
     ctx.fillRect(p.x - r, p.y - r - 8, (2 * r * p.hp) / DEFAULT_TUNING.maxHp, 4);
+    ctx.globalAlpha = 1;
+  }
+
+  // Names and edge markers in screen pixels: a name stays inside the view, a player off it gets an arrow.
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.font = `${LABEL_FONT_PX}px system-ui, sans-serif`;
+  ctx.textAlign = "center";
+  const view = { width, height };
+  for (const p of scene.players) {
+    const at = toScreen(scene.camera, zoom, view, p);
+    const textWidth = ctx.measureText(p.username).width;
+    ctx.globalAlpha = alphaOf(p);
+    if (onView(at, r * zoom, view)) {
+      const wanted = { x: at.x, y: at.y - (r + 12) * zoom };
+      const label = clampLabel(wanted.x, wanted.y, textWidth, LABEL_FONT_PX, view, LABEL_PAD);
+      ctx.fillStyle = "#f8f8f2";
+      ctx.fillText(p.username, label.x, label.y);
+      drawn.labels.push({
+        id: p.id,
+        username: p.username,
+        x: label.x,
+        y: label.y,
+        clamped: label.x !== wanted.x || label.y !== wanted.y,
+      });
+    } else {
+      const tip = edgeMarker(at, view, EDGE_INSET);
+      drawArrow(ctx, tip.x, tip.y, tip.angle, colourOf(p));
+      // The name sits behind the arrow, toward the centre, and inside the view.
+      const back = ARROW_LENGTH + 6 + LABEL_FONT_PX / 2;
+      const label = clampLabel(
+        tip.x - Math.cos(tip.angle) * back,
+        tip.y - Math.sin(tip.angle) * back + LABEL_FONT_PX / 2,
+        textWidth,
+        LABEL_FONT_PX,
+        view,
+        LABEL_PAD,
+      );
+      ctx.fillStyle = "#f8f8f2";
+      ctx.fillText(p.username, label.x, label.y);
+      drawn.indicators.push({
+        id: p.id,
+        username: p.username,
+        x: tip.x,
+        y: tip.y,
+        angle: tip.angle,
+        labelX: label.x,
+        labelY: label.y,
+      });
+    }
     ctx.globalAlpha = 1;
   }
 
@@ -95,6 +188,29 @@ export function draw(ctx: CanvasRenderingContext2D, scene: Scene, ownTeam: numbe
     ctx.font = "28px system-ui, sans-serif";
     ctx.fillText(scene.banner, width / 2, height / 2 + 10);
   }
+  return drawn;
+}
+
+function alphaOf(p: DrawnPlayer): number {
+  return p.alive ? (p.connected ? 1 : 0.5) : 0.2;
+}
+
+/** A filled arrow whose tip is at (x, y), pointing along `angle`. */
+function drawArrow(ctx: CanvasRenderingContext2D, x: number, y: number, angle: number, colour: string): void {
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const baseX = x - cos * ARROW_LENGTH;
+  const baseY = y - sin * ARROW_LENGTH;
+  ctx.fillStyle = colour;
+  ctx.strokeStyle = "#0d0f14";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  ctx.moveTo(x, y);
+  ctx.lineTo(baseX - sin * ARROW_HALF_WIDTH, baseY + cos * ARROW_HALF_WIDTH);
+  ctx.lineTo(baseX + sin * ARROW_HALF_WIDTH, baseY - cos * ARROW_HALF_WIDTH);
+  ctx.closePath();
+  ctx.stroke();
+  ctx.fill();
 }
 
 function line(ctx: CanvasRenderingContext2D, x0: number, y0: number, x1: number, y1: number): void {
