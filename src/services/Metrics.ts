@@ -46,6 +46,7 @@ export class Metrics {
   readonly tickDuration: Histogram<"room">;
   readonly snapshotDuration: Histogram<"room">;
   readonly staleInputs: Counter;
+  readonly excessInputs: Counter;
   readonly timeToMatch: Histogram<"game" | "mode" | "region">;
   readonly logins: Counter<"method" | "outcome">;
   readonly databaseErrors: Counter<"kind">;
@@ -121,6 +122,11 @@ export class Metrics {
     this.staleInputs = new Counter({
       name: `${METRIC_PREFIX}inputs_stale_total`,
       help: "Client inputs dropped because a newer one was waiting for the same tick (network jitter)",
+      registers,
+    });
+    this.excessInputs = new Counter({
+      name: `${METRIC_PREFIX}inputs_excess_total`,
+      help: "Client inputs dropped for arriving beyond the burst capacity or rate (a stalled server reads a burst)",
       registers,
     });
     this.timeToMatch = new Histogram({

@@ -74,7 +74,7 @@ export class ArenaRoom extends MatchRoom<ArenaState, MatchSnapshot> {
       // Inputs sent in the moment after the end (the client had not heard of it yet) mean nothing: no strike.
       if (this.isStopped) return;
       const refusal = this.inputQueue.offer(client.sessionId, input, this.clock.currentTime);
-      if (refusal !== undefined) this.strike(client, refusal);
+      if (refusal?.strike === true) this.strike(client, refusal.reason);
     });
     this.runFixedStep(settings.tickRateHz, settings.patchRateHz, () => this.step());
     this.clock.setInterval(() => this.probeLatency(), PING_INTERVAL_MS);
@@ -143,6 +143,10 @@ export class ArenaRoom extends MatchRoom<ArenaState, MatchSnapshot> {
     if (this.inputQueue.staleDropped > 0) {
       this.context.metrics.staleInputs.inc(this.inputQueue.staleDropped);
       this.inputQueue.staleDropped = 0;
+    }
+    if (this.inputQueue.excessDropped > 0) {
+      this.context.metrics.excessInputs.inc(this.inputQueue.excessDropped);
+      this.inputQueue.excessDropped = 0;
     }
     if (!ended) return;
     if (this.match.cancelled) {

@@ -10,6 +10,12 @@
  * them), and a tick that finds nothing lets the client be up to `slack` steps behind. Over any stretch of time a
  * client gets at most `2 × slack + 1` steps more than ticks — a faster sender only fills its buffer, whose oldest
  * inputs are dropped as stale past `maxWaiting`.
+ *
+ * Inputs beyond the burst capacity or the rate are dropped ("excess"), and cost a strike only when the excess is
+ * sustained: every input spends one unit of an allowance worth `sustainSec` seconds of the rate. A server that stalls
+ * (a busy CPU, a long GC) reads a second of a well-behaved client's inputs in one burst; that burst is dropped down
+ * to the capacity, but the client's allowance, refilled during the stall, covers it, so the client is not kicked for
+ * the server's lag. A client that keeps sending faster than the rate empties the allowance and is then struck.
  */
 import type { Input } from "./logic/types.ts";
 
@@ -22,6 +28,14 @@ export interface InputQueueLimits {
   slack?: number;
   /** Inputs that may wait; older ones are dropped as stale when more wait. Default: no trimming. */
   maxWaiting?: number;
+  /** Seconds of the rate a client may exceed it by before dropped inputs cost strikes (see above). Default 3. */
+  sustainSec?: number;
+}
+
+/** Why an input was refused; `strike` when it counts against the client (see BaseRoom.strike). */
+export interface InputRefusal {
+  reason: string;
+  strike: boolean;
 }
 
 /** What one tick takes from a client: the input of this step, and late ones to apply before it (oldest first). */
@@ -37,6 +51,8 @@ interface ClientInputs {
   refilledAt: number;
   /** Ticks gone by minus steps taken, kept within [-slack, slack + 1]. */
   credit: number;
+  /** Inputs the client may still send beyond the rate before excess costs strikes (`sustainSec` of the rate). */
+  allowance: number;
 }
 
 const TAU = Math.PI * 2;
@@ -49,26 +65,46 @@ export function normaliseAngle(angle: number): number {
 
 export class InputQueue {
   private readonly clients = new Map<string, ClientInputs>();
-  /** Inputs dropped as stale so far (see `next`). */
+  /** Inputs dropped as stale so far (see `take`). */
   staleDropped = 0;
+  /** Inputs dropped so far for arriving beyond the burst capacity or the rate (see `offer`). */
+  excessDropped = 0;
+  private readonly maxAllowance: number;
 
-  constructor(private readonly limits: InputQueueLimits) {}
+  constructor(private readonly limits: InputQueueLimits) {
+    this.maxAllowance = Math.max(limits.capacity, (limits.sustainSec ?? 3) * limits.ratePerSec);
+  }
 
-  /** Accepts the input, or returns why not. `now` is the room clock in ms. */
-  offer(id: string, input: Input, now: number): string | undefined {
+  /** Accepts the input, or returns why not and whether that costs a strike. `now` is the room clock in ms. */
+  offer(id: string, input: Input, now: number): InputRefusal | undefined {
     let state = this.clients.get(id);
     if (state === undefined) {
-      state = { buffer: [], lastSeq: -1, tokens: this.limits.capacity, refilledAt: now, credit: 0 };
+      state = {
+        buffer: [],
+        lastSeq: -1,
+        tokens: this.limits.capacity,
+        refilledAt: now,
+        credit: 0,
+        allowance: this.maxAllowance,
+      };
       this.clients.set(id, state);
     }
-    if (input.seq <= state.lastSeq) return `input seq ${input.seq} is not after ${state.lastSeq}`;
-    state.tokens = Math.min(
-      this.limits.capacity,
-      state.tokens + ((now - state.refilledAt) / 1000) * this.limits.ratePerSec,
-    );
+    if (input.seq <= state.lastSeq) {
+      return { reason: `input seq ${input.seq} is not after ${state.lastSeq}`, strike: true };
+    }
+    const refill = ((now - state.refilledAt) / 1000) * this.limits.ratePerSec;
+    state.tokens = Math.min(this.limits.capacity, state.tokens + refill);
+    state.allowance = Math.min(this.maxAllowance, state.allowance + refill);
     state.refilledAt = now;
-    if (state.tokens < 1 || state.buffer.length >= this.limits.capacity)
-      return "inputs arrive faster than the tick rate";
+    state.allowance -= 1;
+    if (state.tokens < 1 || state.buffer.length >= this.limits.capacity) {
+      // Later seqs only from here on: a dropped input is not taken again.
+      state.lastSeq = input.seq;
+      this.excessDropped += 1;
+      const strike = state.allowance < 0;
+      if (strike) state.allowance = 0;
+      return { reason: "inputs arrive faster than the tick rate", strike };
+    }
     state.tokens -= 1;
     state.lastSeq = input.seq;
     state.buffer.push({

@@ -190,7 +190,9 @@ describe("InputQueue", () => {
   it("accepts strictly increasing seqs, clamps the stick, wraps the aim, and hands out one per take", () => {
     const queue = new InputQueue({ capacity: 4, ratePerSec: 40 });
     assert.equal(queue.offer("c", { seq: 1, moveX: 3, moveY: -7, aim: 3 * Math.PI, fire: true }, 0), undefined);
-    assert.match(queue.offer("c", { seq: 1, moveX: 0, moveY: 0, aim: 0, fire: false }, 10) ?? "", /seq/);
+    const again = queue.offer("c", { seq: 1, moveX: 0, moveY: 0, aim: 0, fire: false }, 10);
+    assert.match(again?.reason ?? "", /seq/);
+    assert.equal(again?.strike, true, "a seq that does not advance is invalid");
     assert.deepEqual(inputOf(queue.take("c")), { seq: 1, moveX: 1, moveY: -1, aim: Math.PI, fire: true });
     assert.equal(inputOf(queue.take("c")), undefined);
     assert.equal(queue.lastSeq("c"), 1);
@@ -214,6 +216,38 @@ describe("InputQueue", () => {
       later.map((r) => r === undefined),
       [true, true, true, true, false, false],
     );
+  });
+
+  it("a burst read after a server stall is dropped down to the capacity without strikes; a sustained excess is struck", () => {
+    const queue = new InputQueue({ capacity: 4, ratePerSec: 25, sustainSec: 2 });
+    const input = (seq: number) => ({ seq, moveX: 1, moveY: 0, aim: 0, fire: false });
+    let seq = 0;
+    // A client at 20 Hz, read on time for a second.
+    for (let t = 0; t < 1_000; t += 50) {
+      assert.equal(queue.offer("c", input(++seq), t), undefined);
+      queue.take("c");
+    }
+    // The server stalls for a second and then reads that second's 20 inputs at once.
+    const burst = Array.from({ length: 20 }, () => queue.offer("c", input(++seq), 2_000));
+    assert.equal(burst.filter((r) => r === undefined).length, 4, "the capacity is taken");
+    assert.equal(queue.excessDropped, 16, "the rest is dropped");
+    assert.deepEqual(
+      burst.filter((r) => r?.strike === true),
+      [],
+      "no strike for the server's lag",
+    );
+    for (let i = 0; i < 4; i++) queue.take("c");
+    // A client sending 40 a second (twice the ticks) from then on: dropped at once, struck once its allowance of
+    // 2 s of the rate is spent, and then for every excess input.
+    const strikes: number[] = [];
+    for (let t = 2_050; t < 8_000; t += 50) {
+      for (const r of [queue.offer("c", input(++seq), t), queue.offer("c", input(++seq), t)]) {
+        if (r?.strike === true) strikes.push(t);
+      }
+      queue.take("c");
+    }
+    assert.ok(strikes.length > 10, `${strikes.length} strikes`);
+    assert.ok((strikes[0] as number) >= 3_000, `the first strike came at ${strikes[0]} ms`);
   });
 
   it("jitter: a tick applies a late input with the current one; steps never outrun the ticks by more than the slack", () => {

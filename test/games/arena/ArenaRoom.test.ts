@@ -168,6 +168,30 @@ for (const setup of [
       assert.equal(b.connection.isOpen, true);
     });
 
+    it("a burst of inputs read at once (as a stalled server reads them) drops the excess but does not kick", async () => {
+      const { rooms } = await launch(server, "duel", 2);
+      const [a] = rooms as [ClientRoom, ClientRoom];
+      await waitForState(a, (s) => s.phase === "active");
+      const errors: unknown[] = [];
+      a.onMessage("error", (error) => errors.push(error));
+      let played = false;
+      const kicked = nextLeave(a).then((code) => {
+        if (!played) assert.fail(`the client was closed with ${code}`);
+      });
+      // 40 fresh inputs in one go: more than the burst capacity (16) and the strike budget (10) together.
+      for (let seq = 1; seq <= 40; seq++) a.send("input", input(seq));
+      // The client plays on: inputs sent at its pace after the burst are applied.
+      await Promise.race([
+        kicked,
+        stream(a, 41, 10).then(() => waitForState(a, (s) => s.players.get(a.sessionId)?.ack >= 41)),
+      ]);
+      played = true;
+      assert.deepEqual(errors, [], "no strike was reported");
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const excess = Number(/^arena_inputs_excess_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+      assert.ok(excess >= 24, `${excess} inputs counted as excess`);
+    });
+
     /** Cuts a client's socket without a close handshake, as a lost network does; resolves once the room saw it. */
     async function dropConnection(room: ClientRoom): Promise<void> {
       room.reconnection.enabled = false;
