@@ -53,9 +53,7 @@ export async function search(
 
 /** Players search Connect Four duels through the SDK (`findMatch`); resolves with their match handles once seated. */
 export function findDuels(players: readonly Registered[]): Promise<MatchHandle<Connect4Protocol>[]> {
-  return Promise.all(
-    players.map((p) => p.arena.findMatch<Connect4Protocol>({ game: "connect4", mode: "duel" }).match),
-  );
+  return Promise.all(players.map((p) => p.arena.findMatch<Connect4Protocol>({ game: "connect4", mode: "duel" }).match));
 }
 
 /** Two players search a Connect Four duel (through the SDK); both take their seats and the game is active. */

@@ -120,7 +120,8 @@ describe("@arena/sdk rejoins a match whose process went away [postgres, redis, r
       else assert.equal(drops.length, 2);
       assert.ok(vias.includes("rejoin"), `back through the rejoin route (${vias.join(", ")})`);
       // While the killed match was being recovered (503) the handles waited as the client's `backoff` option said.
-      if (signal === "SIGKILL") assert.ok(waits.length >= 1 && waits[0] === 0, `the client's backoff was used (${waits.join(", ")})`);
+      if (signal === "SIGKILL")
+        assert.ok(waits.length >= 1 && waits[0] === 0, `the client's backoff was used (${waits.join(", ")})`);
       for (const handle of handles) {
         assert.equal(handle.room.roomId, handle.id, "the same match");
         assert.deepEqual([...handle.state.board], board, "the same board");

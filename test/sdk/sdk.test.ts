@@ -350,12 +350,18 @@ describe("@arena/sdk against a real server", function () {
     (serverClientOf(match).ref as unknown as { terminate(): void }).terminate();
     const outcome = await match.done;
     assert.equal(outcome.kind, "lost");
-    assert.ok(outcome.kind === "lost" && outcome.reason === "dropped" && outcome.code === 1006, JSON.stringify(outcome));
+    assert.ok(
+      outcome.kind === "lost" && outcome.reason === "dropped" && outcome.code === 1006,
+      JSON.stringify(outcome),
+    );
     assert.deepEqual(events, ["dropped:1006"], "no attempt to get back in");
     await sleep(300);
     assert.equal(calls.filter((call) => call.path.endsWith("/rejoin")).length, 0, "the rejoin route was not called");
     const server_ = matchMaker.getLocalRoomById(match.id)!;
-    assert.ok(server_.clients.every((c) => c.sessionId !== match.room.sessionId), "the old connection stays gone");
+    assert.ok(
+      server_.clients.every((c) => c.sessionId !== match.room.sessionId),
+      "the old connection stays gone",
+    );
     const back = await arena.rejoin<Connect4Protocol>(match.id);
     matches.push(back);
     assert.notEqual(back.room.sessionId, match.room.sessionId, "a new seat through the rejoin route");

@@ -202,7 +202,7 @@ describe("connect4: rollback to before the start [postgres, redis]", function ()
     const rooms: ClientRoom[] = [];
     for (const [i, seat] of seats.entries()) {
       // Raw seats, not findMatch: the second seat is taken late on purpose, which the SDK (it takes a seat at once)
-    // cannot do. The second player takes a moment to load: the room snapshots its waiting phase meanwhile.
+      // cannot do. The second player takes a moment to load: the room snapshots its waiting phase meanwhile.
       if (i === 1) await new Promise((resolve) => setTimeout(resolve, 400));
       const room = await sdkFor(server, players[i]!.accessToken).consumeSeatReservation(seat as never);
       room.onMessage("*", () => {});
