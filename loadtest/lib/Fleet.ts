@@ -10,6 +10,8 @@
  * drop its socket and reconnect with its reconnection token; leave.
  */
 import type { Schema } from "@colyseus/schema";
+// The SDK's HTTP layer for the guest login (relative, so plain `node --import tsx` runs need no export condition).
+import { ApiError, ArenaClient } from "../../sdk/src/index.ts";
 import type { Packr } from "msgpackr";
 import { ClientMessage, CloseCode, type InputMessage, RoomName, ServerMessage } from "../../src/protocol.ts";
 import {
@@ -137,21 +139,29 @@ export class Fleet {
     return added;
   }
 
-  /** POST /auth/guest: a fresh guest player per bot. */
+  /**
+   * POST /auth/guest through the SDK (`ArenaClient.guest`): a fresh guest player per bot. The client lives only for
+   * the login: no refresh timer (`refreshAt: null`), no socket; the bot keeps the access token for its lean sockets.
+   */
   async login(bot: Bot, httpUrl: string): Promise<void> {
-    const res = await fetch(`${httpUrl}/auth/guest`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-forwarded-for": bot.ip },
-      body: JSON.stringify({ deviceId: `loadtest-${this.options.runId}-${bot.index}-device` }),
+    const arena = new ArenaClient({
+      baseUrl: httpUrl,
+      refreshAt: null,
+      fetch: (input, init) =>
+        fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": bot.ip } }),
     });
-    if (res.status !== 200) {
-      this.window.error(`login ${res.status}`);
-      throw new Error(`guest login: ${res.status} ${await res.text()}`);
+    let player: { id: string; username: string };
+    try {
+      player = await arena.guest(`loadtest-${this.options.runId}-${bot.index}-device`);
+    } catch (error) {
+      // Every failure is an ApiError (status 0: the server could not be reached).
+      const status = error instanceof ApiError ? error.status : 0;
+      this.window.error(`login ${status}`);
+      throw new Error(`guest login: ${status} ${(error as Error).message}`);
     }
-    const body = (await res.json()) as { player: { id: string; username: string }; accessToken: string };
-    bot.token = body.accessToken;
-    bot.playerId = body.player.id;
-    bot.username = body.player.username;
+    bot.token = arena.accessToken;
+    bot.playerId = player.id;
+    bot.username = player.username;
   }
 
   /**

@@ -5,7 +5,6 @@ import { Emitter } from "./events.ts";
 import type { MatchContext } from "./match.ts";
 import type { LobbyChatLine, RoomError } from "./types.ts";
 import { CloseCode, FrameworkClientMessage, FrameworkRoom, ServerMessage } from "./wire.ts";
-import { backoffMs } from "./backoff.ts";
 
 export interface LobbyChatEvents {
   /** The last 50 lines, on every (re)join. */
@@ -25,7 +24,7 @@ const FINAL = new Set<number>([CloseCode.NormalLeave, CloseCode.TokenRevoked, Cl
 export class LobbyChat extends Emitter<LobbyChatEvents> {
   /** Resolves on the first join; rejects when it is refused for good (401, 403, a bad channel). */
   readonly connected: Promise<void>;
-  private room: Room | undefined;
+  private current: Room | undefined;
   private closed = false;
   private attempt = 0;
   private retry: ReturnType<typeof setTimeout> | undefined;
@@ -43,15 +42,20 @@ export class LobbyChat extends Emitter<LobbyChatEvents> {
     void this.join();
   }
 
+  /** The Colyseus room of the channel now (its `roomId` names the shard), undefined while not connected. */
+  get room(): Room | undefined {
+    return this.current;
+  }
+
   /** Whether the channel is joined now. */
   get isConnected(): boolean {
-    return this.room !== undefined;
+    return this.current !== undefined;
   }
 
   /** Sends a line (1–280 characters); dropped while not connected. */
   send(text: string): boolean {
-    if (this.room === undefined) return false;
-    this.room.send(FrameworkClientMessage.Message, { text });
+    if (this.current === undefined) return false;
+    this.current.send(FrameworkClientMessage.Message, { text });
     return true;
   }
 
@@ -59,8 +63,8 @@ export class LobbyChat extends Emitter<LobbyChatEvents> {
   async leave(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);
-    const room = this.room;
-    this.room = undefined;
+    const room = this.current;
+    this.current = undefined;
     await room?.leave().catch(() => undefined);
   }
 
@@ -85,14 +89,14 @@ export class LobbyChat extends Emitter<LobbyChatEvents> {
       void room.leave().catch(() => undefined);
       return;
     }
-    this.room = room;
+    this.current = room;
     this.attempt = 0;
     room.onMessage(ServerMessage.History, (history: { messages: LobbyChatLine[] }) => this.emit("history", history));
     room.onMessage(ServerMessage.Message, (line: LobbyChatLine) => this.emit("message", line));
     room.onMessage(ServerMessage.Error, (error: RoomError) => this.emit("error", error));
     room.onLeave((code) => {
-      if (this.room !== room) return;
-      this.room = undefined;
+      if (this.current !== room) return;
+      this.current = undefined;
       const retrying = !this.closed && !FINAL.has(code);
       this.emit("disconnected", { code, retrying });
       if (retrying) this.scheduleRetry();
@@ -104,7 +108,7 @@ export class LobbyChat extends Emitter<LobbyChatEvents> {
 
   private scheduleRetry(): void {
     if (this.closed || this.retry !== undefined) return;
-    const delay = backoffMs(this.attempt);
+    const delay = this.context.backoff(this.attempt);
     this.attempt += 1;
     this.retry = setTimeout(() => {
       this.retry = undefined;

@@ -41,6 +41,18 @@ export interface ArenaClientOptions {
   rejoinPatienceMs?: number;
   /** How many times the Colyseus SDK retries a dropped connection by itself before a rejoin (default 5). */
   reconnectRetries?: number;
+  /**
+   * Whether match handles get back in by themselves after a drop, a 4001/4010 or a crash (default true). With false
+   * a close the handle would have rejoined after ends it as `lost {reason: "dropped", code}`: the caller handles the
+   * drop (a bot that would rather search again, a test that drops and rejoins on purpose); `arena.rejoin(id)`
+   * still works.
+   */
+  autoRejoin?: boolean;
+  /**
+   * The wait in ms before retry `attempt` (0-based) of a rejoin, a lobby chat join or a failed timer refresh
+   * (default `backoffMs`: 0.5 s doubling to 5 s, ±20 % jitter).
+   */
+  backoff?: (attempt: number) => number;
 }
 
 export type SignOutReason = "logout" | "refresh-refused";
@@ -90,6 +102,8 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   private readonly refreshAt: number | null;
   private readonly rejoinPatienceMs: number;
   private readonly reconnectRetries: number;
+  private readonly autoRejoin: boolean;
+  private readonly backoff: (attempt: number) => number;
   private access: string | undefined;
   /** The refresh token of this client's login, besides the storage (which may be shared, or fail to write). */
   private refreshToken: string | undefined;
@@ -106,6 +120,8 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
     this.refreshAt = options.refreshAt === undefined ? 0.8 : options.refreshAt;
     this.rejoinPatienceMs = options.rejoinPatienceMs ?? 60_000;
     this.reconnectRetries = options.reconnectRetries ?? 5;
+    this.autoRejoin = options.autoRejoin ?? true;
+    this.backoff = options.backoff ?? backoffMs;
     this.colyseus = new Client(this.baseUrl);
   }
 
@@ -397,7 +413,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   private timedRefresh(attempt: number): void {
     this.refresh().catch((error: unknown) => {
       if (asApiError(error).status === 401 || this.access === undefined) return;
-      this.refreshTimer = setTimeout(() => this.timedRefresh(attempt + 1), backoffMs(attempt));
+      this.refreshTimer = setTimeout(() => this.timedRefresh(attempt + 1), this.backoff(attempt));
       (this.refreshTimer as { unref?: () => void }).unref?.();
     });
   }
@@ -432,6 +448,8 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
       colyseus: this.colyseus,
       rejoinPatienceMs: this.rejoinPatienceMs,
       reconnectRetries: this.reconnectRetries,
+      autoRejoin: this.autoRejoin,
+      backoff: this.backoff,
       signedIn: () => this.access !== undefined,
       refresh: () => this.refresh(),
       rejoinSeat: (sessionId) => this.rejoinSeat(sessionId),
@@ -486,7 +504,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
       }
       if ([400, 401, 403, 404, 409].includes(failure.status)) throw failure;
       if (Date.now() >= until) throw failure;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs(attempt - 1), until - Date.now())));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.backoff(attempt - 1), until - Date.now())));
     }
   }
 }

@@ -13,6 +13,10 @@ export interface MatchContext {
   colyseus: Client;
   rejoinPatienceMs: number;
   reconnectRetries: number;
+  /** false: a close the handle would rejoin after ends it (`lost`, reason `dropped`). */
+  autoRejoin: boolean;
+  /** The wait before retry `attempt` (0-based). */
+  backoff(attempt: number): number;
   signedIn(): boolean;
   refresh(): Promise<void>;
   rejoinSeat(sessionId: string): Promise<Seat>;
@@ -303,6 +307,10 @@ export class MatchHandle<P extends GameProtocol> extends Emitter<MatchEvents<P>>
       return;
     }
     if (this.droppedFrom !== room) this.emit("dropped", { code });
+    if (!this.context.autoRejoin) {
+      this.lose("dropped", code);
+      return;
+    }
     await this.getBackIn(room, code);
   }
 

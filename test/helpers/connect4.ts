@@ -3,7 +3,9 @@
  * moves paced like a quick player, and waits on the synchronised state.
  */
 import assert from "node:assert/strict";
+import type { MatchHandle } from "@arena/sdk";
 import type { Room as ClientRoom } from "@colyseus/sdk";
+import type { Connect4Protocol } from "../../src/games/connect4/protocol.ts";
 import { type Registered, registerPlayer, sdkFor, type TestServer } from "./server.ts";
 import { type AnyState, waitForState } from "./state.ts";
 
@@ -11,7 +13,10 @@ export { type AnyState, waitForState };
 
 export interface Duel {
   sessionId: string;
-  /** The clients by seat: [seat 1, seat 2]. */
+  /**
+   * The clients by seat: [seat 1, seat 2]: the rooms of the players' SDK match handles, which do not get back in by
+   * themselves (Registered.arena), so a test drops, rejoins and reads close codes on them as on raw rooms.
+   */
   bySeat: [ClientRoom, ClientRoom];
   /** The players by seat. */
   players: [Registered, Registered];
@@ -32,7 +37,10 @@ export function pieces(state: AnyState): number {
   return state.board.filter((cell: number) => cell !== 0).length;
 }
 
-/** Joins `matchmaking` with `options` as `player`. */
+/**
+ * Joins `matchmaking` with `options` as `player`: the raw room, for tests of the search itself (its `seat`, refusals);
+ * a test that just needs a match takes it with `player.arena.findMatch` (matchDuel).
+ */
 export async function search(
   server: TestServer,
   player: Registered,
@@ -43,18 +51,19 @@ export async function search(
   return room;
 }
 
-/** Two players search a Connect Four duel; both take their seats and the game is active. */
+/** Players search Connect Four duels through the SDK (`findMatch`); resolves with their match handles once seated. */
+export function findDuels(players: readonly Registered[]): Promise<MatchHandle<Connect4Protocol>[]> {
+  return Promise.all(players.map((p) => p.arena.findMatch<Connect4Protocol>({ game: "connect4", mode: "duel" }).match));
+}
+
+/** Two players search a Connect Four duel (through the SDK); both take their seats and the game is active. */
 export async function matchDuel(server: TestServer, given?: [Registered, Registered]): Promise<Duel> {
   const players =
     given ?? ((await Promise.all([registerPlayer(server), registerPlayer(server)])) as [Registered, Registered]);
-  const options = { game: "connect4", mode: "duel" };
-  const searching = await Promise.all(players.map((p) => search(server, p, options)));
-  const seats = await Promise.all(searching.map((room) => room.waitForMessage("seat", 15_000)));
-  const rooms = await Promise.all(
-    seats.map((seat, i) => sdkFor(server, players[i]!.accessToken).consumeSeatReservation(seat as never)),
-  );
-  for (const room of rooms) room.onMessage("*", () => {});
+  const handles = await findDuels(players);
+  const rooms = handles.map((handle) => handle.room as ClientRoom);
   assert.equal(rooms[0]!.name, "connect4", "the seat leads into the game's room");
+  assert.equal(rooms[0]!.roomId, rooms[1]!.roomId, "one match");
   await Promise.all(rooms.map((room) => waitForState(room, (s) => s.phase === "active" && s.players.size === 2)));
   const first = seatOf(rooms[0]!) === 1 ? 0 : 1;
   return {

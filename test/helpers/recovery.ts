@@ -1,7 +1,8 @@
 /** Shared steps of the crash-recovery tests: find peers, start a duel on one, rejoin once the match runs again. */
 import { matchMaker } from "@colyseus/core";
+import type { Room as ClientRoom } from "@colyseus/sdk";
 import { Redis } from "ioredis";
-import { postJson, type Registered, TEST_REDIS_URL, type TestServer } from "./server.ts";
+import { type Registered, TEST_REDIS_URL, type TestServer } from "./server.ts";
 
 /** Process ids of peers that announced a region (and `accept` it) and appear in Colyseus' stats. */
 export async function announcedPeers(
@@ -39,13 +40,22 @@ export async function duelOn(server: TestServer, processId: string, player: Regi
   return { sessionId: launched.sessionId, seat: launched.seats.get(player.player.id)! };
 }
 
-/** POST /sessions/:id/rejoin until the match runs again somewhere (503 meanwhile), at most ~15 s. */
-export async function rejoinWhenRunning(server: TestServer, sessionId: string, player: Registered): Promise<Response> {
-  for (let i = 0; ; i++) {
-    const answer = await postJson(server, `/sessions/${sessionId}/rejoin`, {}, { token: player.accessToken });
-    if (answer.status !== 503 || i > 60) return answer;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/**
+ * Gets `player` back into `sessionId` once the match runs again somewhere, through the SDK (`arena.rejoin`):
+ * POST /sessions/:id/rejoin, asked again every 250 ms while it answers 503 (being recovered), for at most 15 s; any
+ * other refusal rejects with its ApiError (status and code). Resolves with the room of the new seat once its first
+ * state arrived; the Colyseus SDK's own reconnection is off on it, as on the other rooms of these tests.
+ */
+export async function rejoinWhenRunning(sessionId: string, player: Registered): Promise<ClientRoom> {
+  const handle = await player.arena.rejoin(sessionId);
+  const room = handle.room as ClientRoom;
+  room.reconnection.enabled = false;
+  return room;
+}
+
+/** The address (`host:port`) a client room is connected to: where its seat led (the seat's publicAddress). */
+export function addressOf(room: ClientRoom): string {
+  return new URL((room.connection as unknown as { url: string }).url).host;
 }
 
 /** Waits until the session has at least `version` snapshots (at most 15 s). */

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { ArenaClient, type ArenaClientOptions, MemoryStorage, type Player } from "@arena/sdk";
 import { ColyseusSDK } from "@colyseus/sdk";
 import { type ColyseusTestServer, boot } from "@colyseus/testing";
 import { Redis } from "ioredis";
@@ -137,10 +138,37 @@ export async function jsonBody(res: Response): Promise<any> {
 }
 
 export interface Registered {
-  player: { id: string; username: string; guest: boolean; region: string };
+  player: Player;
   accessToken: string;
   refreshToken: string;
-  expiresIn: number;
+  /**
+   * The player's SDK client (@arena/sdk), signed in: `findMatch`, `rejoin`, `joinChat` and the typed HTTP calls.
+   * Its tokens are the ones above: it renews them only on a 401 (no timer), and its match handles do not get back
+   * in by themselves (`autoRejoin: false`): a test drops, rejoins and checks close codes itself, on `handle.room`.
+   */
+  arena: ArenaClient;
+}
+
+/** A fetch whose requests come from `ip` (X-Forwarded-For, which the test server trusts from loopback). */
+export function fetchFrom(ip: string): typeof fetch {
+  return (input, init) =>
+    fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), "x-forwarded-for": ip } });
+}
+
+/**
+ * An SDK client of the test server for a test player, from `ip`: no refresh timer (tokens the test also holds stay
+ * valid), no automatic rejoin, and retries (a rejoin while the match is being recovered) every 250 ms.
+ */
+export function arenaClient(server: TestServer, ip: string, options: ArenaClientOptions = {}): ArenaClient {
+  return new ArenaClient({
+    baseUrl: server.baseUrl,
+    fetch: fetchFrom(ip),
+    refreshAt: null,
+    autoRejoin: false,
+    backoff: () => 250,
+    rejoinPatienceMs: 15_000,
+    ...options,
+  });
 }
 
 let registrations = 0;
@@ -164,18 +192,19 @@ export function postJson(
   });
 }
 
-/** Registers a fresh player (from its own IP, so registration limits never interfere) and returns its tokens. */
+/**
+ * Registers a fresh player through the SDK (from its own IP, so registration limits never interfere) and returns
+ * its tokens and its signed-in SDK client.
+ */
 export async function registerPlayer(server: TestServer, username?: string): Promise<Registered> {
   registrations += 1;
   const name = username ?? `player_${process.pid % 1000}_${registrations}`;
-  const res = await postJson(
-    server,
-    "/auth/register",
-    { username: name, password: "correct horse battery" },
-    { ip: `10.99.${Math.floor(registrations / 250) % 250}.${registrations % 250}` },
-  );
-  if (res.status !== 201) throw new Error(`register ${name}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as Registered;
+  const storage = new MemoryStorage();
+  const arena = arenaClient(server, `10.99.${Math.floor(registrations / 250) % 250}.${registrations % 250}`, {
+    storage,
+  });
+  const player = await arena.register(name, "correct horse battery");
+  return { player, accessToken: arena.accessToken!, refreshToken: storage.get("refreshToken")!, arena };
 }
 
 /** An SDK client of its own (its own auth token) for the test server. */

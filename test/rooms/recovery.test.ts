@@ -9,7 +9,7 @@ import type { ColyseusSDK, Room as ClientRoom } from "@colyseus/sdk";
 import { Redis } from "ioredis";
 import { processPort } from "../helpers/childServer.ts";
 import { nextLeave, type Peer, startPeer } from "../helpers/peer.ts";
-import { announcedPeers, duelOn, rejoinWhenRunning, snapshotsTaken } from "../helpers/recovery.ts";
+import { addressOf, announcedPeers, duelOn, rejoinWhenRunning, snapshotsTaken } from "../helpers/recovery.ts";
 import { RECOVERY_PASS_MS } from "../../src/services/createServices.ts";
 import {
   bootTestServer,
@@ -86,9 +86,8 @@ describe("crash recovery [postgres, redis]", function () {
     await left;
     const tickAtKill = lastTick;
 
-    const answer = await rejoinWhenRunning(a, sessionId, player);
-    assert.equal(answer.status, 200);
-    const back = await join(a, (await jsonBody(answer)).seat);
+    // Refused (not 200 within 15 s): rejoinWhenRunning rejects with the ApiError.
+    const back = await rejoinWhenRunning(sessionId, player);
     const backAt = Date.now();
     const session = await jsonBody(await fetch(`${a.baseUrl}/sessions/${sessionId}`));
     assert.equal(session.serverId, matchMaker.processId, "the surviving process holds the match");
@@ -139,9 +138,7 @@ describe("crash recovery [postgres, redis]", function () {
     assert.equal(row!.epoch, 1);
     assert.equal(row!.server_id, matchMaker.processId);
 
-    const answer = await rejoinWhenRunning(a, sessionId, player);
-    assert.equal(answer.status, 200);
-    const back = await join(a, (await jsonBody(answer)).seat);
+    const back = await rejoinWhenRunning(sessionId, player);
     const end = await back.waitForMessage("matchEnd", 30_000);
     assert.equal(end.sessionId, sessionId);
     // Give the resumed process time to try (and fail) to write anything.
@@ -200,9 +197,7 @@ describe("crash recovery [postgres, redis]", function () {
       assert.deepEqual(await a.services.recovery.process(new Date()), [sessionId], "claimed at the first pass");
       const restored = matchMaker.getLocalRoomById(sessionId) as unknown as { state: { tick: number } };
       assert.ok(restored.state.tick >= last.tick, "restored from the final snapshot, not an older one");
-      const answer = await rejoinWhenRunning(a, sessionId, player);
-      assert.equal(answer.status, 200);
-      const back = await join(a, (await jsonBody(answer)).seat);
+      const back = await rejoinWhenRunning(sessionId, player);
       const backAt = Date.now();
       const rejoinedTick = await new Promise<number>((resolve) =>
         back.onStateChange.once((state) => resolve((state as { tick: number }).tick)),
@@ -296,11 +291,8 @@ describe("a lone process of its region restores its matches at the next start [p
 
     const restartedAt = Date.now();
     b = await startPeer(a, { ...peerEnv, PUBLIC_ADDRESS: `127.0.0.1:${peerPort}` }, peerPort);
-    const answer = await rejoinWhenRunning(a, sessionId, player);
-    assert.equal(answer.status, 200);
-    const again = (await jsonBody(answer)).seat;
-    assert.equal(again.publicAddress, `127.0.0.1:${peerPort}`, "restored on the restarted process");
-    const back = await join(a, again);
+    const back = await rejoinWhenRunning(sessionId, player);
+    assert.equal(addressOf(back), `127.0.0.1:${peerPort}`, "restored on the restarted process: the seat leads there");
     process.stdout.write(`      (player back ${Date.now() - restartedAt} ms after the restart began)\n`);
     const end = await back.waitForMessage("matchEnd", 30_000);
     assert.equal(end.sessionId, sessionId);

@@ -6,7 +6,7 @@
  * and the game goes on through the same handle (handlers registered before still fire).
  */
 import assert from "node:assert/strict";
-import { ArenaClient, type MatchHandle } from "@arena/sdk";
+import { ArenaClient, backoffMs, type MatchHandle } from "@arena/sdk";
 import type { Connect4Protocol } from "../../src/games/connect4/protocol.ts";
 import { processPort } from "../helpers/childServer.ts";
 import { type Peer, startPeer } from "../helpers/peer.ts";
@@ -40,11 +40,18 @@ describe("@arena/sdk rejoins a match whose process went away [postgres, redis, r
     await a.close();
   });
 
+  /** The retries the clients' `backoff` was asked to wait for (0-based attempts). */
+  const waits: number[] = [];
+
   /** A client from its own address (the test server trusts X-Forwarded-For from loopback). */
   function client(): ArenaClient {
     const address = `10.78.0.${++guests}`;
     return new ArenaClient({
       baseUrl: a.baseUrl,
+      backoff: (attempt) => {
+        waits.push(attempt);
+        return backoffMs(attempt);
+      },
       fetch: (input, init) =>
         fetch(input, { ...init, headers: { ...(init?.headers as object), "x-forwarded-for": address } }),
     });
@@ -102,6 +109,7 @@ describe("@arena/sdk rejoins a match whose process went away [postgres, redis, r
         handle.on("rejoining", ({ via }) => vias.push(via));
         handle.onMessage("chat", (line) => chats.push(line.text));
       }
+      waits.length = 0;
       const rejoined = handles.map((handle) => new Promise((resolve) => handle.once("rejoined", resolve)));
       const lost = handles.map((handle) =>
         handle.done.then((outcome) => assert.fail(`the handle gave up: ${JSON.stringify(outcome)}`)),
@@ -111,6 +119,9 @@ describe("@arena/sdk rejoins a match whose process went away [postgres, redis, r
       if (expectedCode !== undefined) assert.deepEqual(drops, [expectedCode, expectedCode], "closed with 4001");
       else assert.equal(drops.length, 2);
       assert.ok(vias.includes("rejoin"), `back through the rejoin route (${vias.join(", ")})`);
+      // While the killed match was being recovered (503) the handles waited as the client's `backoff` option said.
+      if (signal === "SIGKILL")
+        assert.ok(waits.length >= 1 && waits[0] === 0, `the client's backoff was used (${waits.join(", ")})`);
       for (const handle of handles) {
         assert.equal(handle.room.roomId, handle.id, "the same match");
         assert.deepEqual([...handle.state.board], board, "the same board");

@@ -339,6 +339,35 @@ describe("@arena/sdk against a real server", function () {
     assert.deepEqual(refusals, ["INVALID_MESSAGE"]);
   });
 
+  it("autoRejoin: false: a dropped socket ends the handle (lost, dropped) without getting back in; arena.rejoin still does", async () => {
+    const calls: Call[] = [];
+    const arena = client({ autoRejoin: false, fetch: clientFetch(calls) });
+    const match = await botMatch(arena);
+    const events: string[] = [];
+    match.on("dropped", ({ code }) => events.push(`dropped:${code}`));
+    match.on("rejoining", ({ via }) => events.push(`rejoining:${via}`));
+    match.on("rejoined", () => events.push("rejoined"));
+    (serverClientOf(match).ref as unknown as { terminate(): void }).terminate();
+    const outcome = await match.done;
+    assert.equal(outcome.kind, "lost");
+    assert.ok(
+      outcome.kind === "lost" && outcome.reason === "dropped" && outcome.code === 1006,
+      JSON.stringify(outcome),
+    );
+    assert.deepEqual(events, ["dropped:1006"], "no attempt to get back in");
+    await sleep(300);
+    assert.equal(calls.filter((call) => call.path.endsWith("/rejoin")).length, 0, "the rejoin route was not called");
+    const server_ = matchMaker.getLocalRoomById(match.id)!;
+    assert.ok(
+      server_.clients.every((c) => c.sessionId !== match.room.sessionId),
+      "the old connection stays gone",
+    );
+    const back = await arena.rejoin<Connect4Protocol>(match.id);
+    matches.push(back);
+    assert.notEqual(back.room.sessionId, match.room.sessionId, "a new seat through the rejoin route");
+    await until(() => back.state.players.get(back.room.sessionId)?.connected === true, "the new seat taken");
+  });
+
   it("a 4010 close: back through POST /sessions/:id/rejoin with a new seat in the same match", async () => {
     const calls: Call[] = [];
     const arena = client({ fetch: clientFetch(calls) });
@@ -409,8 +438,12 @@ describe("@arena/sdk against a real server", function () {
     chatA.send("\u200b");
     await until(() => refusals.length > 0, "the refusal");
     assert.deepEqual(refusals, ["INVALID_MESSAGE"]);
+    const shard = chatA.room?.roomId;
+    assert.ok(typeof shard === "string" && shard.length > 0, "chat.room is the channel's Colyseus room");
+    assert.equal(chatB.room?.roomId, shard, "both in the channel's one shard");
     await Promise.all([chatA.leave(), chatB.leave()]);
     assert.equal(chatA.isConnected, false);
+    assert.equal(chatA.room, undefined, "no room once left");
   });
 
   it("README's example is sdk/examples/bot.ts, verbatim, and it plays a Connect Four match to a result", async () => {

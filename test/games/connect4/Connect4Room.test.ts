@@ -5,9 +5,11 @@
  */
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
+import type { Connect4Protocol } from "../../../src/games/connect4/protocol.ts";
 import { CloseCode } from "../../../src/protocol.ts";
 import {
   type AnyState,
+  findDuels,
   matchDuel,
   nextLeave,
   playColumns,
@@ -22,7 +24,6 @@ import {
   postJson,
   type Registered,
   registerPlayer,
-  sdkFor,
   type TestServer,
 } from "../../helpers/server.ts";
 
@@ -223,11 +224,8 @@ for (const setup of [
       };
       drop(one);
       await waitForState(two, (s) => [...s.players.values()].some((p: AnyState) => p.seat === 1 && !p.connected));
-      const rejoin = await jsonBody(
-        await postJson(server, `/sessions/${duel.sessionId}/rejoin`, {}, { token: duel.players[0].accessToken }),
-      );
-      const back = await sdkFor(server, duel.players[0].accessToken).consumeSeatReservation(rejoin.seat);
-      back.onMessage("*", () => {});
+      // The SDK's rejoin: POST /sessions/:id/rejoin, then the new seat.
+      const back = (await duel.players[0].arena.rejoin<Connect4Protocol>(duel.sessionId)).room as ClientRoom;
       await waitForState(two, (s) => s.players.has(back.sessionId) && !s.players.has(one.sessionId));
       // Seat 2 drops (its seat is held for reconnection).
       drop(two);
@@ -268,13 +266,11 @@ describe("connect4: turn timer and bot fill [postgres, redis]", function () {
 
   it("a seat that lets its turn timer run out forfeits: a loss for it, a win for the other", async () => {
     const players = (await Promise.all([registerPlayer(server), registerPlayer(server)])) as [Registered, Registered];
-    const searching = await Promise.all(players.map((p) => search(server, p, { game: "connect4", mode: "duel" })));
-    const seats = await Promise.all(searching.map((room) => room.waitForMessage("seat", 15_000)));
-    const rooms = await Promise.all(
-      seats.map((seat, i) => sdkFor(server, players[i]!.accessToken).consumeSeatReservation(seat as never)),
-    );
-    for (const room of rooms) room.onMessage("*", () => {});
-    const end = (await rooms[0]!.waitForMessage("matchEnd", 15_000)) as { results: AnyState[] };
+    const handles = await findDuels(players);
+    const rooms = handles.map((handle) => handle.room as ClientRoom);
+    const outcome = await handles[0]!.done;
+    assert.equal(outcome.kind, "ended", "the match ended with matchEnd");
+    const end = (outcome as { result: { results: AnyState[] } }).result;
     const first = seatOf(rooms[0]!) === 1 ? players[0] : players[1];
     const byId = new Map(end.results.map((row) => [row.playerId, row.outcome]));
     assert.equal(byId.get(first.player.id), "loss", "seat 1 never moved: it forfeits");
@@ -284,10 +280,8 @@ describe("connect4: turn timer and bot fill [postgres, redis]", function () {
 
   it("a lone searcher gets a bot after BOT_FILL_SEC; the bot plays its turns; the match is unrated", async () => {
     const alone = await registerPlayer(server);
-    const searching = await search(server, alone, { game: "connect4", mode: "duel" });
-    const seat = await searching.waitForMessage("seat", 15_000);
-    const room = await sdkFor(server, alone.accessToken).consumeSeatReservation(seat as never);
-    room.onMessage("*", () => {});
+    const [handle] = await findDuels([alone]);
+    const room = handle!.room as ClientRoom;
     const state = await waitForState(room, (s) => s.phase === "active" && s.players.size === 2);
     const bot = [...state.players.values()].find((p: AnyState) => p.bot);
     assert.ok(bot, "the other seat is a bot");

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { Room as ClientRoom } from "@colyseus/sdk";
 import type { Connect4Room } from "../../../src/games/connect4/Connect4Room.ts";
+import type { Connect4Protocol } from "../../../src/games/connect4/protocol.ts";
 import {
   type AnyState,
   type Duel,
@@ -56,10 +57,11 @@ describe("connect4: hostile players and unlucky operators [postgres, redis]", fu
   async function rejoinSeat(duel: Duel, seat: 1 | 2): Promise<Duel> {
     await dropConnection(duel.bySeat[seat - 1]);
     const player = duel.players[seat - 1];
-    const answer = await postJson(server, `/sessions/${duel.sessionId}/rejoin`, {}, { token: player.accessToken });
-    assert.equal(answer.status, 200);
-    const back = await sdkFor(server, player.accessToken).consumeSeatReservation((await jsonBody(answer)).seat);
-    back.onMessage("*", () => {});
+    const old = duel.bySeat[seat - 1];
+    // The SDK's rejoin: POST /sessions/:id/rejoin (refused: it rejects with the ApiError), then the new seat.
+    const back = (await player.arena.rejoin<Connect4Protocol>(duel.sessionId)).room as ClientRoom;
+    assert.equal(back.roomId, duel.sessionId, "the same match");
+    assert.notEqual(back.sessionId, old.sessionId, "a new connection");
     await waitForState(back, (s) => s?.players?.get(back.sessionId)?.connected === true);
     const bySeat: [ClientRoom, ClientRoom] = seat === 1 ? [back, duel.bySeat[1]] : [duel.bySeat[0], back];
     return { ...duel, bySeat };
@@ -199,7 +201,8 @@ describe("connect4: rollback to before the start [postgres, redis]", function ()
     const seats = await Promise.all(searching.map((room) => room.waitForMessage("seat", 15_000)));
     const rooms: ClientRoom[] = [];
     for (const [i, seat] of seats.entries()) {
-      // The second player takes a moment to load: the room snapshots its waiting phase meanwhile.
+      // Raw seats, not findMatch: the second seat is taken late on purpose, which the SDK (it takes a seat at once)
+      // cannot do. The second player takes a moment to load: the room snapshots its waiting phase meanwhile.
       if (i === 1) await new Promise((resolve) => setTimeout(resolve, 400));
       const room = await sdkFor(server, players[i]!.accessToken).consumeSeatReservation(seat as never);
       room.onMessage("*", () => {});

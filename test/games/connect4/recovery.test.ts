@@ -18,7 +18,7 @@ import type { MatchResult } from "../../../src/services/matches/MatchResults.ts"
 import { SESSION_LEASE_MS } from "../../../src/services/sessions/SessionService.ts";
 import { processPort } from "../../helpers/childServer.ts";
 import { nextLeave, type Peer, startPeer } from "../../helpers/peer.ts";
-import { announcedPeers, rejoinWhenRunning } from "../../helpers/recovery.ts";
+import { addressOf, announcedPeers, rejoinWhenRunning } from "../../helpers/recovery.ts";
 import {
   bootTestServer,
   jsonBody,
@@ -116,12 +116,11 @@ async function movesStored(server: TestServer, sessionId: string, count: number)
 async function bothRejoin(server: TestServer, duel: Duel): Promise<Duel> {
   const rooms = [] as unknown as [ClientRoom, ClientRoom];
   for (const player of duel.players) {
-    const answer = await rejoinWhenRunning(server, duel.sessionId, player);
-    assert.equal(answer.status, 200, `${player.player.username} gets a seat back`);
-    const { seat } = await jsonBody(answer);
-    assert.equal(seat.name, "connect4", "the seat leads into the game's room");
-    assert.equal(seat.publicAddress, server.address, "the surviving process hosts the match");
-    rooms.push(await join(server, seat));
+    // Refused (not 200 within 15 s): rejoinWhenRunning rejects with the ApiError.
+    const room = await rejoinWhenRunning(duel.sessionId, player);
+    assert.equal(room.name, "connect4", "the seat leads into the game's room");
+    assert.equal(addressOf(room), server.address, "the surviving process hosts the match");
+    rooms.push(room);
   }
   const back = { ...duel, rooms };
   for (const [i, room] of rooms.entries()) {
