@@ -1,10 +1,12 @@
 /**
  * Vite builds the browser client (client/) into dist/client, which the server serves at `/`
  * (src/http/clientRoutes.ts). `npm start` builds it first when it is missing or older than its sources
- * (scripts/buildClient.ts). The client imports src/protocol.ts and the games' pure code (src/games/, src/logic/).
+ * (scripts/buildClient.ts). The client imports the SDK (@arena/sdk, from its TypeScript sources through the
+ * `arena-source` export condition, so no SDK build comes first), src/protocol.ts and the games' pure code
+ * (src/games/, src/logic/).
  */
 import path from "node:path";
-import { defineConfig } from "vite";
+import { defaultClientConditions, defineConfig } from "vite";
 
 const root = import.meta.dirname;
 /** The game server `npm start` runs: on PORT (its default 2567). */
@@ -14,6 +16,8 @@ export default defineConfig({
   root: path.join(root, "client"),
   base: "/",
   logLevel: "warn",
+  // `@arena/sdk` resolves to sdk/src/*.ts (its package.json `exports`), as in tsconfig.json and the mocha configs.
+  resolve: { conditions: ["arena-source", ...defaultClientConditions] },
   build: {
     outDir: path.join(root, "dist/client"),
     emptyOutDir: true,

@@ -2,7 +2,7 @@
  * The lobby's game picker, without the DOM: which games to offer (those the server lists and this client can
  * show), how a mode reads, and the own rating in the chosen game. Tested in test/client/lobby.test.ts.
  */
-import type { GameInfo, GameModeInfo, Player } from "./api.ts";
+import type { GameInfo, GameMode, Player } from "@arena/sdk";
 
 /**
  * What a server without `GET /games` (before games were plug-ins) runs: the arena and its three modes. The lobby
@@ -21,7 +21,7 @@ export const FALLBACK_GAMES: readonly GameInfo[] = [
 ];
 
 /** "duel (1v1)", "ffa (free-for-all, 4)", "squad (2v2)": the mode id and its seats. */
-export function modeLabel(mode: GameModeInfo): string {
+export function modeLabel(mode: GameMode): string {
   let seats: string;
   if (mode.teams === mode.players && mode.players > 2) seats = `free-for-all, ${mode.players}`;
   else if (mode.teams > 1 && mode.players % mode.teams === 0) {

@@ -1,14 +1,23 @@
 /**
  * The browser client: log in (guest or account), pick a game, its mode and a region, search with live status, play,
  * see the result; lobby chat, match chat, leaderboards. Each game's view lives in games/<id>/ and is chosen by the
- * name of the room the seat leads into (games/index.ts). It reaches the server through the public contract only: HTTP, the
- * Colyseus SDK and the protocol module (src/protocol.ts). `window.__arena` exposes what it shows, for tests and
- * debugging.
+ * match's game (the name of the room the seat leads into; games/index.ts). It reaches the server through the
+ * repository's SDK (@arena/sdk: tokens, HTTP, matchmaking, matches that rejoin by themselves, lobby chat), which is
+ * built on the public contract. `window.__arena` exposes what it shows, for tests and debugging.
  */
-import { Client, type Room } from "@colyseus/sdk";
-import { CloseCode, RoomName, ServerMessage } from "../../src/protocol.ts";
-import { Api, ApiError, type GameInfo, type Player } from "./api.ts";
-import type { ChatLine, GameClient, GameDebug, GameView, MatchResultRow } from "./games/GameView.ts";
+import {
+  ArenaClient,
+  CloseCode,
+  type GameInfo,
+  LocalStorage,
+  type LobbyChat,
+  type Player,
+  RoomClosedError,
+  SearchCancelledError,
+  type SearchHandle,
+  type UntypedProtocol,
+} from "@arena/sdk";
+import type { ChatLine, GameClient, GameDebug, GameView, Match, MatchResultRow } from "./games/GameView.ts";
 import { GAME_CLIENTS } from "./games/index.ts";
 import { FALLBACK_GAMES, modeLabel, playableGames, ratingLine } from "./lobby.ts";
 
@@ -48,11 +57,8 @@ const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
   return element;
 };
 
-const api = new Api();
-const sdk = new Client(location.origin);
-api.onToken = (token) => {
-  sdk.auth.token = token ?? "";
-};
+/** The player's client: the refresh token and the guest device id in localStorage (`arena.*`), so a reload keeps the login. */
+const arena = new ArenaClient({ storage: new LocalStorage() });
 
 const debug: ArenaDebug = {
   screen: "login",
@@ -73,9 +79,11 @@ const debug: ArenaDebug = {
 (window as unknown as { __arena: ArenaDebug }).__arena = debug;
 
 let player: Player | undefined;
-let searchRoom: Room | undefined;
-let lobbyRoom: Room | undefined;
-let match: GameView | undefined;
+let searching: SearchHandle<UntypedProtocol> | undefined;
+let lobbyChat: LobbyChat | undefined;
+/** The running (or last) match, and its view. */
+let match: Match | undefined;
+let view: GameView | undefined;
 /** The game of the running (or last) match: its end screen and chat channels. */
 let matchGame: GameClient | undefined;
 let screenBeforeLeaderboard: Screen = "login";
@@ -96,7 +104,6 @@ function notify(text: string): void {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof ApiError) return error.message;
   if (error instanceof Error) return error.message;
   return String(error);
 }
@@ -116,7 +123,7 @@ async function signedIn(me: Player): Promise<void> {
   const region = $<HTMLInputElement>("#region");
   if (region.value === "") region.value = me.region;
   $("#regions").innerHTML = `<option value="${me.region}"></option>`;
-  void joinLobbyChat();
+  joinLobbyChat();
   if (me.currentSessionId !== null) {
     notify("rejoining your match…");
     if (await rejoin(me.currentSessionId)) {
@@ -131,7 +138,7 @@ async function signedIn(me: Player): Promise<void> {
 }
 
 async function refreshPlayer(): Promise<void> {
-  const me = await api.me().catch(() => undefined);
+  const me = await arena.me().catch(() => undefined);
   if (me !== undefined) showPlayer(me);
 }
 
@@ -139,20 +146,20 @@ async function refreshPlayer(): Promise<void> {
 
 $("#guest").addEventListener("click", () => {
   notify("");
-  api.guest().then(signedIn, (error) => notify(`guest login failed: ${errorText(error)}`));
+  arena.guest().then(signedIn, (error) => notify(`guest login failed: ${errorText(error)}`));
 });
 $("#account-form").addEventListener("submit", (event) => {
   event.preventDefault();
   notify("");
   const username = $<HTMLInputElement>("#username").value;
   const password = $<HTMLInputElement>("#password").value;
-  api.login(username, password).then(signedIn, (error) => notify(`login failed: ${errorText(error)}`));
+  arena.login(username, password).then(signedIn, (error) => notify(`login failed: ${errorText(error)}`));
 });
 $("#register").addEventListener("click", () => {
   notify("");
   const username = $<HTMLInputElement>("#username").value;
   const password = $<HTMLInputElement>("#password").value;
-  api.register(username, password).then(signedIn, (error) => notify(`registration failed: ${errorText(error)}`));
+  arena.register(username, password).then(signedIn, (error) => notify(`registration failed: ${errorText(error)}`));
 });
 $("#link-form").addEventListener("submit", (event) => {
   event.preventDefault();
@@ -162,7 +169,7 @@ $("#link-form").addEventListener("submit", (event) => {
   const password = $<HTMLInputElement>("#link-password").value;
   error.textContent = "";
   submit.disabled = true;
-  api
+  arena
     .link(username, password)
     .then(
       (me) => {
@@ -181,13 +188,11 @@ $("#link-form").addEventListener("submit", (event) => {
 });
 $("#nav-logout").addEventListener("click", () => {
   void (async () => {
-    await leaveSearch();
-    const chat = lobbyRoom;
-    lobbyRoom = undefined;
-    clearTimeout(lobbyRetry);
-    lobbyRetry = undefined;
-    await chat?.leave().catch(() => undefined);
-    await api.logout();
+    await searching?.cancel();
+    const chat = lobbyChat;
+    lobbyChat = undefined;
+    await chat?.leave();
+    await arena.logout();
     player = undefined;
     debug.lobbyChatConnected = false;
     debug.player = null;
@@ -211,85 +216,57 @@ function appendChat(list: HTMLElement, line: ChatLine): void {
   list.scrollTop = list.scrollHeight;
 }
 
-let lobbyJoining = false;
-let lobbyRetry: ReturnType<typeof setTimeout> | undefined;
-let lobbyAttempt = 0;
-
-/** Joins the lobby chat; while it cannot (a restarting server, a lost network) it tries again with backoff. */
-async function joinLobbyChat(): Promise<void> {
-  if (lobbyRoom !== undefined || lobbyJoining || player === undefined) return;
-  const log = $("#lobby-chat .chat-log");
-  let room: Room;
-  lobbyJoining = true;
-  try {
-    room = await sdk.joinOrCreate(RoomName.Chat, { channel: "global" });
-  } catch (error) {
-    debug.lobbyChatConnected = false;
-    if (lobbyAttempt === 0) notify(`lobby chat unavailable: ${errorText(error)}`);
-    if (!refusedForGood(error)) retryLobbyChat();
-    return;
-  } finally {
-    lobbyJoining = false;
-  }
-  if (player === undefined) {
-    // Logged out while joining.
-    void room.leave().catch(() => undefined);
-    return;
-  }
-  lobbyRoom = room;
-  lobbyAttempt = 0;
-  debug.lobbyChatConnected = true;
-  if (debug.notice.startsWith("lobby chat")) notify("");
-  log.replaceChildren();
-  debug.lobbyChat = [];
-  lobbyRoom.onMessage(ServerMessage.History, (history: { messages: ChatLine[] }) => {
-    for (const line of history.messages) {
-      debug.lobbyChat.push(line);
-      appendChat(log, line);
-    }
-  });
-  lobbyRoom.onMessage(ServerMessage.Message, (line: ChatLine) => {
-    debug.lobbyChat.push(line);
-    appendChat(log, line);
-  });
-  lobbyRoom.onMessage(ServerMessage.Error, (error: { message: string }) => notify(`chat: ${error.message}`));
-  lobbyRoom.onLeave((code) => {
-    if (lobbyRoom !== room) return;
-    lobbyRoom = undefined;
-    debug.lobbyChatConnected = false;
-    // A close we asked for, or a logout or ban, is final; anything else (a restart, a deploy) is not.
-    if (!FINAL_CLOSES.has(code)) retryLobbyChat();
-  });
-}
-
-const FINAL_CLOSES: ReadonlySet<number> = new Set([CloseCode.NormalLeave, CloseCode.TokenRevoked, CloseCode.Banned]);
-
-/** An answer that retrying cannot change: not logged in (401) or not allowed (403). */
-function refusedForGood(error: unknown): boolean {
-  const status = (error as { code?: unknown; status?: unknown }).code ?? (error as { status?: unknown }).status;
-  return status === 401 || status === 403;
-}
-
-function retryLobbyChat(): void {
-  if (player === undefined || lobbyRetry !== undefined) return;
-  const delay = backoffMs(lobbyAttempt);
-  lobbyAttempt += 1;
-  lobbyRetry = setTimeout(() => {
-    lobbyRetry = undefined;
-    void joinLobbyChat();
-  }, delay);
-}
-
-/** Waits before retry `attempt` (0-based): 0.5 s, doubling, at most 5 s, with a little jitter. */
-function backoffMs(attempt: number): number {
-  return Math.min(5_000, 500 * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+/**
+ * Joins the `global` lobby chat (the SDK joins it again by itself after a close it did not ask for: a restart, a
+ * lost network) and shows its history and lines. A logout leaves it.
+ */
+function joinLobbyChat(): void {
+  if (lobbyChat !== undefined || player === undefined) return;
+  const me = player;
+  arena.joinChat("global").then(
+    (chat) => {
+      if (player !== me || lobbyChat !== undefined) {
+        // Logged out (or in again) while joining.
+        void chat.leave();
+        return;
+      }
+      lobbyChat = chat;
+      const log = $("#lobby-chat .chat-log");
+      const connected = (): void => {
+        debug.lobbyChatConnected = true;
+        if (debug.notice.startsWith("lobby chat")) notify("");
+      };
+      connected();
+      chat.on("connected", connected);
+      chat.on("disconnected", () => {
+        debug.lobbyChatConnected = false;
+      });
+      // Every (re)join starts with the last lines: they replace what is shown.
+      chat.on("history", ({ messages }) => {
+        log.replaceChildren();
+        debug.lobbyChat = [];
+        for (const line of messages) {
+          debug.lobbyChat.push(line);
+          appendChat(log, line);
+        }
+      });
+      chat.on("message", (line) => {
+        debug.lobbyChat.push(line);
+        appendChat(log, line);
+      });
+      chat.on("error", (error) => notify(`chat: ${error.message}`));
+    },
+    (error: unknown) => {
+      // Refused for good (not logged in, not allowed); anything passing is retried by the SDK.
+      if (player === me) notify(`lobby chat unavailable: ${errorText(error)}`);
+    },
+  );
 }
 
 $("#lobby-chat .chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $<HTMLInputElement>("#lobby-chat input");
-  if (input.value.trim() === "" || lobbyRoom === undefined) return;
-  lobbyRoom.send("message", { text: input.value });
+  if (input.value.trim() === "" || lobbyChat?.send(input.value) !== true) return;
   input.value = "";
 });
 
@@ -300,8 +277,8 @@ $("#lobby-chat .chat-form").addEventListener("submit", (event) => {
  * (before games were plug-ins) or one that cannot be reached leaves the arena's modes, searched as before.
  */
 async function loadGames(): Promise<void> {
-  const listed = await api.games().catch(() => undefined);
-  const games = listed === undefined ? [] : playableGames(listed, new Set(GAME_CLIENTS.keys()));
+  const listed = await arena.games().catch(() => undefined);
+  const games = Array.isArray(listed) ? playableGames(listed, new Set(GAME_CLIENTS.keys())) : [];
   debug.gamesFromServer = games.length > 0;
   debug.games = games.length > 0 ? games : [...FALLBACK_GAMES];
   fillGames();
@@ -371,65 +348,50 @@ async function search(): Promise<void> {
   debug.search = null;
   $("#search-status").textContent = "joining the queue…";
   show("search");
-  let room: Room;
-  try {
-    room = await sdk.joinOrCreate(RoomName.Matchmaking, options);
-  } catch (error) {
-    notify(`could not search: ${errorText(error)}`);
-    show("lobby");
-    return;
-  }
-  searchRoom = room;
-  room.onMessage(ServerMessage.Status, (status: SearchStatus) => {
+  const search = arena.findMatch(options);
+  searching = search;
+  search.on("status", (status) => {
     debug.search = status;
     $("#search-status").textContent =
       `waited ${Math.round(status.waitedMs / 1000)} s · rating window ±${Math.round(status.ratingWindow)} · ` +
       `${status.queued} searching`;
   });
-  room.onMessage(ServerMessage.Seat, (seat: unknown) => {
-    searchRoom = undefined;
-    void room.leave().catch(() => undefined);
-    void enterMatch(() => sdk.consumeSeatReservation(seat as never));
-  });
-  room.onMessage(ServerMessage.Error, (error: { message: string }) => notify(error.message));
-  room.onLeave((code) => {
-    if (searchRoom !== room) return;
-    searchRoom = undefined;
-    if (code !== CloseCode.NormalLeave) notify(`the search stopped (${code})`);
+  search.on("error", (error) => notify(error.message));
+  let found: Match;
+  try {
+    found = await search.match;
+  } catch (error) {
+    if (searching === search) searching = undefined;
+    if (error instanceof SearchCancelledError) return;
+    if (!(error instanceof RoomClosedError)) notify(`could not search: ${errorText(error)}`);
+    else if (error.code !== CloseCode.NormalLeave) notify(`the search stopped (${error.code})`);
     show("lobby");
-  });
-}
-
-async function leaveSearch(): Promise<void> {
-  const room = searchRoom;
-  searchRoom = undefined;
-  await room?.leave().catch(() => undefined);
+    return;
+  }
+  if (searching === search) searching = undefined;
+  enterMatch(found);
 }
 
 $("#cancel").addEventListener("click", () => {
-  void leaveSearch().then(() => show("lobby"));
+  const search = searching;
+  searching = undefined;
+  void search?.cancel();
+  show("lobby");
 });
 
 // ---- the match ----
 
-async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
-  let room: Room;
-  try {
-    room = await connect();
-  } catch (error) {
-    notify(`could not join the match: ${errorText(error)}`);
-    show("lobby");
-    return false;
-  }
+/** Shows `handle`'s match in the view of its game, and follows it until it is over. */
+function enterMatch(handle: Match): boolean {
   // The seat leads into the room named after its game.
-  const game = GAME_CLIENTS.get(room.name);
+  const game = GAME_CLIENTS.get(handle.game);
   if (game === undefined) {
-    notify(`this client cannot show the game "${room.name}"`);
-    void room.leave(true).catch(() => undefined);
+    notify(`this client cannot show the game "${handle.game}"`);
+    void handle.leave();
     show("lobby");
     return false;
   }
-  match?.stop();
+  view?.stop();
   debug.matchChat = [];
   debug.results = null;
   $("#match-chat .chat-log").replaceChildren();
@@ -443,13 +405,16 @@ async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
     }),
   );
   channels.hidden = game.chatChannels.length < 2;
-  for (const view of document.querySelectorAll<HTMLElement>(".game-view")) view.hidden = view.id !== `view-${game.id}`;
+  for (const element of document.querySelectorAll<HTMLElement>(".game-view")) {
+    element.hidden = element.id !== `view-${game.id}`;
+  }
   // Shown before mounting, so the view can take the keyboard focus.
   show("match");
   matchGame = game;
-  const view = game.mount(
+  match = handle;
+  const mounted = game.mount(
     $(`#view-${game.id}`),
-    room,
+    handle,
     {
       chat: (line) => {
         debug.matchChat.push(line);
@@ -459,77 +424,75 @@ async function enterMatch(connect: () => Promise<Room>): Promise<boolean> {
         debug.results = results;
         showResults(results);
       },
-      closed: (code, reason) => void matchClosed(room.roomId, code, reason),
-      connection: (state) => notify(state === "ok" ? "" : "connection lost: reconnecting…"),
     },
     player?.id ?? "",
   );
-  match = view;
-  debug.match = view.debug;
+  view = mounted;
+  debug.match = mounted.debug;
+  follow(handle, mounted);
   return true;
 }
 
 /**
- * How long the client keeps trying to get back into its match while the server answers 503 or cannot be reached:
- * well past the recovery window (a dead process' match runs again within about 5 s; a restarted server, as
- * `npm run dev` does on every save or a deploy, needs its start-up time on top).
+ * The notices and screens of a match's life; getting back in is the handle's (docs/CLIENT.md "Reconnection"):
+ * a drop, a hand-off (4001, 4010), a crash or a restart leads back into the same match, else to `lost`.
  */
-const REJOIN_PATIENCE_MS = 60_000;
-
-/**
- * Continues a live match after a reload, a server hand-off or a server restart: a fresh seat from
- * POST /sessions/:id/rejoin, consumed. While the answer is 503 (the match is being recovered) or the server cannot
- * be reached (restarting), it tries again with backoff for REJOIN_PATIENCE_MS; any other answer (409 ended, 403,
- * 401) is final.
- */
-async function rejoin(sessionId: string): Promise<boolean> {
-  const deadline = Date.now() + REJOIN_PATIENCE_MS;
-  for (let attempt = 0; ; attempt++) {
-    let room: Room;
-    try {
-      const seat = await api.rejoin(sessionId);
-      room = await sdk.consumeSeatReservation(seat as never);
-    } catch (error) {
-      if (error instanceof ApiError && error.status !== 503) return false;
-      if (Date.now() >= deadline) {
-        notify(`could not get back into the match: ${errorText(error)}`);
-        return false;
+function follow(handle: Match, mounted: GameView): void {
+  const current = () => match === handle;
+  handle.on("dropped", ({ code }) => {
+    if (!current()) return;
+    const moved = code === CloseCode.ServerShutdown || code === CloseCode.MayTryReconnect;
+    notify(moved ? "the server moved the match: rejoining…" : "connection lost: reconnecting…");
+  });
+  handle.on("rejoined", () => {
+    if (current()) notify("");
+  });
+  handle.on("ended", ({ result, cancelled }) => {
+    if (!current()) return;
+    if (cancelled) {
+      mounted.stop();
+      notify("too few players arrived: the match was cancelled, search again");
+      show("lobby");
+    } else {
+      if (debug.results === null && result !== undefined) {
+        debug.results = result.results as MatchResultRow[];
+        showResults(debug.results);
       }
-      await new Promise((resolve) => setTimeout(resolve, backoffMs(attempt)));
-      continue;
+      // The view goes on until the room closes (4105): the final state may come after `matchEnd`.
+      handle.room.onLeave(() => mounted.stop());
     }
-    return enterMatch(() => Promise.resolve(room));
-  }
+  });
+  handle.on("lost", ({ reason, code }) => {
+    mounted.stop();
+    // The result is on screen (or the player went on to the leaderboards): the match is over, whatever closed it.
+    if (!current() || debug.results !== null) return;
+    notify(`left the match (${code === undefined ? reason : code})`);
+    show("lobby");
+  });
 }
 
 /**
- * Closes after which the match may well go on without us: the process went away (4001, 4010), or the connection
- * was lost and the SDK could not take it back (1006 — it does not try in a room's first 5 s — or 4003 when its
- * attempts ran out). A fresh seat from POST /sessions/:id/rejoin puts the player back; 409 means it has ended.
+ * Continues a live match after a reload: the SDK takes a fresh seat from POST /sessions/:id/rejoin, trying again
+ * with backoff while the match is being recovered (503) or the server cannot be reached, for 60 s; any other
+ * answer (409 ended, 403, 401) is final.
  */
-const REJOIN_AFTER: ReadonlySet<number> = new Set([CloseCode.ServerShutdown, CloseCode.MayTryReconnect, 1006, 4003]);
-
-async function matchClosed(sessionId: string, code: number, reason: string | undefined): Promise<void> {
-  match = undefined;
-  // The result is on screen (or the player went on to the leaderboards): the match is over, whatever closed it.
-  if (debug.results !== null) return;
-  if (REJOIN_AFTER.has(code)) {
-    notify(code === 1006 || code === 4003 ? "connection lost: rejoining…" : "the server moved the match: rejoining…");
-    if (await rejoin(sessionId)) {
-      notify("");
-      return;
-    }
+async function rejoin(sessionId: string): Promise<boolean> {
+  let handle: Match;
+  try {
+    handle = await arena.rejoin(sessionId);
+  } catch (error) {
+    const status = (error as { status?: unknown }).status;
+    if (status === 0 || status === 503) notify(`could not get back into the match: ${errorText(error)}`);
+    return false;
   }
-  if (code === CloseCode.MatchCancelled) notify("too few players arrived: the match was cancelled, search again");
-  else if (code !== CloseCode.NormalLeave) notify(`left the match (${code}${reason ? `: ${reason}` : ""})`);
-  show("lobby");
+  return enterMatch(handle);
 }
 
 $("#match-chat .chat-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const input = $<HTMLInputElement>("#match-chat input");
   const channel = $<HTMLSelectElement>("#match-chat .chat-channel").value;
-  if (input.value.trim() !== "") match?.say(channel, input.value);
+  if (input.value.trim() !== "") match?.say(input.value, channel === "team" ? "team" : "all");
   input.value = "";
   input.blur();
   // Back to the game's keys (the arena's canvas takes the focus; other views listen on the window).
@@ -571,15 +534,17 @@ function showResults(results: MatchResultRow[]): void {
   }
   const mine = results.find((row) => row.playerId === player?.id);
   $("#end-summary").textContent = mine === undefined ? "" : table.summary(mine, results);
-  const picture = match?.finalPicture?.();
+  const picture = view?.finalPicture?.();
   $("#end-picture").replaceChildren(...(picture === undefined ? [] : [picture]));
   show("end");
   void refreshPlayer();
 }
 
 $("#end-back").addEventListener("click", () => {
+  view?.stop();
   void match?.leave();
   match = undefined;
+  view = undefined;
   show("lobby");
   // The lobby's rating line: the result may have been stored after the end screen's first look.
   void refreshPlayer();
@@ -597,7 +562,7 @@ $("#board").addEventListener("change", () => void loadBoard($<HTMLSelectElement>
 
 async function loadBoards(): Promise<void> {
   try {
-    const boards = await api.boards();
+    const boards = await arena.leaderboards();
     const select = $<HTMLSelectElement>("#board");
     const current = select.value;
     select.replaceChildren(
@@ -617,7 +582,7 @@ async function loadBoards(): Promise<void> {
 }
 
 async function loadBoard(id: string): Promise<void> {
-  const entries = await api.board(id);
+  const { entries } = await arena.leaderboard(id, { limit: 50 });
   const body = $("#board-entries tbody");
   body.replaceChildren(
     ...entries.map((entry) => {
@@ -637,4 +602,8 @@ async function loadBoard(id: string): Promise<void> {
 
 fillGames();
 show("login");
-void api.resume().then((me) => (me === undefined ? undefined : signedIn(me)));
+arena.resume().then(
+  (me) => (me === undefined ? undefined : signedIn(me)),
+  // The stored login is kept (the server may be restarting); a reload tries it again.
+  (error: unknown) => notify(`could not continue the login: ${errorText(error)}`),
+);

@@ -142,6 +142,14 @@ const FINAL = new Set<number>([
 ]);
 /** Closes where the process that held the match gave it up: its reconnection seat is of no use. */
 const MOVED = new Set<number>([CloseCode.ServerShutdown, CloseCode.MayTryReconnect]);
+/**
+ * Closes after which the handle goes straight to `POST /sessions/:id/rejoin` (a fresh seat) instead of the
+ * reconnection token: the process gave the match up (4001, 4010); the Colyseus SDK's own reconnection with that token
+ * already ran out of attempts (4003); or the socket was lost inside the room's minimum uptime (1006), where the
+ * Colyseus SDK does not reconnect on purpose and the server, which knows whether the match still holds the seat,
+ * decides (409 once it ended). The browser client did so before it used this SDK, and its tests hold it to that.
+ */
+const REJOIN_ROUTE = new Set<number>([...MOVED, 1006, 4003]);
 
 type StateListener<S> = (state: S) => void;
 
@@ -319,7 +327,7 @@ export class MatchHandle<P extends GameProtocol> extends Emitter<MatchEvents<P>>
     const deadline = Date.now() + this.context.rejoinPatienceMs;
     let attempt = 0;
     let next: Room | undefined;
-    if (!MOVED.has(code) && room.reconnectionToken) {
+    if (!REJOIN_ROUTE.has(code) && room.reconnectionToken) {
       attempt += 1;
       this.emit("rejoining", { attempt, via: "reconnect" });
       next = await this.context.colyseus.reconnect(room.reconnectionToken).catch(() => undefined);

@@ -3,7 +3,7 @@
  * their seats, and the own rating comes from `ratings[<game>]` with a fallback for servers that do not send it.
  */
 import assert from "node:assert/strict";
-import type { Player } from "../../client/src/api.ts";
+import type { Player } from "@arena/sdk";
 import { FALLBACK_GAMES, modeLabel, playableGames, ratingLine } from "../../client/src/lobby.ts";
 
 const BASE: Player = {

@@ -318,10 +318,12 @@ describe("@arena/sdk against a real server", function () {
     return held;
   }
 
-  it("a dropped socket (inside the SDK's 5 s minimum uptime): back through the reconnection token, handlers re-attached", async () => {
-    const arena = client();
+  it("a dropped socket (inside the SDK's 5 s minimum uptime, 1006): back through POST /sessions/:id/rejoin with a new seat, handlers re-attached", async () => {
+    const calls: Call[] = [];
+    const arena = client({ fetch: clientFetch(calls) });
     const match = await botMatch(arena);
     const before = match.room;
+    const oldSession = before.sessionId;
     const events: string[] = [];
     match.on("dropped", () => events.push("dropped"));
     match.on("rejoining", ({ via }) => events.push(`rejoining:${via}`));
@@ -330,9 +332,12 @@ describe("@arena/sdk against a real server", function () {
     match.onMessage("error", (error) => refusals.push(error.code));
     (serverClientOf(match).ref as unknown as { terminate(): void }).terminate();
     await rejoined;
-    assert.deepEqual(events, ["dropped", "rejoining:reconnect"]);
+    // As the browser client always did (test/browser/client.test.ts, "a socket lost in the match's first seconds").
+    assert.deepEqual(events, ["dropped", "rejoining:rejoin"]);
+    assert.equal(calls.filter((call) => call.path === `/sessions/${match.id}/rejoin`).length, 1);
     assert.notEqual(match.room, before, "a new Colyseus room");
     assert.equal(match.room.roomId, match.id, "the same match");
+    assert.notEqual(match.room.sessionId, oldSession, "a new seat");
     // The handler registered before the drop hears the new room.
     match.send("move", { column: 99 } as never);
     await until(() => refusals.length > 0, "a refusal through the new room");

@@ -1,9 +1,14 @@
 /**
  * What the app (main.ts) needs of a game's view, so the lobby, the search, the rejoin path, match chat and the end
- * screen stay the same for every game: the app joins the room (seat, rejoin), picks the view by the room's name (a
- * game's room is named after its id, ../shared/API.md "Games (framework)") and shows what the view reports.
+ * screen stay the same for every game: the app gets the match from the SDK (`findMatch`, `rejoin`), picks the view by
+ * the match's game (its room's name: a game's room is named after its id, ../shared/API.md "Games (framework)"),
+ * and shows what the view reports. The view reads and sends through the SDK's match handle, which keeps the match
+ * going through drops, hand-offs and restarts; the app drives the notices and the lobby from the handle's events.
  */
-import type { Room } from "@colyseus/sdk";
+import type { MatchHandle, UntypedProtocol } from "@arena/sdk";
+
+/** A match as the app hands it to a view: the SDK's handle (each view reads its game's state and messages). */
+export type Match = MatchHandle<UntypedProtocol>;
 
 /** A chat line as the `chat` and match rooms send it. */
 export interface ChatLine {
@@ -34,9 +39,6 @@ export interface MatchResultRow {
 export interface MatchEvents {
   chat(line: ChatLine): void;
   ended(results: MatchResultRow[]): void;
-  /** The room closed without a result (`code` from CloseCode); the app decides whether to rejoin. */
-  closed(code: number, reason: string | undefined): void;
-  connection(state: "ok" | "reconnecting"): void;
 }
 
 /** The part of every view's debug object the app and the tests rely on (`window.__arena.match`). */
@@ -48,14 +50,13 @@ export interface GameDebug {
   connection: "ok" | "reconnecting";
 }
 
-/** A running match view. */
+/**
+ * A running match view. Its `debug.connection` follows the handle's `dropped` and `rejoined` events, and
+ * `debug.sessionId` the seat it holds now (a rejoin through POST /sessions/:id/rejoin takes a new one).
+ */
 export interface GameView {
   readonly debug: GameDebug;
-  /** Sends a match chat line. */
-  say(channel: string, text: string): void;
-  /** Leaves the room on purpose (back to the lobby). */
-  leave(): Promise<void>;
-  /** Stops drawing and listening (the room closed, or another match replaces this one). */
+  /** Stops drawing and listening (the match is over, or another match replaces this one). */
   stop(): void;
   /** What the end screen shows of the final position (Connect Four's board); none for the arena. */
   finalPicture?(): Node | undefined;
@@ -76,7 +77,7 @@ export interface GameClient {
   /** Channels of its match chat, the first the default. */
   chatChannels: readonly string[];
   /** Shows the match in `host` (its `#view-<id>` element of index.html). `playerId` is the own player. */
-  mount(host: HTMLElement, room: Room, events: MatchEvents, playerId: string): GameView;
+  mount(host: HTMLElement, match: Match, events: MatchEvents, playerId: string): GameView;
   results: ResultTable;
 }
 

@@ -1,12 +1,13 @@
 /**
- * One arena match in the browser: the room connection, local input at the server's fixed step, prediction of the
- * own player, interpolation of everything else, the HUD, match chat, and what happens when the connection drops
- * (the SDK reconnects by itself; a closed process means POST /sessions/:id/rejoin).
+ * One arena match in the browser: local input at the server's fixed step, prediction of the own player,
+ * interpolation of everything else, the HUD and match chat, over the SDK's match handle. The handle gets back into
+ * the match after a drop, a hand-off or a restart (docs/CLIENT.md "Reconnection"); the view shows "reconnecting…"
+ * meanwhile, and starts its prediction afresh when the way back was a new seat.
  */
-import type { Room } from "@colyseus/sdk";
-import { ClientMessage, CloseCode, ServerMessage } from "../../../../src/protocol.ts";
+import { ServerMessage } from "@arena/sdk";
+import { ClientMessage } from "../../../../src/protocol.ts";
 import { Interpolator } from "./Interpolator.ts";
-import type { ChatLine, GameDebug, GameView, MatchEvents, MatchResultRow } from "../GameView.ts";
+import type { GameDebug, GameView, Match, MatchEvents, MatchResultRow } from "../GameView.ts";
 import { Predictor } from "./Predictor.ts";
 import { type DrawnLabel, type DrawnPlayer, draw, type EdgeIndicator } from "./render.ts";
 
@@ -98,8 +99,8 @@ export interface MatchDebug extends GameDebug {
 export class ArenaView implements GameView {
   private tickRateHz = DEFAULT_TICK_RATE_HZ;
   private tickMs = 1000 / DEFAULT_TICK_RATE_HZ;
-  private readonly predictor = new Predictor(this.tickMs);
-  private readonly interpolator = new Interpolator(100);
+  private predictor = new Predictor(this.tickMs);
+  private interpolator = new Interpolator(100);
   private readonly keys = new Set<string>();
   private aim = 0;
   private aimFromMouse = false;
@@ -115,19 +116,19 @@ export class ArenaView implements GameView {
   private stopped = false;
   /** The match is over (matchEnd arrived): inputs from now on mean nothing to the server, so none are sent. */
   private ended = false;
-  private readonly detach: Array<() => void> = [];
+  private readonly detach: Array<() => unknown> = [];
   readonly debug: MatchDebug;
 
   constructor(
-    private readonly room: Room,
+    private readonly match: Match,
     private readonly canvas: HTMLCanvasElement,
     private readonly hud: Record<"phase" | "hp" | "kills" | "time" | "net", HTMLElement>,
-    private readonly events: MatchEvents,
+    events: MatchEvents,
   ) {
     this.debug = {
       game: "arena",
-      roomId: room.roomId,
-      sessionId: room.sessionId,
+      roomId: match.id,
+      sessionId: match.room.sessionId,
       phase: "",
       timeLeftMs: 0,
       tickRateHz: this.tickRateHz,
@@ -142,26 +143,26 @@ export class ArenaView implements GameView {
       indicators: [],
       connection: "ok",
     };
-    room.onStateChange((state) => this.onPatch(state as Partial<ArenaStateView>));
-    room.onMessage(ServerMessage.Chat, (line: ChatLine) => events.chat(line));
-    room.onMessage(ServerMessage.MatchEnd, (end: { results: MatchResultRow[] }) => {
-      this.ended = true;
-      events.ended(end.results);
-    });
-    room.onMessage(ServerMessage.Error, (error: { code: string; message: string }) => {
-      console.warn("arena refused a message", error);
-    });
-    room.onDrop((code) => {
-      // 4010: the match moved to another process, so this room's held seat is of no use. Without the SDK's own
-      // reconnection the room leaves with 4010, and the app asks POST /sessions/:id/rejoin for a seat where it is now.
-      if (code === CloseCode.MayTryReconnect) room.reconnection.enabled = false;
-      else this.setConnection("reconnecting");
-    });
-    room.onReconnect(() => this.setConnection("ok"));
-    room.onLeave((code, reason) => {
-      this.stop();
-      if (code !== CloseCode.MatchEnded) events.closed(code, reason);
-    });
+    this.detach.push(
+      match.onStateChange((state) => this.onPatch(state as Partial<ArenaStateView>)),
+      match.onMessage(ServerMessage.Chat, (line) => events.chat(line)),
+      match.onMessage(ServerMessage.MatchEnd, (end) => {
+        this.ended = true;
+        events.ended(end.results as MatchResultRow[]);
+      }),
+      match.onMessage(ServerMessage.Error, (error) => console.warn("arena refused a message", error)),
+      match.on("dropped", () => this.setConnection("reconnecting")),
+      match.on("rejoined", ({ room }) => {
+        if (room.sessionId !== this.debug.sessionId) {
+          // A new seat (POST /sessions/:id/rejoin): its inputs are numbered afresh, as for a player who just joined.
+          this.debug.sessionId = room.sessionId;
+          this.predictor = new Predictor(this.tickMs);
+          this.interpolator = new Interpolator(100);
+          this.lastSentSeq = 0;
+        }
+        this.setConnection("ok");
+      }),
+    );
     this.listen(window, "keydown", (e) => this.onKey(e as KeyboardEvent, true));
     this.listen(window, "keyup", (e) => this.onKey(e as KeyboardEvent, false));
     this.listen(window, "blur", () => this.keys.clear());
@@ -179,17 +180,6 @@ export class ArenaView implements GameView {
     this.raf = requestAnimationFrame((now) => this.onFrame(now));
   }
 
-  /** Sends a match chat line. */
-  say(channel: string, text: string): void {
-    this.room.send(ClientMessage.Chat, { channel, text });
-  }
-
-  /** Leaves the room on purpose (back to the lobby). */
-  async leave(): Promise<void> {
-    this.stop();
-    await this.room.leave(true).catch(() => undefined);
-  }
-
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
@@ -205,7 +195,6 @@ export class ArenaView implements GameView {
   private setConnection(state: "ok" | "reconnecting"): void {
     this.connection = state;
     this.debug.connection = state;
-    this.events.connection(state);
   }
 
   private onKey(e: KeyboardEvent, down: boolean): void {
@@ -244,21 +233,21 @@ export class ArenaView implements GameView {
   }
 
   private ownState(): PlayerView | undefined {
-    return (this.room.state as Partial<ArenaStateView> | undefined)?.players?.get(this.room.sessionId);
+    return (this.match.state as Partial<ArenaStateView> | undefined)?.players?.get(this.match.room.sessionId);
   }
 
   private stepOnce(command: ReturnType<ArenaView["command"]>): void {
     if (this.ended) return;
     const own = this.ownState();
     const input = this.predictor.step(command, own?.alive ?? false);
-    if (this.connection === "ok") this.room.send(ClientMessage.Input, input);
+    if (this.connection === "ok") this.match.send(ClientMessage.Input, input);
     this.lastSentSeq = input.seq;
     this.lastMove = `${command.moveX},${command.moveY}`;
   }
 
   /** Steps at the server's tick rate once the state carries it. */
   private syncTickRate(): void {
-    const hz = (this.room.state as Partial<ArenaStateView> | undefined)?.tickRateHz;
+    const hz = (this.match.state as Partial<ArenaStateView> | undefined)?.tickRateHz;
     if (hz === undefined || hz <= 0 || hz === this.tickRateHz) return;
     this.tickRateHz = hz;
     this.tickMs = 1000 / hz;
@@ -292,8 +281,9 @@ export class ArenaView implements GameView {
     if (state.players === undefined || state.projectiles === undefined) return;
     const t = performance.now();
     const seen = new Set<string>();
+    const own = this.match.room.sessionId;
     state.players.forEach((player, key) => {
-      if (key === this.room.sessionId) {
+      if (key === own) {
         this.ownTeam = player.team;
         this.predictor.reconcile({ x: player.x, y: player.y, ack: player.ack, alive: player.alive });
         return;
@@ -309,17 +299,18 @@ export class ArenaView implements GameView {
   }
 
   private render(now: number): void {
-    const raw = this.room.state as Partial<ArenaStateView> | undefined;
+    const raw = this.match.state as Partial<ArenaStateView> | undefined;
     const ctx = this.canvas.getContext("2d");
     // Until the first state arrives the decoded root has no collections yet.
     if (raw?.players === undefined || raw.projectiles === undefined || ctx === null) return;
     const state = raw as ArenaStateView;
-    const own = state.players.get(this.room.sessionId);
+    const ownSession = this.match.room.sessionId;
+    const own = state.players.get(ownSession);
     const self = this.predictor.rendered;
     const players: DrawnPlayer[] = [];
     const others: MatchDebug["others"] = [];
     state.players.forEach((p, key) => {
-      const isSelf = key === this.room.sessionId;
+      const isSelf = key === ownSession;
       const at = isSelf ? { ...self, angle: this.predictor.body.angle } : this.interpolator.at(key, now);
       if (at === undefined) return;
       players.push({

@@ -12,7 +12,7 @@ function within<T extends HTMLElement>(host: HTMLElement, selector: string): T {
 export const arena: GameClient = {
   id: "arena",
   chatChannels: ["all", "team"],
-  mount(host, room, events) {
+  mount(host, match, events) {
     const canvas = within<HTMLCanvasElement>(host, "#canvas");
     const hud = {
       phase: within(host, "#hud-phase"),
@@ -21,7 +21,7 @@ export const arena: GameClient = {
       time: within(host, "#hud-time"),
       net: within(host, "#hud-net"),
     };
-    const view = new ArenaView(room, canvas, hud, events);
+    const view = new ArenaView(match, canvas, hud, events);
     canvas.focus();
     return view;
   },

@@ -1,14 +1,13 @@
 /**
  * One Connect Four match in the browser: the 7 × 6 board (click a column or press 1–7; the cell a piece would land
  * on is previewed under the pointer), whose turn it is, the turn timer, the players with their bot and connection
- * status, the server's refusals shown for a moment, and the room's lifecycle (the SDK's reconnection, and closes
- * the app turns into a rejoin), as the arena's view does. Everything shown is computed by model.ts.
+ * status, the server's refusals shown for a moment, and the connection (the SDK's match handle gets back into the
+ * match by itself; the view says so meanwhile), as the arena's view does. Everything shown is computed by model.ts.
  */
-import type { Room } from "@colyseus/sdk";
+import { ServerMessage } from "@arena/sdk";
 import { Connect4ErrorCode, Connect4Message } from "../../../../src/games/connect4/protocol.ts";
 import { CELLS, COLUMNS } from "../../../../src/games/connect4/rules.ts";
-import { ClientMessage, CloseCode, ServerMessage } from "../../../../src/protocol.ts";
-import type { ChatLine, GameDebug, GameView, MatchEvents, MatchResultRow } from "../GameView.ts";
+import type { GameDebug, GameView, Match, MatchEvents, MatchResultRow } from "../GameView.ts";
 import {
   type BoardModel,
   boardModel,
@@ -62,7 +61,7 @@ export class Connect4View implements GameView {
   readonly debug: Connect4Debug;
   private readonly cells: HTMLElement[] = [];
   private readonly clock = new TurnClock();
-  private readonly detach: Array<() => void> = [];
+  private readonly detach: Array<() => unknown> = [];
   private hoverColumn: number | null = null;
   private refusalTimer: ReturnType<typeof setTimeout> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -72,14 +71,14 @@ export class Connect4View implements GameView {
 
   constructor(
     private readonly host: HTMLElement,
-    private readonly room: Room,
-    private readonly events: MatchEvents,
+    private readonly match: Match,
+    events: MatchEvents,
     private readonly playerId: string,
   ) {
     this.debug = {
       game: "connect4",
-      roomId: room.roomId,
-      sessionId: room.sessionId,
+      roomId: match.id,
+      sessionId: match.room.sessionId,
       phase: "",
       connection: "ok",
       board: [],
@@ -96,36 +95,24 @@ export class Connect4View implements GameView {
     };
     this.buildBoard();
     this.part("#c4-refusal").textContent = "";
-    room.onStateChange(() => this.render());
-    room.onMessage(ServerMessage.Chat, (line: ChatLine) => events.chat(line));
-    room.onMessage(ServerMessage.MatchEnd, (end: { results: MatchResultRow[] }) => {
-      this.ended = true;
-      this.render();
-      events.ended(end.results);
-    });
-    room.onMessage(ServerMessage.Error, (error: { code: string; message: string }) => this.refused(error));
-    room.onDrop((code) => {
-      // 4010: the match moved to another process; the held seat here is of no use, the app asks for a new one.
-      if (code === CloseCode.MayTryReconnect) room.reconnection.enabled = false;
-      else this.setConnection("reconnecting");
-    });
-    room.onReconnect(() => this.setConnection("ok"));
-    room.onLeave((code, reason) => {
-      this.stop();
-      if (code !== CloseCode.MatchEnded) events.closed(code, reason);
-    });
+    this.detach.push(
+      match.onStateChange(() => this.render()),
+      match.onMessage(ServerMessage.Chat, (line) => events.chat(line)),
+      match.onMessage(ServerMessage.MatchEnd, (end) => {
+        this.ended = true;
+        this.render();
+        events.ended(end.results as MatchResultRow[]);
+      }),
+      match.onMessage(ServerMessage.Error, (error) => this.refused(error)),
+      match.on("dropped", () => this.setConnection("reconnecting")),
+      match.on("rejoined", ({ room }) => {
+        this.debug.sessionId = room.sessionId;
+        this.setConnection("ok");
+      }),
+    );
     this.listen(window, "keydown", (e) => this.onKey(e as KeyboardEvent));
     this.timer = setInterval(() => this.render(), 250);
     this.render();
-  }
-
-  say(channel: string, text: string): void {
-    this.room.send(ClientMessage.Chat, { channel, text });
-  }
-
-  async leave(): Promise<void> {
-    this.stop();
-    await this.room.leave(true).catch(() => undefined);
   }
 
   stop(): void {
@@ -148,7 +135,7 @@ export class Connect4View implements GameView {
   /** Drops a piece into `column` (0-based). The server decides; a refusal comes back as `error`. */
   play(column: number): void {
     if (this.ended || this.stopped || this.debug.connection !== "ok") return;
-    this.room.send(Connect4Message.Move, { column });
+    this.match.send(Connect4Message.Move, { column });
     this.debug.sent.push(column);
   }
 
@@ -218,12 +205,11 @@ export class Connect4View implements GameView {
 
   private setConnection(state: "ok" | "reconnecting"): void {
     this.debug.connection = state;
-    this.events.connection(state);
   }
 
   /** The decoded state as plain data; undefined until the first state has arrived. */
   private snapshot(): Connect4Snapshot | undefined {
-    const state = this.room.state as Partial<Connect4StateView> | undefined;
+    const state = this.match.state as Partial<Connect4StateView> | undefined;
     if (state?.board === undefined || state.players === undefined) return undefined;
     const players: Connect4Player[] = [];
     state.players.forEach((player, sessionId) => {
@@ -251,7 +237,11 @@ export class Connect4View implements GameView {
     if (this.stopped) return;
     const state = this.snapshot();
     if (state === undefined) return;
-    const model = boardModel(state, { sessionId: this.room.sessionId, playerId: this.playerId }, this.hoverColumn);
+    const model = boardModel(
+      state,
+      { sessionId: this.match.room.sessionId, playerId: this.playerId },
+      this.hoverColumn,
+    );
     const now = performance.now();
     this.clock.observe(state.turn, state.turnTimeLeftMs, model.pieces, now);
     const running = state.phase === "active" && state.winner === 0 && !this.ended;

@@ -9,7 +9,7 @@ const OUTCOME: Record<string, string> = { win: "won", loss: "lost", draw: "draw"
 export const connect4: GameClient = {
   id: "connect4",
   chatChannels: ["all"],
-  mount: (host, room, events, playerId) => new Connect4View(host, room, events, playerId),
+  mount: (host, match, events, playerId) => new Connect4View(host, match, events, playerId),
   results: {
     headings: ["result", "player", "rating"],
     cells: (row) => [OUTCOME[row.outcome ?? ""] ?? `#${row.placement}`, row.username, ratingChange(row)],
