@@ -6,7 +6,7 @@
  * server's tick rate when TICK_RATE_HZ is not the default. Screenshots go to test-artifacts/ (gitignored).
  */
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { type Client, matchMaker } from "@colyseus/core";
@@ -237,11 +237,15 @@ async function sampleRun(page: Page, key: string, holdSteps: number, coastSteps:
     `the server to acknowledge ${coastSteps} inputs after the release`,
     10_000,
   );
-  return (await page.evaluate(`(() => {
+  const run = (await page.evaluate(`(() => {
     window.__run.done = true;
     const { keyFrame, keyAt, upAt, upSeq } = window.__run;
     return { samples: window.__samples, keyFrame, keyAt, upAt, upSeq };
   })()`)) as Run;
+  // Every frame of the run, to read when an assertion on it fails.
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(path.join(ARTIFACTS, `run-${key}-${holdSteps}-steps.json`), JSON.stringify(run));
+  return run;
 }
 
 /**
