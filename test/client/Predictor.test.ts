@@ -48,6 +48,28 @@ describe("client prediction with whole-unit positions on the wire", () => {
     assert.equal(predictor.offset.x, 0);
   });
 
+  it("keeps its prediction on a patch that repeats the last ack while running (a tick without this client's input)", () => {
+    const server = new Server();
+    const predictor = new Predictor(DT_MS);
+    predictor.reconcile(server.patch());
+    const run = { moveX: 1, moveY: 0, aim: 0, fire: false };
+    for (let i = 0; i < 3; i++) server.apply(predictor.step(run, true));
+    predictor.reconcile(server.patch());
+    // Three more inputs are on their way (latency); the server ticks without them ("late": it holds the player
+    // still), and its patches repeat the ack it already sent.
+    const inFlight = [1, 2, 3].map(() => predictor.step(run, true));
+    const predicted = { ...predictor.body };
+    predictor.reconcile(server.patch());
+    predictor.reconcile(server.patch());
+    assert.deepEqual(predictor.rendered, { x: predicted.x, y: predicted.y }, "the rendered player stays put");
+    assert.equal(predictor.body.x, predicted.x, "the prediction is unchanged");
+    // And it is what the server makes of those inputs once they arrive.
+    for (const input of inFlight) server.apply(input);
+    predictor.reconcile(server.patch());
+    assert.ok(Math.abs(predictor.body.x - server.body.x) < 1e-9, `${predictor.body.x} vs ${server.body.x}`);
+    assert.equal(predictor.offset.x, 0);
+  });
+
   it("takes the server's position when the server did something else (a step it coasted)", () => {
     const server = new Server();
     const predictor = new Predictor(DT_MS);

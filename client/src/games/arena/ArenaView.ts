@@ -16,6 +16,11 @@ import { type DrawnLabel, type DrawnPlayer, draw, type EdgeIndicator } from "./r
  * the server's fixed dt, or the prediction drifts from every ack and the server refuses the faster input stream.
  */
 export const DEFAULT_TICK_RATE_HZ = 30;
+/**
+ * The most time one frame steps inputs for. A longer gap (a hidden tab, a stalled page) is not caught up: the burst
+ * would overflow the server's input buffer, which drops the oldest as stale.
+ */
+export const MAX_FRAME_MS = 250;
 
 /** What the client reads of the decoded `arena` state (docs/API.md). */
 interface PlayerView {
@@ -260,7 +265,7 @@ export class ArenaView implements GameView {
     this.syncTickRate();
     this.raf = requestAnimationFrame((t) => this.onFrame(t));
     this.frame += 1;
-    this.acc += Math.min(now - (this.lastFrame ?? now), 250);
+    this.acc += Math.min(now - (this.lastFrame ?? now), MAX_FRAME_MS);
     this.lastFrame = now;
     const command = this.command();
     // A new stick direction is applied on this very frame: the step borrows the next tick's slot, so inputs still

@@ -38,6 +38,12 @@ export class Predictor {
   /** Visual offset added to `body` when rendering (what reconciliation moved the prediction by). */
   readonly offset = { x: 0, y: 0 };
   private pending: Pending[] = [];
+  /**
+   * The predicted body after the last acknowledged input (moved to the server's position when that differed). A
+   * patch that repeats an ack (the server ticked without a new input of this client: it was late, or the server
+   * coasted) is checked against it: that input is no longer pending.
+   */
+  private acked: MovingBody | undefined;
   private nextSeq = 1;
   private started = false;
   /** The last `ack` reconciled against. */
@@ -103,26 +109,30 @@ export class Predictor {
       this.started = true;
       this.nextSeq = Math.max(this.nextSeq, server.ack + 1);
       Object.assign(this.body, { x: server.x, y: server.y, vx: 0, vy: 0 });
+      this.acked = { ...this.body };
       this.lastAck = server.ack;
       return;
     }
     const before = this.rendered;
-    const acked = this.pending.find((entry) => entry.input.seq === server.ack);
+    if (server.ack !== this.lastAck) this.acked = this.pending.find((entry) => entry.input.seq === server.ack)?.after;
+    const acked = this.acked;
     this.pending = this.pending.filter((entry) => entry.input.seq > server.ack);
     this.lastAck = server.ack;
     if (!server.alive) {
       Object.assign(this.body, { x: server.x, y: server.y, vx: 0, vy: 0 });
+      this.acked = undefined;
       this.pending = [];
       this.offset.x = 0;
       this.offset.y = 0;
       return;
     }
-    if (acked !== undefined && agrees(acked.after, server)) return;
+    if (acked !== undefined && agrees(acked, server)) return;
     this.body.x = server.x;
     this.body.y = server.y;
     if (acked !== undefined) {
-      this.body.vx = acked.after.vx;
-      this.body.vy = acked.after.vy;
+      this.body.vx = acked.vx;
+      this.body.vy = acked.vy;
+      this.acked = { ...acked, x: server.x, y: server.y };
     }
     for (const entry of this.pending) {
       movePlayer(this.body, entry.input, this.dtMs / 1000, this.tuning, this.map);
@@ -142,6 +152,7 @@ export class Predictor {
   /** Forgets everything (a new match, or a rejoin with a new seat). */
   reset(): void {
     this.pending = [];
+    this.acked = undefined;
     this.started = false;
     this.offset.x = 0;
     this.offset.y = 0;
