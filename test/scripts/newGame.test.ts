@@ -11,8 +11,18 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
-/** What the copy needs: the framework, the test helpers, and the configuration of tsc, Biome and the server. */
-const COPIED = ["src", "test/helpers", "arena.config.ts", "package.json", "tsconfig.json", "biome.json", ".gitignore"];
+/** What the copy needs: the framework and the SDK's wire module it imports, the test helpers, and the configuration of tsc, Biome and the server. */
+const COPIED = [
+  "src",
+  "sdk/src",
+  "sdk/package.json",
+  "test/helpers",
+  "arena.config.ts",
+  "package.json",
+  "tsconfig.json",
+  "biome.json",
+  ".gitignore",
+];
 
 function run(command: string, args: string[], cwd: string, timeoutMs = 60_000): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, encoding: "utf8", timeout: timeoutMs, env: process.env });
@@ -105,6 +115,8 @@ describe("npm run new-game", function () {
       [
         "node_modules/mocha/bin/mocha.js",
         "--no-config",
+        "--node-option",
+        "conditions=arena-source",
         "--node-option",
         "import=tsx",
         "--extension",
