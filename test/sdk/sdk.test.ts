@@ -424,6 +424,9 @@ describe("@arena/sdk against a real server", function () {
     assert.equal(outcome.kind, "ended");
     assert.equal((await ended).cancelled, false);
     assert.ok(outcome.kind === "ended" && outcome.result.results.some((row) => row.playerId === me.id));
+    // Leaving an ended match closes its room now, not when the server gets to close it.
+    await match.leave();
+    assert.equal(match.room.connection.isOpen, false, "the room is closed once leave() resolves");
   });
 
   it("lobby chat: history, messages between players, refusals as `error`", async () => {
