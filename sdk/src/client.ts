@@ -87,6 +87,18 @@ function defaultBaseUrl(): string {
   return origin;
 }
 
+/**
+ * One path segment, percent-encoded; a string that cannot be encoded (a lone UTF-16 surrogate) is refused as the
+ * server would refuse malformed input, with an ApiError 400, rather than a URIError.
+ */
+function segment(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    throw new ApiError(400, "INVALID_INPUT", `not a valid path segment: ${JSON.stringify(value.slice(0, 40))}`);
+  }
+}
+
 function randomId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   if (crypto?.randomUUID !== undefined) return crypto.randomUUID();
@@ -110,6 +122,10 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   /** Refresh tokens the server has already exchanged: never presented again (it would revoke the whole login). */
   private readonly spent = new Set<string>();
   private refreshing: Promise<void> | undefined;
+  /** Bumped by every sign-in and sign-out: a refresh that began before one does not keep its tokens after it. */
+  private epoch = 0;
+  /** The guest device id being read or made (concurrent guest() calls share it). */
+  private device: Promise<string> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ArenaClientOptions = {}) {
@@ -158,7 +174,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
 
   /** Continues a stored login (a reload, a restarted bot); undefined when there is none or it was refused. */
   async resume(): Promise<Player | undefined> {
-    if ((await this.storage.get("refreshToken")) === undefined && this.refreshToken === undefined) return undefined;
+    if ((await this.stored("refreshToken")) === undefined && this.refreshToken === undefined) return undefined;
     try {
       await this.refresh();
       const player = await this.me();
@@ -172,6 +188,8 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
 
   /** Revokes the login on the server (its sockets close with 4103) and forgets it here. */
   async logout(): Promise<void> {
+    // A refresh in flight would otherwise sign the client back in after the sign-out, with the login it revokes.
+    await this.refreshing?.catch(() => undefined);
     const refreshToken = await this.usableRefreshToken();
     if (refreshToken !== undefined && this.access !== undefined) {
       await this.request("POST", "/auth/logout", { body: { refreshToken }, auth: true }).catch(() => undefined);
@@ -190,7 +208,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
 
   /** A player's public profile. */
   player(id: string): Promise<PublicProfile> {
-    return this.request<PublicProfile>("GET", `/players/${encodeURIComponent(id)}`);
+    return this.request<PublicProfile>("GET", `/players/${segment(id)}`);
   }
 
   /** Stops delivering that player's chat to this one. */
@@ -199,7 +217,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   }
 
   async unblock(playerId: string): Promise<void> {
-    await this.request("DELETE", `/players/me/blocks/${encodeURIComponent(playerId)}`, { auth: true });
+    await this.request("DELETE", `/players/me/blocks/${segment(playerId)}`, { auth: true });
   }
 
   // ---- games, leaderboards, sessions ----
@@ -214,18 +232,18 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
 
   /** A page of a board (limit 1–100, default 50), ranks from 1. */
   leaderboard(board: string, page: { limit?: number; offset?: number } = {}): Promise<BoardPage> {
-    return this.request<BoardPage>("GET", `/leaderboards/${encodeURIComponent(board)}`, { query: page });
+    return this.request<BoardPage>("GET", `/leaderboards/${segment(board)}`, { query: page });
   }
 
   /** The entries around a player (limit 1–100, default 11); ApiError 404 when the player has no entry. */
   async leaderboardAround(board: string, playerId: string, limit?: number): Promise<BoardEntry[]> {
-    const path = `/leaderboards/${encodeURIComponent(board)}/around/${encodeURIComponent(playerId)}`;
+    const path = `/leaderboards/${segment(board)}/around/${segment(playerId)}`;
     return (await this.request<{ entries: BoardEntry[] }>("GET", path, { query: { limit } })).entries;
   }
 
   /** A player's rank and score on a board; ApiError 404 when it has none. */
   leaderboardRank(board: string, playerId: string): Promise<BoardRank> {
-    const path = `/leaderboards/${encodeURIComponent(board)}/players/${encodeURIComponent(playerId)}`;
+    const path = `/leaderboards/${segment(board)}/players/${segment(playerId)}`;
     return this.request<BoardRank>("GET", path);
   }
 
@@ -234,12 +252,12 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   }
 
   session(id: string): Promise<Session> {
-    return this.request<Session>("GET", `/sessions/${encodeURIComponent(id)}`);
+    return this.request<Session>("GET", `/sessions/${segment(id)}`);
   }
 
   /** POST /sessions/:id/rejoin: a fresh seat in the live match (ApiError 409 once it ended, 503 while recovered). */
   async rejoinSeat(sessionId: string): Promise<Seat> {
-    const path = `/sessions/${encodeURIComponent(sessionId)}/rejoin`;
+    const path = `/sessions/${segment(sessionId)}/rejoin`;
     return (await this.request<{ seat: Seat }>("POST", path, { body: {}, auth: true })).seat;
   }
 
@@ -359,6 +377,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   }
 
   private async exchange(): Promise<void> {
+    const epoch = this.epoch;
     const refreshToken = await this.usableRefreshToken();
     if (refreshToken === undefined) throw new ApiError(401, "UNAUTHORIZED", "not signed in");
     let tokens: Tokens;
@@ -368,24 +387,29 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
       // 401: unknown, expired, revoked or spent. Anything else (429, 503, no network) left the token as it was.
       if (error instanceof ApiError && error.status === 401) {
         this.spent.add(refreshToken);
-        await this.signOut("refresh-refused");
+        if (epoch === this.epoch) await this.signOut("refresh-refused");
       }
       throw error;
     }
     this.spent.add(refreshToken);
+    if (epoch !== this.epoch) {
+      // Signed out or in as someone else meanwhile: these tokens belong to a login the caller has left.
+      throw new ApiError(401, "UNAUTHORIZED", "signed out or in again while the tokens were being renewed");
+    }
     await this.keep(tokens);
     this.emit("refreshed", { expiresIn: tokens.expiresIn });
   }
 
   /** The stored refresh token (another tab may have renewed it), else this client's own, unless spent. */
   private async usableRefreshToken(): Promise<string | undefined> {
-    const stored = await this.storage.get("refreshToken");
+    const stored = await this.stored("refreshToken");
     if (stored !== undefined && !this.spent.has(stored)) return stored;
     if (this.refreshToken !== undefined && !this.spent.has(this.refreshToken)) return this.refreshToken;
     return undefined;
   }
 
   private async signIn(answer: AuthAnswer): Promise<Player> {
+    this.epoch += 1;
     await this.keep(answer);
     this.emit("signedIn", { player: answer.player });
     return answer.player;
@@ -427,19 +451,37 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = undefined;
     const wasSignedIn = this.access !== undefined || this.refreshToken !== undefined;
+    this.epoch += 1;
     this.setAccess(undefined);
     this.refreshToken = undefined;
-    await Promise.resolve(this.storage.remove("refreshToken")).catch(() => undefined);
+    try {
+      // A storage that cannot forget (it throws, at once or later) still leaves this client signed out.
+      await this.storage.remove("refreshToken");
+    } catch {}
     if (wasSignedIn || reason === "logout") this.emit("signedOut", { reason });
   }
 
-  private async deviceId(): Promise<string> {
-    let id = await this.storage.get("deviceId");
-    if (id === undefined) {
-      id = `sdk-${randomId()}`;
-      await this.storage.set("deviceId", id);
+  /** The guest device id: the stored one, else one made and stored once (kept in memory if the storage fails). */
+  private deviceId(): Promise<string> {
+    this.device ??= (async () => {
+      const stored = await this.stored("deviceId");
+      if (stored !== undefined) return stored;
+      const id = `sdk-${randomId()}`;
+      try {
+        await this.storage.set("deviceId", id);
+      } catch {}
+      return id;
+    })();
+    return this.device;
+  }
+
+  /** A value of the storage; undefined when it has none or fails (the client goes on from memory). */
+  private async stored(key: "refreshToken" | "deviceId"): Promise<string | undefined> {
+    try {
+      return (await this.storage.get(key)) ?? undefined;
+    } catch {
+      return undefined;
     }
-    return id;
   }
 
   /** What the room handles need of the client. */
@@ -502,7 +544,10 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
         await this.refresh();
         continue;
       }
-      if ([400, 401, 403, 404, 409].includes(failure.status)) throw failure;
+      // Any other refusal of the request itself (400, 403, 404, 409, 414, 431, ...) is final; 408 and 429 pass.
+      if (failure.status >= 400 && failure.status < 500 && failure.status !== 408 && failure.status !== 429) {
+        throw failure;
+      }
       if (Date.now() >= until) throw failure;
       await new Promise((resolve) => setTimeout(resolve, Math.min(this.backoff(attempt - 1), until - Date.now())));
     }

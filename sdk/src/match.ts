@@ -78,6 +78,11 @@ export class SearchHandle<P extends GameProtocol> extends Emitter<SearchEvents> 
       });
       room.onMessage(ServerMessage.Error, (error: RoomError) => this.emit("error", error));
       room.onMessage(ServerMessage.Seat, (seat: Seat) => {
+        // A seat the server sent before it heard of cancel(): not taken (the caller was told the search stopped).
+        if (this.cancelled) {
+          reject(new SearchCancelledError());
+          return;
+        }
         this.seated = true;
         resolve(seat);
       });

@@ -454,6 +454,98 @@ describe("@arena/sdk against a real server", function () {
     assert.equal(chatA.room, undefined, "no room once left");
   });
 
+  describe("misuse by a client author", () => {
+    /** A storage whose every call throws (a full disk, a locked keychain, Safari's private mode). */
+    const broken: TokenStorage = {
+      get: () => {
+        throw new Error("storage: get failed");
+      },
+      set: () => {
+        throw new Error("storage: set failed");
+      },
+      remove: () => {
+        throw new Error("storage: remove failed");
+      },
+    };
+
+    it("a storage adapter that throws: guest, refresh and logout go on from memory", async () => {
+      const arena = client({ storage: broken });
+      const signedOut: string[] = [];
+      arena.on("signedOut", ({ reason }) => signedOut.push(reason));
+      const guest = await arena.guest();
+      assert.equal(guest.guest, true);
+      await arena.refresh();
+      assert.equal((await arena.me()).id, guest.id);
+      await arena.logout();
+      assert.equal(arena.signedIn, false);
+      assert.deepEqual(signedOut, ["logout"]);
+    });
+
+    it("concurrent guest() calls on a fresh storage sign in one guest, the one the storage remembers", async () => {
+      const storage = new MemoryStorage();
+      const arena = client({ storage });
+      const [a, b] = await Promise.all([arena.guest(), arena.guest()]);
+      assert.equal(a.id, b.id, "one device id, one guest");
+      assert.equal((await client({ storage }).guest()).id, a.id);
+    });
+
+    it("logout() while a refresh is in flight leaves the client signed out and forgets the login", async () => {
+      const storage = new MemoryStorage();
+      await client({ storage }).guest(deviceId());
+      const reloaded = client({ storage });
+      const resumed = reloaded.resume().catch((error: unknown) => error);
+      await reloaded.logout();
+      await resumed;
+      await sleep(100);
+      assert.equal(reloaded.signedIn, false, "signed out");
+      assert.equal(storage.get("refreshToken"), undefined, "the login is forgotten");
+    });
+
+    it("rejoin() with a malformed session id is refused at once with an ApiError, never retried", async () => {
+      const calls: Call[] = [];
+      const arena = client({ fetch: clientFetch(calls), rejoinPatienceMs: 20_000 });
+      await arena.guest(deviceId());
+      for (const id of ["../", "..%2f..", "ünï☃de", "\ud800", "x".repeat(20_000)]) {
+        calls.length = 0;
+        await assert.rejects(
+          arena.rejoin(id),
+          (error: ApiError) => error instanceof ApiError && error.status >= 400 && error.status < 500,
+          `rejoin(${JSON.stringify(id.slice(0, 20))})`,
+        );
+        assert.ok(calls.length <= 1, `rejoin(${JSON.stringify(id.slice(0, 20))}) asked ${calls.length} times`);
+      }
+    });
+
+    it("cancel() as the seat arrives: match rejects with SearchCancelledError and the player is not left in a match", async () => {
+      const arena = client();
+      const player = await arena.guest(deviceId());
+      const search = arena.findMatch<Connect4Protocol>({ game: "connect4", mode: "duel" });
+      await new Promise((resolve) => search.once("status", resolve));
+      const room = (search as unknown as { room: { roomId: string; sessionId: string } }).room;
+      const held = matchMaker.getLocalRoomById(room.roomId)?.clients.find((c) => c.sessionId === room.sessionId);
+      assert.ok(held, "the search's connection is in the matchmaking room");
+      // The caller cancels just as the server sends the seat (the bot fills the match after BOT_FILL_SEC).
+      const send = held.send.bind(held);
+      held.send = ((type: string, message: unknown) => {
+        send(type as never, message as never);
+        if (type === wire.ServerMessage.Seat) void search.cancel();
+      }) as typeof held.send;
+      await assert.rejects(search.match, SearchCancelledError);
+      // Long enough for a seat the SDK took anyway to be consumed and its match room joined.
+      await sleep(1_500);
+      const connected = (await matchMaker.query({ name: "connect4" })).flatMap(
+        (listed) => matchMaker.getLocalRoomById(listed.roomId)?.clients ?? [],
+      );
+      assert.deepEqual(
+        connected
+          .filter((c) => (c.auth as { playerId?: string } | undefined)?.playerId === player.id)
+          .map((c) => c.sessionId),
+        [],
+        "the cancelled search left no connection in a match",
+      );
+    });
+  });
+
   it("README's example is sdk/examples/bot.ts, verbatim, and it plays a Connect Four match to a result", async () => {
     const readme = readFileSync(path.join(ROOT, "sdk/README.md"), "utf8");
     const example = readFileSync(path.join(ROOT, "sdk/examples/bot.ts"), "utf8");
