@@ -60,7 +60,8 @@ export function clientRoutes(dir = CLIENT_DIST_DIR): Router {
   });
   // Browsers ask for /favicon.ico on their own (a page without a `<link rel="icon">`, a JSON answer opened directly).
   mount(router, clientApi.routes.faviconIco, (_req, res) => {
-    res.redirect(301, "/favicon.svg");
+    // One body whatever the Accept header (express' redirect answers browsers in HTML): the described text/plain.
+    res.status(301).location("/favicon.svg").type("text/plain").send("Moved Permanently. Redirecting to /favicon.svg");
   });
   mount(router, clientApi.routes.clientPage, (_req, res) => {
     const index = path.join(dir, "index.html");

@@ -352,6 +352,9 @@ describe("OpenAPI document and reference page [postgres, in-process]", function 
       assert.match(res.headers.get("content-type") ?? "", type, file);
       assert.ok((await res.arrayBuffer()).byteLength > 100, `${file} is empty`);
     }
+    // A browser asks for /favicon.ico with Accept: text/html; the redirect's body is still the described one.
+    const ico = await answer("GET", "/favicon.ico", "/favicon.ico", { headers: { accept: "text/html,*/*" } });
+    assert.equal(ico.status, 301);
     // Nothing else of the package's folder: its own index page would load the public Petstore document.
     assert.equal((await fetch(`${server.baseUrl}/docs/api/assets/swagger-initializer.js`)).status, 404);
     assert.equal((await fetch(`${server.baseUrl}/docs/api/assets/index.html`)).status, 404);
