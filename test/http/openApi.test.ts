@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
-import type { Application } from "express";
+import express, { type Application } from "express";
 import { API_GROUPS } from "../../src/http/apiGroups.ts";
 import { edgeApi } from "../../src/http/installEdge.ts";
 import { buildOpenApi, UNDESCRIBED } from "../../src/http/openApi.ts";
@@ -163,6 +163,17 @@ describe("OpenAPI document and reference page [postgres, in-process]", function 
     const init = await fetch(`${server.baseUrl}/docs/api/assets/init.js`);
     assert.equal(init.status, 200);
     for (const entry of UNDESCRIBED) assert.ok(entry.reason.length > 20, `${entry.prefix} needs a reason`);
+  });
+
+  it("the route walk sees routes mounted with router.all and routers mounted at several paths", () => {
+    const app = express();
+    const router = express.Router();
+    router.all("/anything", (_req, res) => res.end());
+    router.get("/thing/:id", (_req, res) => res.end());
+    app.use(["/one", "/two"], router);
+    const found = mountedRoutes(app).map((r) => `${r.method} ${r.path}`);
+    assert.deepEqual(found, ["ALL /one/anything", "GET /one/thing/:id", "ALL /two/anything", "GET /two/thing/:id"]);
+    assert.deepEqual(coverageGaps(["ALL /one/anything"], doc).undescribed, ["ALL /one/anything"]);
   });
 
   it("every operation's real answers validate against the schema described for their status", async () => {
