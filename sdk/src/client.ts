@@ -37,6 +37,11 @@ export interface ArenaClientOptions {
    * runs out; `null` turns the timer off (the token is then renewed only when a call answers 401).
    */
   refreshAt?: number | null;
+  /**
+   * How long one HTTP call may take, answer body included, before it fails with ApiError status 0, code `TIMEOUT`
+   * (default 15 000 ms): a server or proxy that stops answering never leaves a call hanging.
+   */
+  requestTimeoutMs?: number;
   /** How long a match handle keeps trying to get back into its match (default 60 000 ms). */
   rejoinPatienceMs?: number;
   /** How many times the Colyseus SDK retries a dropped connection by itself before a rejoin (default 5). */
@@ -111,6 +116,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
   readonly baseUrl: string;
   private readonly storage: TokenStorage;
   private readonly fetchFn: typeof fetch;
+  private readonly requestTimeoutMs: number;
   private readonly refreshAt: number | null;
   private readonly rejoinPatienceMs: number;
   private readonly reconnectRetries: number;
@@ -133,6 +139,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
     this.baseUrl = (options.baseUrl ?? defaultBaseUrl()).replace(/\/+$/, "");
     this.storage = options.storage ?? new MemoryStorage();
     this.fetchFn = options.fetch ?? ((...args) => fetch(...args));
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
     this.refreshAt = options.refreshAt === undefined ? 0.8 : options.refreshAt;
     this.rejoinPatienceMs = options.rejoinPatienceMs ?? 60_000;
     this.reconnectRetries = options.reconnectRetries ?? 5;
@@ -313,7 +320,7 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
     method: string,
     path: string,
     options: RequestOptions,
-  ): Promise<{ status: number; res: Response; token: string | undefined }> {
+  ): Promise<{ status: number; res: Response; text: string; token: string | undefined }> {
     const headers: Record<string, string> = {};
     if (options.body !== undefined) headers["content-type"] = "application/json";
     let token: string | undefined;
@@ -326,22 +333,30 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
     const query = Object.entries(options.query ?? {}).filter(([, value]) => value !== undefined);
     const search =
       query.length === 0 ? "" : `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)]))}`;
+    // One deadline for the whole call: the answer's headers and its body.
+    const signal = AbortSignal.timeout(this.requestTimeoutMs);
+    const failed = (error: unknown): ApiError =>
+      signal.aborted
+        ? new ApiError(0, "TIMEOUT", `${method} ${path}: no answer within ${this.requestTimeoutMs} ms`)
+        : new ApiError(0, "NETWORK_ERROR", `${method} ${path}: ${(error as Error)?.message ?? String(error)}`);
     let res: Response;
+    let text: string;
     try {
       res = await this.fetchFn(`${this.baseUrl}${path}${search}`, {
         method,
         headers,
+        signal,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       });
+      text = res.status === 204 ? "" : await res.text();
     } catch (error) {
-      throw new ApiError(0, "NETWORK_ERROR", `${method} ${path}: ${(error as Error).message ?? String(error)}`);
+      throw failed(error);
     }
-    return { status: res.status, res, token };
+    return { status: res.status, res, text, token };
   }
 
-  private async answer<T>({ res }: { res: Response }): Promise<T> {
+  private async answer<T>({ res, text }: { res: Response; text: string }): Promise<T> {
     if (res.status === 204) return undefined as T;
-    const text = await res.text().catch(() => "");
     let json: unknown;
     try {
       json = text === "" ? undefined : JSON.parse(text);

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { matchMaker } from "@colyseus/core";
 import {
@@ -260,6 +262,32 @@ describe("@arena/sdk against a real server", function () {
       .games()
       .catch((error: unknown) => error);
     assert.ok(unreachable instanceof ApiError && unreachable.status === 0 && unreachable.code === "NETWORK_ERROR");
+  });
+
+  it("a server that stops answering (before its headers, or in the middle of its body) is a TIMEOUT, not a hang", async () => {
+    const sockets = new Set<import("node:net").Socket>();
+    const stalling = createServer((req, res) => {
+      // /games: headers and half a body, then nothing; anything else: not even headers.
+      if (req.url === "/games") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"games":[');
+      }
+    });
+    stalling.on("connection", (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => stalling.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = stalling.address() as AddressInfo;
+      const stalled = new ArenaClient({ baseUrl: `http://127.0.0.1:${port}`, requestTimeoutMs: 300 });
+      for (const call of [() => stalled.games(), () => stalled.guest("stalled-device")]) {
+        const error = await call().catch((e: unknown) => e);
+        assert.ok(error instanceof ApiError, `an ApiError, not ${String(error)}`);
+        assert.equal(error.status, 0);
+        assert.equal(error.code, "TIMEOUT");
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => stalling.close(resolve));
+    }
   });
 
   it("findMatch: two players are seated in one match, with status events; the typed room plays", async () => {
