@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 
+import type { Player, Rating } from "../sdk/src/types.ts";
 import { FrameworkClientMessage, FrameworkRoom, type RoomErrorCode } from "../sdk/src/wire.ts";
 
 /**
@@ -163,26 +164,12 @@ export interface RoomErrorPayload {
 }
 
 /** A player's standing under one rating key (a game's id, or `<game>:<mode>` for a mode rated on its own). */
-export interface RatingJson {
-  rating: number;
-  ratingDeviation: number;
-  wins: number;
-  losses: number;
-  draws: number;
-}
+/** A player's standing in one game: the SDK's `Rating` (sdk/src/types.ts), one definition for server and clients. */
+export type RatingJson = Rating;
 
-/** `player` of the HTTP contract (../shared/API.md): what /auth, /players/me and PATCH /players/me answer. */
-export interface PlayerJson {
-  id: string;
-  username: string;
-  region: string;
-  /** The default game's rating (the account's rating before games were plug-ins), as are wins and losses. */
-  rating: number;
-  ratingDeviation: number;
-  wins: number;
-  losses: number;
-  guest: boolean;
-  currentSessionId: string | null;
-  /** Every rating key of every registered game; the starting rating for keys the player has not played yet. */
-  ratings: Record<string, RatingJson>;
-}
+/**
+ * `player` of the HTTP contract (../shared/API.md): what /auth, /players/me and PATCH /players/me answer. The SDK's
+ * `Player`, whose `ratings` this server always sends: every rating key of every registered game, the starting rating
+ * for keys the player has not played yet.
+ */
+export type PlayerJson = Player & { ratings: Record<string, RatingJson> };
