@@ -121,6 +121,20 @@ async function startBotMatch(page: Page): Promise<NonNullable<ArenaDebug["match"
   return (await waitForArena(page, (state) => state.match?.self != null, "the own player")).match!;
 }
 
+/**
+ * Where the own player stands once the match is under way: a run's direction is chosen from here, not from where
+ * the player stood when the page first showed it (the spawn can change before the start, e.g. when the bots arrive).
+ */
+async function activeSelf(page: Page): Promise<NonNullable<NonNullable<ArenaDebug["match"]>["self"]>> {
+  const state = await waitForArena(
+    page,
+    (state) => state.match?.phase === "active" && state.match.self?.alive === true,
+    "the match under way",
+    20_000,
+  );
+  return state.match!.self!;
+}
+
 /** The server side of a page's arena connection (the test server runs in this process). */
 function serverClient(roomId: string, sessionId: string): Client {
   const room = matchMaker.getLocalRoomById(roomId);
@@ -456,7 +470,8 @@ describe("browser client (headless Chromium)", function () {
     server.colyseus.server.simulateLatency(150);
     try {
       const p = await guest();
-      const start = (await startBotMatch(p.page)).self!;
+      await startBotMatch(p.page);
+      const start = await activeSelf(p.page);
       const key = start.x < 1200 ? "KeyD" : "KeyA";
       const dir = start.x < 1200 ? 1 : -1;
 
@@ -610,8 +625,9 @@ describe("browser client at a non-default TICK_RATE_HZ", function () {
 
   it("steps inputs and prediction at the server's 20 Hz, and its predictions match the server's acks", async () => {
     const p = await openGuest(browser, server.baseUrl, open);
-    const start = (await startBotMatch(p.page)).self!;
+    await startBotMatch(p.page);
     await waitForArena(p.page, (state) => state.match?.tickRateHz === 20, "the server's tick rate", 5_000);
+    const start = await activeSelf(p.page);
     const key = start.x < 1200 ? "KeyD" : "KeyA";
     const dir = start.x < 1200 ? 1 : -1;
 
