@@ -24,8 +24,20 @@ const COPIED = [
   ".gitignore",
 ];
 
-function run(command: string, args: string[], cwd: string, timeoutMs = 60_000): SpawnSyncReturns<string> {
+/** Deadlines for the child processes are generous: on a loaded 2-core machine tsc over the framework takes minutes. */
+function run(command: string, args: string[], cwd: string, timeoutMs = 150_000): SpawnSyncReturns<string> {
   return spawnSync(command, args, { cwd, encoding: "utf8", timeout: timeoutMs, env: process.env });
+}
+
+/** How a child process ended, with its output, for an assertion message. */
+function outcome(result: SpawnSyncReturns<string>): string {
+  const how =
+    result.error !== undefined
+      ? `failed: ${result.error.message}`
+      : result.signal !== null
+        ? `killed by ${result.signal}`
+        : `exit ${result.status}`;
+  return `${how}\n${result.stdout}${result.stderr}`;
 }
 
 /** `npm run new-game -- <args> --root <root>`, as npm runs it. */
@@ -34,7 +46,7 @@ function newGame(root: string, ...args: string[]): SpawnSyncReturns<string> {
 }
 
 describe("npm run new-game", function () {
-  this.timeout(120_000);
+  this.timeout(600_000);
   let root: string;
   let registry: () => string;
 
@@ -50,7 +62,7 @@ describe("npm run new-game", function () {
     const before = registry();
     for (const id of ["x", "Dice", "9lives", "my game", "a:b", "dots.game", "a".repeat(33)]) {
       const result = newGame(root, id);
-      assert.equal(result.status, 1, `${id}: ${result.stdout}${result.stderr}`);
+      assert.equal(result.status, 1, `${id}: ${outcome(result)}`);
       assert.match(result.stderr, /is not a game id: it must match/, id);
       assert.equal(existsSync(path.join(root, "src/games", id)), false, id);
     }
@@ -78,7 +90,7 @@ describe("npm run new-game", function () {
 
   it("writes a registered game that type-checks, passes Biome, and plays a match", () => {
     const created = newGame(root, "my-game");
-    assert.equal(created.status, 0, created.stderr);
+    assert.equal(created.status, 0, outcome(created));
     const files = [
       "src/games/my-game/index.ts",
       "src/games/my-game/MyGameRoom.ts",
@@ -101,13 +113,13 @@ describe("npm run new-game", function () {
       JSON.stringify({ extends: "./tsconfig.json", include: [], files: ["src/games/index.ts", ...files] }),
     );
     const tsc = run(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.scaffold.json"], root);
-    assert.equal(tsc.status, 0, `tsc:\n${tsc.stdout}${tsc.stderr}`);
+    assert.equal(tsc.status, 0, `tsc: ${outcome(tsc)}`);
     const biome = run(
       process.execPath,
       ["node_modules/@biomejs/biome/bin/biome", "check", "src/games", "test/games/my-game"],
       root,
     );
-    assert.equal(biome.status, 0, `biome:\n${biome.stdout}${biome.stderr}`);
+    assert.equal(biome.status, 0, `biome: ${outcome(biome)}`);
 
     // Its own tests: the pure rules, and a match played through matchmaking on the framework (PGlite, no Redis).
     const mocha = run(
@@ -128,9 +140,9 @@ describe("npm run new-game", function () {
         "test/games/my-game/MyGameRoom.test.ts",
       ],
       root,
-      100_000,
+      240_000,
     );
-    assert.equal(mocha.status, 0, `mocha:\n${mocha.stdout}${mocha.stderr}`);
+    assert.equal(mocha.status, 0, `mocha: ${outcome(mocha)}`);
     assert.match(mocha.stdout, /6 passing/);
   });
 });

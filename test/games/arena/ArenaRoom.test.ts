@@ -86,6 +86,16 @@ for (const setup of [
     after(() => server.close());
     afterEach(() => server.colyseus.cleanup());
 
+    /** Cuts a client's socket without a close handshake, as a lost network does; resolves once the room saw it. */
+    async function dropConnection(room: ClientRoom): Promise<void> {
+      room.reconnection.enabled = false;
+      const serverRoom = server.colyseus.getRoomById(room.roomId) as ArenaRoom;
+      const dropped = nextLeave(room);
+      const client = serverRoom.clients.find((c) => c.sessionId === room.sessionId)!;
+      (client.ref as unknown as { terminate(): void }).terminate();
+      await dropped;
+    }
+
     it("cannot be created or joined by clients, only through reserved seats", async () => {
       const p = await registerPlayer(server);
       const sdk = sdkFor(server, p.accessToken);
@@ -113,94 +123,6 @@ for (const setup of [
       assert.ok(moved > 20, `moved ${moved}`);
       assert.equal(me(a).playerId !== "", true);
     });
-
-    it("rejects cheats without changing state: speed, teleport fields, replayed seq, NaN; fire rate is capped", async () => {
-      const { rooms } = await launch(server, "duel", 2);
-      const [a] = rooms as [ClientRoom, ClientRoom];
-      await waitForState(a, (s) => s.phase !== "waiting");
-      const tickBefore = a.state.tick;
-      const x0 = me(a).x;
-      // 2× speed and teleport fields: the stick is clamped and unknown fields are ignored.
-      const dir = x0 < 1200 ? 1 : -1;
-      let seq = await stream(a, 1, 30, { moveX: 50 * dir, x: 5, y: 5 });
-      const moved = await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
-      const ticks = moved.tick - tickBefore;
-      const distance = Math.abs(moved.players.get(a.sessionId).x - x0);
-      assert.ok(distance <= (DEFAULT_TUNING.maxSpeed * ticks) / 30 + 1, `${distance} u in ${ticks} ticks`);
-      assert.ok(Math.abs(me(a).y - 5) > 50, "no teleport");
-
-      // A replayed seq and NaN are refused with an error and change nothing.
-      const before = { x: me(a).x, ack: me(a).ack };
-      const replay = a.waitForMessage("error");
-      a.send("input", input(seq - 1, { moveX: dir }));
-      assert.match((await replay).message, /seq/);
-      const nan = a.waitForMessage("error");
-      a.send("input", input(seq, { moveX: Number.NaN }));
-      const nanError = await nan;
-      assert.equal(nanError.code, RoomErrorCode.InvalidMessage);
-      assert.match(nanError.message, /moveX/);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      assert.equal(me(a).ack, before.ack);
-
-      // Fire on every input for ~1 s: no more shots than the cooldown allows (counted server-side in the events).
-      await waitForState(a, (s) => s.phase === "active", 10_000);
-      const owned = new Set<string>();
-      const collect = (state: AnyState) =>
-        state.projectiles.forEach((p: AnyState, key: string) => {
-          if (p.owner === a.sessionId) owned.add(key);
-        });
-      a.onStateChange(collect);
-      seq = await stream(a, seq, 30, { fire: true, aim: dir > 0 ? 0 : Math.PI });
-      await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
-      a.onStateChange.remove(collect);
-      assert.ok(
-        owned.size >= 2 && owned.size <= Math.ceil(1000 / DEFAULT_TUNING.fireCooldownMs) + 1,
-        `${owned.size} shots`,
-      );
-    });
-
-    it("kicks a client after repeated invalid inputs with KickedInvalidInput", async () => {
-      const { rooms } = await launch(server, "duel", 2);
-      const [a, b] = rooms as [ClientRoom, ClientRoom];
-      const left = nextLeave(a);
-      for (let i = 0; i < 12; i++) a.send("input", input(1, { aim: "north" }));
-      assert.equal(await left, CloseCode.KickedInvalidInput);
-      assert.equal(b.connection.isOpen, true);
-    });
-
-    it("a burst of inputs read at once (as a stalled server reads them) drops the excess but does not kick", async () => {
-      const { rooms } = await launch(server, "duel", 2);
-      const [a] = rooms as [ClientRoom, ClientRoom];
-      await waitForState(a, (s) => s.phase === "active");
-      const errors: unknown[] = [];
-      a.onMessage("error", (error) => errors.push(error));
-      let played = false;
-      const kicked = nextLeave(a).then((code) => {
-        if (!played) assert.fail(`the client was closed with ${code}`);
-      });
-      // 40 fresh inputs in one go: more than the burst capacity (16) and the strike budget (10) together.
-      for (let seq = 1; seq <= 40; seq++) a.send("input", input(seq));
-      // The client plays on: inputs sent at its pace after the burst are applied.
-      await Promise.race([
-        kicked,
-        stream(a, 41, 10).then(() => waitForState(a, (s) => s.players.get(a.sessionId)?.ack >= 41)),
-      ]);
-      played = true;
-      assert.deepEqual(errors, [], "no strike was reported");
-      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
-      const excess = Number(/^arena_inputs_excess_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
-      assert.ok(excess >= 24, `${excess} inputs counted as excess`);
-    });
-
-    /** Cuts a client's socket without a close handshake, as a lost network does; resolves once the room saw it. */
-    async function dropConnection(room: ClientRoom): Promise<void> {
-      room.reconnection.enabled = false;
-      const serverRoom = server.colyseus.getRoomById(room.roomId) as ArenaRoom;
-      const dropped = nextLeave(room);
-      const client = serverRoom.clients.find((c) => c.sessionId === room.sessionId)!;
-      (client.ref as unknown as { terminate(): void }).terminate();
-      await dropped;
-    }
 
     for (const kick of [
       {
@@ -348,94 +270,6 @@ for (const setup of [
       const latest = await sdkFor(server, players[0]!.accessToken).consumeSeatReservation(seats.at(-1));
       latest.onMessage("*", () => {});
       await waitForState(latest, (s) => s.players.get(latest.sessionId)?.connected === true);
-    });
-
-    it("inputs still arriving after matchEnd are ignored: the client is closed with MatchEnded, not kicked", async () => {
-      const { rooms } = await launch(server, "duel", 2);
-      const [a] = rooms as [ClientRoom, ClientRoom];
-      const closed = nextLeave(a);
-      let seq = 1;
-      let over = false;
-      const ended = a.waitForMessage("matchEnd", 30_000).then(() => {
-        over = true;
-      });
-      // Like the browser client: one input per tick, through the end and until the room closes.
-      let open = true;
-      void closed.then(() => {
-        open = false;
-      });
-      while (open) {
-        a.send("input", input(seq++, { moveX: over ? 1 : 0 }));
-        await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
-      }
-      await ended;
-      assert.equal(await closed, CloseCode.MatchEnded);
-    });
-
-    it("shows each client only what is near it, its own player always, and a teammate at any distance", async () => {
-      const { rooms } = await launch(server, "squad", 4);
-      await Promise.all(rooms.map((room) => waitForState(room, (s) => s.players.get(room.sessionId) !== undefined)));
-      // Once every client sees its teammate, the views have been refreshed after the last join.
-      await Promise.all(
-        rooms.map((room) =>
-          waitForState(room, (s) => {
-            const mine = s.players.get(room.sessionId);
-            return [...s.players.values()].filter((p: AnyState) => p.team === mine.team).length === 2;
-          }),
-        ),
-      );
-      for (const room of rooms) {
-        const state = room.state;
-        const mine = state.players.get(room.sessionId);
-        assert.ok(mine, "own player visible");
-        state.players.forEach((p: AnyState, key: string) => {
-          const far = Math.hypot(p.x - mine.x, p.y - mine.y) > 900 + 50;
-          if (far) assert.equal(p.team, mine.team, `${key} is far and visible but not a teammate`);
-        });
-        // Everyone in squad has exactly one teammate, visible wherever it is.
-        const mates = [...state.players.values()].filter((p: AnyState) => p.team === mine.team);
-        assert.equal(mates.length, 2);
-      }
-      // Spawns are spread, so at least one client does not see every player.
-      assert.ok(
-        rooms.some((room) => room.state.players.size < 4),
-        "interest management filtered someone",
-      );
-    });
-
-    it("a far enemy becomes visible when it comes near", async () => {
-      const { rooms } = await launch(server, "duel", 2);
-      const [a, b] = rooms as [ClientRoom, ClientRoom];
-      await waitForState(a, (s) => s.players.get(a.sessionId) !== undefined);
-      await waitForState(b, (s) => s.players.get(b.sessionId) !== undefined);
-      assert.equal(a.state.players.size, 1, "the enemy starts out of view");
-      const towards = (room: ClientRoom, other: ClientRoom) => {
-        const mine = me(room);
-        const target = me(other);
-        return { moveX: Math.sign(target.x - mine.x), moveY: Math.sign(target.y - mine.y) };
-      };
-      const goalA = towards(a, b);
-      const goalB = towards(b, a);
-      let seq = 1;
-      const visible = waitForState(a, (s) => s.players.size === 2, 20_000);
-      let done = false;
-      visible.then(
-        () => {
-          done = true;
-        },
-        () => {
-          done = true;
-        },
-      );
-      while (!done) {
-        a.send("input", input(seq, goalA));
-        b.send("input", input(seq, goalB));
-        seq += 1;
-        await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
-      }
-      const state = await visible;
-      const other = [...state.players.entries()].find(([key]: [string]) => key !== a.sessionId)![1];
-      assert.ok(Math.hypot(other.x - me(a).x, other.y - me(a).y) <= 900 + 50);
     });
 
     it("a dropped player reconnects within the window and finds its player as it left it", async () => {
@@ -667,14 +501,187 @@ for (const setup of [
       assert.equal(inbox[2]!.find((m) => m.text === "push left")?.channel, "team");
     });
 
-    it("seats the roster's bots at creation, so one human and one bot make a full duel", async () => {
-      const { rooms, server: room } = await launch(server, "duel", 1, 1);
-      const [a] = rooms as [ClientRoom];
-      const state = await waitForState(a, (s) => s.phase !== "waiting");
-      assert.ok(state, "one human plus a roster bot is a full duel");
-      const bot = [...room.state.players.values()].find((p) => p.bot);
-      assert.ok(bot, "the bot is seated");
-      assert.equal(room.state.players.size, 2);
-    });
+    // Game rules that no database, presence or driver takes part in: one setup is enough.
+    if (setup.database === "pglite") {
+      describe("game rules", () => {
+        it("rejects cheats without changing state: speed, teleport fields, replayed seq, NaN; fire rate is capped", async () => {
+          const { rooms } = await launch(server, "duel", 2);
+          const [a] = rooms as [ClientRoom, ClientRoom];
+          await waitForState(a, (s) => s.phase !== "waiting");
+          const tickBefore = a.state.tick;
+          const x0 = me(a).x;
+          // 2× speed and teleport fields: the stick is clamped and unknown fields are ignored.
+          const dir = x0 < 1200 ? 1 : -1;
+          let seq = await stream(a, 1, 30, { moveX: 50 * dir, x: 5, y: 5 });
+          const moved = await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+          const ticks = moved.tick - tickBefore;
+          const distance = Math.abs(moved.players.get(a.sessionId).x - x0);
+          assert.ok(distance <= (DEFAULT_TUNING.maxSpeed * ticks) / 30 + 1, `${distance} u in ${ticks} ticks`);
+          assert.ok(Math.abs(me(a).y - 5) > 50, "no teleport");
+
+          // A replayed seq and NaN are refused with an error and change nothing.
+          const before = { x: me(a).x, ack: me(a).ack };
+          const replay = a.waitForMessage("error");
+          a.send("input", input(seq - 1, { moveX: dir }));
+          assert.match((await replay).message, /seq/);
+          const nan = a.waitForMessage("error");
+          a.send("input", input(seq, { moveX: Number.NaN }));
+          const nanError = await nan;
+          assert.equal(nanError.code, RoomErrorCode.InvalidMessage);
+          assert.match(nanError.message, /moveX/);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          assert.equal(me(a).ack, before.ack);
+
+          // Fire on every input for ~1 s: no more shots than the cooldown allows (counted server-side in the events).
+          await waitForState(a, (s) => s.phase === "active", 10_000);
+          const owned = new Set<string>();
+          const collect = (state: AnyState) =>
+            state.projectiles.forEach((p: AnyState, key: string) => {
+              if (p.owner === a.sessionId) owned.add(key);
+            });
+          a.onStateChange(collect);
+          seq = await stream(a, seq, 30, { fire: true, aim: dir > 0 ? 0 : Math.PI });
+          await waitForState(a, (s) => s.players.get(a.sessionId).ack === seq - 1);
+          a.onStateChange.remove(collect);
+          assert.ok(
+            owned.size >= 2 && owned.size <= Math.ceil(1000 / DEFAULT_TUNING.fireCooldownMs) + 1,
+            `${owned.size} shots`,
+          );
+        });
+
+        it("kicks a client after repeated invalid inputs with KickedInvalidInput", async () => {
+          const { rooms } = await launch(server, "duel", 2);
+          const [a, b] = rooms as [ClientRoom, ClientRoom];
+          const left = nextLeave(a);
+          for (let i = 0; i < 12; i++) a.send("input", input(1, { aim: "north" }));
+          assert.equal(await left, CloseCode.KickedInvalidInput);
+          assert.equal(b.connection.isOpen, true);
+        });
+
+        it("a burst of inputs read at once (as a stalled server reads them) drops the excess but does not kick", async () => {
+          const { rooms } = await launch(server, "duel", 2);
+          const [a] = rooms as [ClientRoom, ClientRoom];
+          await waitForState(a, (s) => s.phase === "active");
+          const errors: unknown[] = [];
+          a.onMessage("error", (error) => errors.push(error));
+          let played = false;
+          const kicked = nextLeave(a).then((code) => {
+            if (!played) assert.fail(`the client was closed with ${code}`);
+          });
+          // 40 fresh inputs in one go: more than the burst capacity (16) and the strike budget (10) together.
+          for (let seq = 1; seq <= 40; seq++) a.send("input", input(seq));
+          // The client plays on: inputs sent at its pace after the burst are applied.
+          await Promise.race([
+            kicked,
+            stream(a, 41, 10).then(() => waitForState(a, (s) => s.players.get(a.sessionId)?.ack >= 41)),
+          ]);
+          played = true;
+          assert.deepEqual(errors, [], "no strike was reported");
+          const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+          const excess = Number(/^arena_inputs_excess_total\{[^}]*\} (\d+)/m.exec(metrics)?.[1]);
+          assert.ok(excess >= 24, `${excess} inputs counted as excess`);
+        });
+
+        it("inputs still arriving after matchEnd are ignored: the client is closed with MatchEnded, not kicked", async () => {
+          const { rooms } = await launch(server, "duel", 2);
+          const [a] = rooms as [ClientRoom, ClientRoom];
+          const closed = nextLeave(a);
+          let seq = 1;
+          let over = false;
+          const ended = a.waitForMessage("matchEnd", 30_000).then(() => {
+            over = true;
+          });
+          // Like the browser client: one input per tick, through the end and until the room closes.
+          let open = true;
+          void closed.then(() => {
+            open = false;
+          });
+          while (open) {
+            a.send("input", input(seq++, { moveX: over ? 1 : 0 }));
+            await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
+          }
+          await ended;
+          assert.equal(await closed, CloseCode.MatchEnded);
+        });
+
+        it("shows each client only what is near it, its own player always, and a teammate at any distance", async () => {
+          const { rooms } = await launch(server, "squad", 4);
+          await Promise.all(
+            rooms.map((room) => waitForState(room, (s) => s.players.get(room.sessionId) !== undefined)),
+          );
+          // Once every client sees its teammate, the views have been refreshed after the last join.
+          await Promise.all(
+            rooms.map((room) =>
+              waitForState(room, (s) => {
+                const mine = s.players.get(room.sessionId);
+                return [...s.players.values()].filter((p: AnyState) => p.team === mine.team).length === 2;
+              }),
+            ),
+          );
+          for (const room of rooms) {
+            const state = room.state;
+            const mine = state.players.get(room.sessionId);
+            assert.ok(mine, "own player visible");
+            state.players.forEach((p: AnyState, key: string) => {
+              const far = Math.hypot(p.x - mine.x, p.y - mine.y) > 900 + 50;
+              if (far) assert.equal(p.team, mine.team, `${key} is far and visible but not a teammate`);
+            });
+            // Everyone in squad has exactly one teammate, visible wherever it is.
+            const mates = [...state.players.values()].filter((p: AnyState) => p.team === mine.team);
+            assert.equal(mates.length, 2);
+          }
+          // Spawns are spread, so at least one client does not see every player.
+          assert.ok(
+            rooms.some((room) => room.state.players.size < 4),
+            "interest management filtered someone",
+          );
+        });
+
+        it("a far enemy becomes visible when it comes near", async () => {
+          const { rooms } = await launch(server, "duel", 2);
+          const [a, b] = rooms as [ClientRoom, ClientRoom];
+          await waitForState(a, (s) => s.players.get(a.sessionId) !== undefined);
+          await waitForState(b, (s) => s.players.get(b.sessionId) !== undefined);
+          assert.equal(a.state.players.size, 1, "the enemy starts out of view");
+          const towards = (room: ClientRoom, other: ClientRoom) => {
+            const mine = me(room);
+            const target = me(other);
+            return { moveX: Math.sign(target.x - mine.x), moveY: Math.sign(target.y - mine.y) };
+          };
+          const goalA = towards(a, b);
+          const goalB = towards(b, a);
+          let seq = 1;
+          const visible = waitForState(a, (s) => s.players.size === 2, 20_000);
+          let done = false;
+          visible.then(
+            () => {
+              done = true;
+            },
+            () => {
+              done = true;
+            },
+          );
+          while (!done) {
+            a.send("input", input(seq, goalA));
+            b.send("input", input(seq, goalB));
+            seq += 1;
+            await new Promise((resolve) => setTimeout(resolve, 1000 / 30));
+          }
+          const state = await visible;
+          const other = [...state.players.entries()].find(([key]: [string]) => key !== a.sessionId)![1];
+          assert.ok(Math.hypot(other.x - me(a).x, other.y - me(a).y) <= 900 + 50);
+        });
+
+        it("seats the roster's bots at creation, so one human and one bot make a full duel", async () => {
+          const { rooms, server: room } = await launch(server, "duel", 1, 1);
+          const [a] = rooms as [ClientRoom];
+          const state = await waitForState(a, (s) => s.phase !== "waiting");
+          assert.ok(state, "one human plus a roster bot is a full duel");
+          const bot = [...room.state.players.values()].find((p) => p.bot);
+          assert.ok(bot, "the bot is seated");
+          assert.equal(room.state.players.size, 2);
+        });
+      });
+    }
   });
 }
