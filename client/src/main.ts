@@ -186,22 +186,45 @@ $("#link-form").addEventListener("submit", (event) => {
       submit.disabled = false;
     });
 });
+/** Forgets the signed-in player on the page: its search, its lobby chat, its name and the guest's account form. */
+async function forgetPlayer(): Promise<void> {
+  const search = searching;
+  searching = undefined;
+  await search?.cancel();
+  const chat = lobbyChat;
+  lobbyChat = undefined;
+  player = undefined;
+  debug.lobbyChatConnected = false;
+  debug.player = null;
+  $("#whoami").textContent = "";
+  $("#link-error").textContent = "";
+  $<HTMLInputElement>("#link-username").value = "";
+  $<HTMLInputElement>("#link-password").value = "";
+  await chat?.leave();
+}
+
+/** The lobby, or the login screen once signed out. */
+function home(): void {
+  show(player === undefined ? "login" : "lobby");
+}
+
 $("#nav-logout").addEventListener("click", () => {
   void (async () => {
-    await searching?.cancel();
-    const chat = lobbyChat;
-    lobbyChat = undefined;
-    await chat?.leave();
+    await forgetPlayer();
     await arena.logout();
-    player = undefined;
-    debug.lobbyChatConnected = false;
-    debug.player = null;
-    $("#whoami").textContent = "";
-    $("#link-error").textContent = "";
-    $<HTMLInputElement>("#link-username").value = "";
-    $<HTMLInputElement>("#link-password").value = "";
     show("login");
   })();
+});
+
+// The server refused to renew the login (logged out in another tab, revoked, expired): back to the login screen,
+// saying why. A running match goes on (its socket is already admitted); its end screen leads to the login.
+arena.on("signedOut", ({ reason }) => {
+  if (reason === "logout" || player === undefined) return;
+  void forgetPlayer().then(() => {
+    notify("you were signed out (the login ended elsewhere or expired): log in again");
+    if (debug.screen !== "match" && debug.screen !== "end") show("login");
+    else show(debug.screen);
+  });
 });
 
 // ---- lobby chat ----
@@ -452,7 +475,7 @@ function follow(handle: Match, mounted: GameView): void {
     if (cancelled) {
       mounted.stop();
       notify("too few players arrived: the match was cancelled, search again");
-      show("lobby");
+      home();
     } else {
       if (debug.results === null && result !== undefined) {
         debug.results = result.results as MatchResultRow[];
@@ -467,7 +490,7 @@ function follow(handle: Match, mounted: GameView): void {
     // The result is on screen (or the player went on to the leaderboards): the match is over, whatever closed it.
     if (!current() || debug.results !== null) return;
     notify(`left the match (${code === undefined ? reason : code})`);
-    show("lobby");
+    home();
   });
 }
 
@@ -545,7 +568,7 @@ $("#end-back").addEventListener("click", () => {
   void match?.leave();
   match = undefined;
   view = undefined;
-  show("lobby");
+  home();
   // The lobby's rating line: the result may have been stored after the end screen's first look.
   void refreshPlayer();
 });

@@ -15,6 +15,7 @@ import type { WebSocket } from "ws";
 import { buildClient } from "../../scripts/buildClient.ts";
 import { CloseCode } from "../../src/protocol.ts";
 import { listening, type Running, start, stop } from "../helpers/childServer.ts";
+import { walkTo } from "../helpers/arenaPage.ts";
 import { pageDebug, waitForPage } from "../helpers/page.ts";
 import { freePort } from "../helpers/ports.ts";
 import { ADMIN_PASSWORD, bootTestServer, type TestServer } from "../helpers/server.ts";
@@ -73,31 +74,6 @@ function waitForArena(
   timeoutMs?: number,
 ): Promise<ArenaDebug> {
   return waitForPage(page, predicate, what, timeoutMs);
-}
-
-/** Holds the keys that move `page`'s own player toward (x, y) until it is within `within` u or time runs out. */
-async function walkTo(page: Page, x: number, y: number, timeoutMs: number, within = 25): Promise<void> {
-  const held = new Set<string>();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    while (Date.now() < deadline) {
-      const self = (await arena(page)).match?.self;
-      if (self === null || self === undefined) throw new Error("no own player");
-      if (Math.hypot(self.x - x, self.y - y) < within) return;
-      const want = new Set<string>();
-      if (x - self.x > within / 2) want.add("KeyD");
-      if (self.x - x > within / 2) want.add("KeyA");
-      if (y - self.y > within / 2) want.add("KeyS");
-      if (self.y - y > within / 2) want.add("KeyW");
-      for (const key of held) if (!want.has(key)) await page.keyboard.up(key);
-      for (const key of want) if (!held.has(key)) await page.keyboard.down(key);
-      held.clear();
-      for (const key of want) held.add(key);
-      await page.waitForTimeout(50);
-    }
-  } finally {
-    for (const key of held) await page.keyboard.up(key);
-  }
 }
 
 /** A fresh browser profile on the client page, logged in as a new guest, in the lobby. */
@@ -357,8 +333,8 @@ describe("browser client (headless Chromium)", function () {
       [a, b].map(async (p) => {
         const self = (await arena(p.page)).match!.self!;
         const lane = self.x < 1200 ? 850 : 1550;
-        await walkTo(p.page, lane, self.y, 6_000);
-        await walkTo(p.page, lane, self.y < 900 ? 800 : 1000, 6_000);
+        await walkTo(p.page, lane, self.y, 6_000, { within: 25, stepMs: 50, required: false });
+        await walkTo(p.page, lane, self.y < 900 ? 800 : 1000, 6_000, { within: 25, stepMs: 50, required: false });
       }),
     );
     await Promise.all(
@@ -374,7 +350,11 @@ describe("browser client (headless Chromium)", function () {
     ] as const) {
       const before = (await arena(watcher.page)).match!.others[0]!;
       const start = (await arena(mover.page)).match!.self!;
-      await walkTo(mover.page, start.x, start.y < 900 ? start.y + 150 : start.y - 150, 3_000, 10);
+      await walkTo(mover.page, start.x, start.y < 900 ? start.y + 150 : start.y - 150, 3_000, {
+        within: 10,
+        stepMs: 50,
+        required: false,
+      });
       // Once the mover stands still, the watcher's picture of it (interpolated 100 ms behind) settles on it.
       await mover.page.waitForTimeout(300);
       const moverNow = (await arena(mover.page)).match!.self!;

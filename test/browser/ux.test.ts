@@ -9,6 +9,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { buildClient } from "../../scripts/buildClient.ts";
+import { walkTo } from "../helpers/arenaPage.ts";
 import { pageDebug, waitForPage } from "../helpers/page.ts";
 import { bootTestServer, type TestServer } from "../helpers/server.ts";
 
@@ -41,6 +42,7 @@ interface ArenaDebug {
   } | null;
   results: unknown[] | null;
   notice: string;
+  lobbyChatConnected: boolean;
 }
 
 interface Open {
@@ -55,34 +57,6 @@ function arena(page: Page): Promise<ArenaDebug> {
 
 function waitForArena(page: Page, predicate: (state: ArenaDebug) => boolean, what: string, timeoutMs?: number) {
   return waitForPage<ArenaDebug>(page, predicate, what, timeoutMs);
-}
-
-/** Holds the keys that move `page`'s own player toward (x, y) until it is within `within` u or time runs out. */
-async function walkTo(page: Page, x: number, y: number, timeoutMs: number, within = 20): Promise<void> {
-  const held = new Set<string>();
-  const deadline = Date.now() + timeoutMs;
-  let last: ArenaDebug["match"] = null;
-  try {
-    while (Date.now() < deadline) {
-      last = (await arena(page)).match;
-      const self = last?.self;
-      if (self === null || self === undefined) throw new Error("no own player");
-      if (Math.hypot(self.x - x, self.y - y) < within) return;
-      const want = new Set<string>();
-      if (x - self.x > within / 2) want.add("KeyD");
-      if (self.x - x > within / 2) want.add("KeyA");
-      if (y - self.y > within / 2) want.add("KeyS");
-      if (self.y - y > within / 2) want.add("KeyW");
-      for (const key of held) if (!want.has(key)) await page.keyboard.up(key);
-      for (const key of want) if (!held.has(key)) await page.keyboard.down(key);
-      held.clear();
-      for (const key of want) held.add(key);
-      await page.waitForTimeout(40);
-    }
-    throw new Error(`did not reach (${x}, ${y}) in ${timeoutMs} ms: ${JSON.stringify(last)}`);
-  } finally {
-    for (const key of held) await page.keyboard.up(key);
-  }
 }
 
 interface Layout {
@@ -422,5 +396,64 @@ describe("browser client UX (headless Chromium)", function () {
     await phone.page.waitForSelector("#board-entries tbody tr");
     await assertFitsPhone(phone.page, "leaderboard-filled");
     assert.deepEqual([...desk.errors, ...phone.errors], []);
+  });
+});
+
+describe("browser client when the server ends its login (headless Chromium)", function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let context: BrowserContext | undefined;
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+    await buildClient();
+    // Access tokens of 3 s: the page's SDK renews its login every 1.5 s, so a refused renewal comes at once.
+    // No bots: a lone searcher keeps searching.
+    server = await bootTestServer({
+      database: "pglite",
+      redis: false,
+      env: { ACCESS_TOKEN_TTL_SEC: "3", BOT_FILL_SEC: "60" },
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--mute-audio"] });
+  });
+
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("its login revoked, the searching page goes back to the login screen, leaves the chat, and says why", async () => {
+    context = await browser.newContext({ viewport: { width: 1320, height: 820 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(server.baseUrl);
+    await page.click("#guest");
+    await waitForArena(page, (state) => state.screen === "lobby" && state.lobbyChatConnected, "the lobby and its chat");
+    // A few renewals go by while signed in.
+    await page.waitForTimeout(4_000);
+    assert.equal((await arena(page)).screen, "lobby");
+    await page.click("#find");
+    await waitForArena(page, (state) => state.screen === "search", "the search screen");
+
+    // Someone else presents the page's refresh token (a copy of it, as from another device): the server's reuse
+    // detection revokes the login, whichever of the two presented it first.
+    const stored = (await page.evaluate("localStorage.getItem('arena.refreshToken')")) as string | null;
+    assert.ok(stored, "the page keeps its refresh token in localStorage");
+    await fetch(`${server.baseUrl}/auth/refresh`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refreshToken: stored }),
+    });
+    // The page's next renewal is refused: it shows the login screen, not a search whose every call would fail.
+    const out = await waitForArena(page, (state) => state.screen === "login", "the login screen");
+    assert.equal(out.player, null);
+    assert.equal(out.lobbyChatConnected, false, "the lobby chat is left");
+    assert.match(out.notice, /you were signed out/);
+    assert.equal(await page.textContent("#whoami"), "");
+    assert.equal(await page.isVisible("#nav-logout"), false);
+    assert.deepEqual(errors, []);
   });
 });
