@@ -391,8 +391,25 @@ export class ArenaClient extends Emitter<ArenaClientEvents> {
     return this.refreshing;
   }
 
+  /** The renewal, one at a time among the clients sharing the storage (`TokenStorage.exclusive`). */
   private async exchange(): Promise<void> {
     const epoch = this.epoch;
+    const storage = this.storage;
+    if (storage.exclusive === undefined) return this.exchangeNow(epoch);
+    let ran = false;
+    try {
+      return await storage.exclusive<void>(() => {
+        ran = true;
+        return this.exchangeNow(epoch);
+      });
+    } catch (error) {
+      // An adapter whose lock fails without running the renewal: renew without it.
+      if (ran) throw error;
+      return this.exchangeNow(epoch);
+    }
+  }
+
+  private async exchangeNow(epoch: number): Promise<void> {
     const refreshToken = await this.usableRefreshToken();
     if (refreshToken === undefined) throw new ApiError(401, "UNAUTHORIZED", "not signed in");
     let tokens: Tokens;

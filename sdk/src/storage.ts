@@ -9,11 +9,35 @@ export interface TokenStorage {
   get(key: StorageKey): string | undefined | Promise<string | undefined>;
   set(key: StorageKey, value: string): void | Promise<void>;
   remove(key: StorageKey): void | Promise<void>;
+  /**
+   * Runs `task` while no other client on this storage runs one, and resolves with its result. A storage shared by
+   * several clients (tabs of one browser, clients of one process) needs it: a token renewal reads the stored
+   * refresh token, exchanges it and stores the new one, and two renewals that read the same token would present it
+   * twice, which revokes the login. Optional: without it renewals are not serialised.
+   */
+  exclusive?<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** One task at a time, in the order asked, within this process. */
+class Queue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
 }
 
 /** Keeps everything in memory: a process (a bot, a test) that logs in anew each time. The default. */
 export class MemoryStorage implements TokenStorage {
   private readonly values = new Map<StorageKey, string>();
+  private readonly queue = new Queue();
+
+  /** Clients sharing this storage renew their tokens one at a time. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.queue.run(task);
+  }
 
   get(key: StorageKey): string | undefined {
     return this.values.get(key);
@@ -26,6 +50,11 @@ export class MemoryStorage implements TokenStorage {
   remove(key: StorageKey): void {
     this.values.delete(key);
   }
+}
+
+/** The part of the Web Locks API (`navigator.locks`) this adapter uses. */
+export interface LockManagerLike {
+  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
 }
 
 /** The part of the Web Storage API this adapter uses. */
@@ -41,15 +70,28 @@ export interface WebStorageLike {
  */
 export class LocalStorage implements TokenStorage {
   private readonly store: WebStorageLike;
+  private readonly locks: LockManagerLike | undefined;
+  private readonly queue = new Queue();
 
   constructor(
     private readonly prefix = "arena.",
     store?: WebStorageLike,
+    locks?: LockManagerLike,
   ) {
     const found = store ?? (globalThis as { localStorage?: WebStorageLike }).localStorage;
     if (found === undefined)
       throw new Error("LocalStorage: no localStorage here; pass a Web Storage or use MemoryStorage");
     this.store = found;
+    this.locks = locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  }
+
+  /**
+   * Renewals are one at a time across the tabs of the browser (a Web Lock named after the prefix, held while one
+   * runs), or within this page where the browser has no Web Locks.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    if (this.locks === undefined) return this.queue.run(task);
+    return this.locks.request(`${this.prefix}renewal`, task);
   }
 
   get(key: StorageKey): string | undefined {

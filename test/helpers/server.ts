@@ -3,7 +3,7 @@
  * (PostgreSQL or PGlite) and with Redis or in-process presence/driver.
  */
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ArenaClient, type ArenaClientOptions, MemoryStorage, type Player } from "@arena/sdk";
@@ -16,7 +16,7 @@ import { GAMES } from "../../src/games/index.ts";
 import type { DatabaseKind } from "../../src/services/db/Database.ts";
 import type { GameRegistry } from "../../src/services/games/GameDefinition.ts";
 import { createServices, type Services } from "../../src/services/createServices.ts";
-import { createScratchPostgres } from "./databases.ts";
+import { createScratchPostgres, seedPgliteDataDir } from "./databases.ts";
 import type { Logger } from "../../src/logger.ts";
 import { testLogger } from "./logger.ts";
 import { testPort } from "./ports.ts";
@@ -81,9 +81,12 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
     ...options.env,
   };
   const config = loadConfig(env) as ResolvedConfig;
-  // PGlite runs on disk as in production, in a throwaway directory.
+  // PGlite runs on disk as in production, in a throwaway directory (removed on close) that starts as a copy of a
+  // migrated, empty database: the server's own migration run then finds nothing to do.
+  const dataDir = scratch === undefined ? await makeTempDir() : undefined;
+  if (dataDir !== undefined) await seedPgliteDataDir(dataDir);
   const services = await createServices(
-    scratch === undefined ? { ...config, dataDir: await makeTempDir() } : config,
+    dataDir === undefined ? config : { ...config, dataDir },
     options.logger ?? testLogger,
     options.games ?? GAMES,
   );
@@ -103,9 +106,13 @@ export async function bootTestServer(options: BootOptions): Promise<TestServer> 
       } finally {
         // Colyseus skips the rest of its shutdown when one step fails (a Redis command during a blip, say); the
         // port must be free for the next suite all the same.
-        await shutdownTransport(colyseus);
-        await services.close();
-        await scratch?.drop();
+        try {
+          await shutdownTransport(colyseus);
+          await services.close();
+          await scratch?.drop();
+        } finally {
+          if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+        }
       }
     },
   };
