@@ -26,7 +26,6 @@ export type {
 } from "./protocol.ts";
 export {
   LocalStorage,
-  type LockManagerLike,
   MemoryStorage,
   type StorageKey,
   type TokenStorage,

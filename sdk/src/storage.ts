@@ -11,7 +11,7 @@ export interface TokenStorage {
   remove(key: StorageKey): void | Promise<void>;
   /**
    * Runs `task` while no other client on this storage runs one, and resolves with its result. A storage shared by
-   * several clients (tabs of one browser, clients of one process) needs it: a token renewal reads the stored
+   * several clients (in one process or page) needs it: a token renewal reads the stored
    * refresh token, exchanges it and stores the new one, and two renewals that read the same token would present it
    * twice, which revokes the login. Optional: without it renewals are not serialised.
    */
@@ -52,11 +52,6 @@ export class MemoryStorage implements TokenStorage {
   }
 }
 
-/** The part of the Web Locks API (`navigator.locks`) this adapter uses. */
-export interface LockManagerLike {
-  request<T>(name: string, callback: () => Promise<T>): Promise<T>;
-}
-
 /** The part of the Web Storage API this adapter uses. */
 export interface WebStorageLike {
   getItem(key: string): string | null;
@@ -70,28 +65,25 @@ export interface WebStorageLike {
  */
 export class LocalStorage implements TokenStorage {
   private readonly store: WebStorageLike;
-  private readonly locks: LockManagerLike | undefined;
   private readonly queue = new Queue();
 
   constructor(
     private readonly prefix = "arena.",
     store?: WebStorageLike,
-    locks?: LockManagerLike,
   ) {
     const found = store ?? (globalThis as { localStorage?: WebStorageLike }).localStorage;
     if (found === undefined)
       throw new Error("LocalStorage: no localStorage here; pass a Web Storage or use MemoryStorage");
     this.store = found;
-    this.locks = locks ?? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
   }
 
   /**
-   * Renewals are one at a time across the tabs of the browser (a Web Lock named after the prefix, held while one
-   * runs), or within this page where the browser has no Web Locks.
+   * The clients of this page that share this adapter renew one at a time. Tabs are not covered: with a Web Lock
+   * around the renewal, two Chromium tabs still presented one refresh token (the second read it 1 ms after the
+   * first's renewal was answered), so the lock was not kept.
    */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
-    if (this.locks === undefined) return this.queue.run(task);
-    return this.locks.request(`${this.prefix}renewal`, task);
+    return this.queue.run(task);
   }
 
   get(key: StorageKey): string | undefined {

@@ -424,38 +424,6 @@ describe("browser client when the server ends its login (headless Chromium)", fu
     await server?.close();
   });
 
-  it("two tabs sharing the stored login reload at the same moment, and both continue it (renewals take turns)", async () => {
-    const shared = await browser.newContext({ viewport: { width: 1320, height: 820 } });
-    try {
-      const errors: string[] = [];
-      const tabs = [await shared.newPage(), await shared.newPage()];
-      for (const tab of tabs) tab.on("pageerror", (error) => errors.push(error.message));
-      await tabs[0]!.goto(server.baseUrl);
-      await tabs[0]!.click("#guest");
-      const me = (await waitForArena(tabs[0]!, (state) => state.screen === "lobby", "the lobby in the first tab"))
-        .player!;
-      await tabs[1]!.goto(server.baseUrl);
-      await waitForArena(tabs[1]!, (state) => state.screen === "lobby", "the lobby in the second tab");
-      // Each reload continues the stored login with POST /auth/refresh as the page starts: both tabs read the stored
-      // refresh token at once. Presented twice, it would revoke the login (both tabs back at the login screen).
-      for (let round = 1; round <= 4; round++) {
-        await Promise.all(tabs.map((tab) => tab.reload()));
-        for (const tab of tabs) {
-          const state = await waitForArena(
-            tab,
-            (s) => s.screen === "lobby" || (s.screen === "login" && s.notice !== ""),
-            `round ${round}: the lobby`,
-          );
-          assert.equal(state.screen, "lobby", `round ${round}: ${state.notice}`);
-          assert.equal(state.player?.id, me.id);
-        }
-      }
-      assert.deepEqual(errors, []);
-    } finally {
-      await shared.close();
-    }
-  });
-
   it("its login revoked, the searching page goes back to the login screen, leaves the chat, and says why", async () => {
     context = await browser.newContext({ viewport: { width: 1320, height: 820 } });
     const page = await context.newPage();

@@ -14,6 +14,7 @@ import {
   ApiError,
   ArenaClient,
   type ArenaClientOptions,
+  LocalStorage,
   type MatchHandle,
   MemoryStorage,
   SearchCancelledError,
@@ -201,30 +202,40 @@ describe("@arena/sdk against a real server", function () {
     await arena.me(); // the login survives (a spent token presented would have revoked it)
   });
 
-  it("clients sharing a storage (tabs of one browser) renew at the same moment without revoking their login", async () => {
-    const storage = new MemoryStorage();
-    const calls: Call[] = [];
-    const tabs = [
-      client({ refreshAt: null, storage, fetch: clientFetch(calls) }),
-      client({ refreshAt: null, storage, fetch: clientFetch(calls) }),
-      client({ refreshAt: null, storage, fetch: clientFetch(calls) }),
-    ] as const;
-    const player = await tabs[0].guest(deviceId());
-    assert.equal((await tabs[1].resume())?.id, player.id);
-    assert.equal((await tabs[2].resume())?.id, player.id);
-    // Three renewals started in the same tick, three times: each reads the stored refresh token the one before it
-    // stored, never the same one twice.
-    for (let round = 0; round < 3; round++) await Promise.all(tabs.map((tab) => tab.refresh()));
-    const refreshes = calls.filter((call) => call.path === "/auth/refresh");
-    assert.deepEqual(
-      refreshes.map((call) => call.status),
-      Array(11).fill(200),
-      "every renewal succeeded (two resumes, nine renewals)",
-    );
-    const presented = refreshes.map((call) => (call.body as { refreshToken: string }).refreshToken);
-    assert.equal(new Set(presented).size, presented.length, "no refresh token presented twice");
-    for (const tab of tabs) assert.equal((await tab.me()).id, player.id);
-  });
+  for (const adapter of ["MemoryStorage", "LocalStorage"] as const) {
+    it(`clients sharing one ${adapter} renew at the same moment without revoking their login`, async () => {
+      const values = new Map<string, string>();
+      const storage =
+        adapter === "MemoryStorage"
+          ? new MemoryStorage()
+          : new LocalStorage("arena.", {
+              getItem: (key) => values.get(key) ?? null,
+              setItem: (key, value) => void values.set(key, value),
+              removeItem: (key) => void values.delete(key),
+            });
+      const calls: Call[] = [];
+      const tabs = [
+        client({ refreshAt: null, storage, fetch: clientFetch(calls) }),
+        client({ refreshAt: null, storage, fetch: clientFetch(calls) }),
+        client({ refreshAt: null, storage, fetch: clientFetch(calls) }),
+      ] as const;
+      const player = await tabs[0].guest(deviceId());
+      assert.equal((await tabs[1].resume())?.id, player.id);
+      assert.equal((await tabs[2].resume())?.id, player.id);
+      // Three renewals started in the same tick, three times: each reads the stored refresh token the one before it
+      // stored, never the same one twice.
+      for (let round = 0; round < 3; round++) await Promise.all(tabs.map((tab) => tab.refresh()));
+      const refreshes = calls.filter((call) => call.path === "/auth/refresh");
+      assert.deepEqual(
+        refreshes.map((call) => call.status),
+        Array(11).fill(200),
+        "every renewal succeeded (two resumes, nine renewals)",
+      );
+      const presented = refreshes.map((call) => (call.body as { refreshToken: string }).refreshToken);
+      assert.equal(new Set(presented).size, presented.length, "no refresh token presented twice");
+      for (const tab of tabs) assert.equal((await tab.me()).id, player.id);
+    });
+  }
 
   it("a refused refresh (401) signs the client out and emits signedOut", async () => {
     const storage = new MemoryStorage();
