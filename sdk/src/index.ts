@@ -24,12 +24,6 @@ export type {
   ServerMessages,
   UntypedProtocol,
 } from "./protocol.ts";
-export {
-  LocalStorage,
-  MemoryStorage,
-  type StorageKey,
-  type TokenStorage,
-  type WebStorageLike,
-} from "./storage.ts";
+export { LocalStorage, MemoryStorage, type StorageKey, type TokenStorage, type WebStorageLike } from "./storage.ts";
 export type * from "./types.ts";
 export { CloseCode, ErrorCode, FrameworkClientMessage, FrameworkRoom, RoomErrorCode, ServerMessage } from "./wire.ts";

@@ -11,9 +11,9 @@ export interface TokenStorage {
   remove(key: StorageKey): void | Promise<void>;
   /**
    * Runs `task` while no other client on this storage runs one, and resolves with its result. A storage shared by
-   * several clients (in one process or page) needs it: a token renewal reads the stored
-   * refresh token, exchanges it and stores the new one, and two renewals that read the same token would present it
-   * twice, which revokes the login. Optional: without it renewals are not serialised.
+   * several clients (in one process or page) needs it: a token renewal reads the stored refresh token, exchanges it
+   * and stores the new one, and two renewals that read the same token would present it twice, which revokes the
+   * login. Optional: without it renewals are not serialised.
    */
   exclusive?<T>(task: () => Promise<T>): Promise<T>;
 }
@@ -80,7 +80,7 @@ export class LocalStorage implements TokenStorage {
   /**
    * The clients of this page that share this adapter renew one at a time. Tabs are not covered: with a Web Lock
    * around the renewal, two Chromium tabs still presented one refresh token (the second read it 1 ms after the
-   * first's renewal was answered), so the lock was not kept.
+   * first's renewal was answered), so no lock across tabs is taken.
    */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
     return this.queue.run(task);

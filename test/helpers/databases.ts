@@ -1,6 +1,7 @@
 /**
  * Real databases for tests: a fresh PostgreSQL database per suite (created on the server at TEST_DATABASE_URL,
- * dropped afterwards) and an in-memory PGlite; full servers on PGlite start from a copy of a migrated template. Contract suites run once per kind through {@link forEachDatabase}.
+ * dropped afterwards) and an in-memory PGlite; full servers on PGlite start from a copy of a migrated template.
+ * Contract suites run once per kind through {@link forEachDatabase}.
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
